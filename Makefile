@@ -1,0 +1,24 @@
+# trainscope: the README's two commands, and a few helpers.
+#   make demo   build (release) and run the dashboard on the built-in default run
+#   make test   the whole test suite
+SWIFT       ?= swift
+RELEASE_BIN := .build/release/trainscope
+# One BLAS thread: small GEMMs lose with threads, and results stay reproducible.
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: demo test build deps clean
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product trainscope
+
+demo: build
+	$(RELEASE_BIN) run --preset grokking
+
+test: deps
+	$(SWIFT) test
+
+clean:
+	rm -rf .build

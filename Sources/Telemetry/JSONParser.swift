@@ -1,0 +1,306 @@
+import Foundation
+
+/// Why a line failed to parse as JSON, with the 1-based byte column where the parser stopped.
+public struct JSONSyntaxError: Error, Sendable, Equatable {
+    /// What kind of failure this is.
+    public var kind: NDJSONErrorKind
+    /// 1-based byte column in the line.
+    public var column: Int
+    /// One-line human-readable reason.
+    public var reason: String
+}
+
+/// A strict, fast JSON parser over the bytes of one line.
+///
+/// Beyond RFC 8259 it accepts the bare tokens `NaN`, `Infinity` and `-Infinity` that Python's
+/// `json.dumps` writes. It rejects duplicate keys, invalid UTF-8 inside strings, nesting deeper
+/// than `maxDepth`, and trailing content after the value.
+public struct JSONParser {
+    /// Deepest array/object nesting accepted; deeper input is reported, never recursed into.
+    public static let maxDepth = 64
+
+    /// Parses exactly one JSON value that fills `bytes` (surrounding whitespace allowed).
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        if parser.index < bytes.count {
+            throw parser.error(.invalidJSON, "unexpected \(parser.describeCurrent()) after the JSON value")
+        }
+        return value
+    }
+
+    /// Parses a JSON document held in a String (convenience for tests and small inputs).
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+        var copy = text
+        let result: Result<JSONValue, JSONSyntaxError> = copy.withUTF8 { buffer in
+            do throws(JSONSyntaxError) { return .success(try parse(buffer)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index = 0
+
+    private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    // MARK: - Values
+
+    private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard index < bytes.count else { throw error(.invalidJSON, "unexpected end of line, expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return .object(try parseObject(depth: depth + 1))
+        case UInt8(ascii: "["): return .array(try parseArray(depth: depth + 1))
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "N"): try expectLiteral("NaN"); return .number(.nan)
+        case UInt8(ascii: "I"): try expectLiteral("Infinity"); return .number(.infinity)
+        case UInt8(ascii: "-") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
+            index += 1
+            try expectLiteral("Infinity")
+            return .number(-.infinity)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw error(.invalidJSON, "unexpected \(describeCurrent()), expected a value")
+        }
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONObject {
+        if depth > Self.maxDepth { throw error(.tooDeep, "nesting deeper than \(Self.maxDepth) levels") }
+        index += 1  // {
+        var entries: [(key: String, value: JSONValue)] = []
+        skipWhitespace()
+        if peek(UInt8(ascii: "}")) { index += 1; return JSONObject() }
+        while true {
+            skipWhitespace()
+            guard peek(UInt8(ascii: "\"")) else {
+                throw error(.invalidJSON, "expected a string key, found \(describeCurrent())")
+            }
+            let keyColumn = index + 1
+            let key = try parseString()
+            if entries.contains(where: { $0.key == key }) {
+                throw JSONSyntaxError(kind: .duplicateKey, column: keyColumn, reason: "duplicate key \"\(key)\"")
+            }
+            skipWhitespace()
+            guard peek(UInt8(ascii: ":")) else { throw error(.invalidJSON, "expected ':' after key \"\(key)\"") }
+            index += 1
+            skipWhitespace()
+            entries.append((key, try parseValue(depth: depth)))
+            skipWhitespace()
+            if peek(UInt8(ascii: ",")) { index += 1; continue }
+            if peek(UInt8(ascii: "}")) { index += 1; break }
+            throw error(.invalidJSON, "expected ',' or '}' in object, found \(describeCurrent())")
+        }
+        var object = JSONObject()
+        for (k, v) in entries { object[k] = v }
+        return object
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> [JSONValue] {
+        if depth > Self.maxDepth { throw error(.tooDeep, "nesting deeper than \(Self.maxDepth) levels") }
+        index += 1  // [
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if peek(UInt8(ascii: "]")) { index += 1; return items }
+        while true {
+            skipWhitespace()
+            items.append(try parseValue(depth: depth))
+            skipWhitespace()
+            if peek(UInt8(ascii: ",")) { index += 1; continue }
+            if peek(UInt8(ascii: "]")) { index += 1; return items }
+            throw error(.invalidJSON, "expected ',' or ']' in array, found \(describeCurrent())")
+        }
+    }
+
+    // MARK: - Strings
+
+    private mutating func parseString() throws(JSONSyntaxError) -> String {
+        let start = index
+        index += 1  // opening quote
+        var plainASCII = true
+        var scalarsNeeded = false
+        var scan = index
+        // Fast scan: find the closing quote; note whether escapes or non-ASCII bytes occur.
+        while scan < bytes.count {
+            let b = bytes[scan]
+            if b == UInt8(ascii: "\"") { break }
+            if b == UInt8(ascii: "\\") { scalarsNeeded = true; scan += 2; continue }
+            if b < 0x20 {
+                index = scan
+                throw error(.invalidJSON, "control character 0x\(String(b, radix: 16)) inside a string")
+            }
+            if b >= 0x80 { plainASCII = false }
+            scan += 1
+        }
+        guard scan < bytes.count else {
+            index = start
+            throw error(.invalidJSON, "unterminated string")
+        }
+        let body = UnsafeBufferPointer(rebasing: bytes[index..<scan])
+        if !scalarsNeeded {
+            index = scan + 1
+            if plainASCII { return String(decoding: body, as: UTF8.self) }
+            guard let s = String(validating: body, as: UTF8.self) else {
+                throw JSONSyntaxError(kind: .invalidUTF8, column: start + 1, reason: "invalid UTF-8 inside a string")
+            }
+            return s
+        }
+        // Slow path with escapes: decode into bytes, then validate.
+        var out: [UInt8] = []
+        out.reserveCapacity(scan - index)
+        while index < scan {
+            let b = bytes[index]
+            if b != UInt8(ascii: "\\") { out.append(b); index += 1; continue }
+            index += 1
+            guard index < scan else { throw error(.invalidJSON, "unterminated escape") }
+            let e = bytes[index]
+            index += 1
+            switch e {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try parseHex4(end: scan)
+                if (0xD800...0xDBFF).contains(scalar) {
+                    // A high surrogate must be followed by \u and a low surrogate.
+                    guard index + 1 < scan, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw error(.invalidJSON, "lone high surrogate \\u\(String(scalar, radix: 16))")
+                    }
+                    index += 2
+                    let low = try parseHex4(end: scan)
+                    guard (0xDC00...0xDFFF).contains(low) else { throw error(.invalidJSON, "invalid low surrogate") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw error(.invalidJSON, "lone low surrogate \\u\(String(scalar, radix: 16))")
+                }
+                out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+            default:
+                index -= 2  // point at the backslash
+                throw error(.invalidJSON, "invalid escape '\\\(Character(Unicode.Scalar(e)))'")
+            }
+        }
+        index = scan + 1
+        guard let s = String(validating: out, as: UTF8.self) else {
+            throw JSONSyntaxError(kind: .invalidUTF8, column: start + 1, reason: "invalid UTF-8 inside a string")
+        }
+        return s
+    }
+
+    private mutating func parseHex4(end: Int) throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= end else { throw error(.invalidJSON, "truncated \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[index]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+            default: throw error(.invalidJSON, "invalid hex digit in \\u escape")
+            }
+            v = v << 4 | d
+            index += 1
+        }
+        return v
+    }
+
+    // MARK: - Numbers
+
+    /// Powers of ten that are exact in Double (Clinger's fast path).
+    private static let exactPowersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    private mutating func parseNumber() throws(JSONSyntaxError) -> Double {
+        let start = index
+        var negative = false
+        if bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
+        guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidJSON, "expected a digit after '-'") }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+            if index < bytes.count, isDigit(bytes[index]) { throw error(.invalidJSON, "leading zero in a number") }
+        } else {
+            while index < bytes.count, isDigit(bytes[index]) {
+                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[index] - 48) }
+                digits += 1
+                index += 1
+            }
+        }
+        var fractionDigits = 0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidJSON, "expected a digit after '.'") }
+            while index < bytes.count, isDigit(bytes[index]) {
+                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[index] - 48) }
+                if mantissa != 0 || digits > 0 { digits += 1 }
+                fractionDigits += 1
+                index += 1
+            }
+        }
+        var hasExponent = false
+        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            hasExponent = true
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidJSON, "expected a digit in the exponent") }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        // Exact fast path: ≤ 15 significant digits and a power of ten that is exact in Double.
+        if !hasExponent, digits <= 15, fractionDigits <= 22 {
+            let value = Double(mantissa) / Self.exactPowersOfTen[fractionDigits]
+            return negative ? -value : value
+        }
+        return slowNumber(from: start, to: index)
+    }
+
+    private func slowNumber(from start: Int, to end: Int) -> Double {
+        // strtod needs a terminated C string; numbers are short, so copy to a small array.
+        var text = [CChar](repeating: 0, count: end - start + 1)
+        for i in start..<end { text[i - start] = CChar(bitPattern: bytes[i]) }
+        return strtod(text, nil)
+    }
+
+    // MARK: - Helpers
+
+    private func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+
+    private func peek(_ b: UInt8) -> Bool { index < bytes.count && bytes[index] == b }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+        let text = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        for (offset, b) in text.enumerated() {
+            guard index + offset < bytes.count, bytes[index + offset] == b else {
+                index += offset
+                throw error(.invalidJSON, "invalid literal, expected '\(literal)'")
+            }
+        }
+        index += text.count
+    }
+
+    private func describeCurrent() -> String {
+        guard index < bytes.count else { return "end of line" }
+        let b = bytes[index]
+        if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
+        return "byte 0x\(String(b, radix: 16, uppercase: true))"
+    }
+
+    private func error(_ kind: NDJSONErrorKind, _ reason: String) -> JSONSyntaxError {
+        JSONSyntaxError(kind: kind, column: index + 1, reason: reason)
+    }
+}

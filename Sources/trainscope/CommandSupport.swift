@@ -1,0 +1,13 @@
+import ArgumentParser
+import Foundation
+
+/// Writes one line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Says that a command (or part of one) is not built yet and which issue builds it; exits 2.
+func notBuiltYet(_ what: String, issue: Int) -> ExitCode {
+    printError("trainscope: \(what) is not built yet (tracked in issue #\(issue)).")
+    return ExitCode(2)
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct CLITests {
+    @Test func helpListsEverySubcommandWithOneLine() throws {
+        let out = try CommandRunner.run(["--help"])
+        #expect(out.status == 0)
+        for name in ["run", "presets", "replay", "watch", "snapshot", "hessian", "check", "validate"] {
+            let line = out.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }
+            #expect(line != nil, "no help line for \(name)")
+        }
+    }
+
+    @Test func versionPrints() throws {
+        let out = try CommandRunner.run(["--version"])
+        #expect(out.status == 0)
+        #expect(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test(arguments: [["watch", "-"], ["snapshot", "x.jsonl"], ["hessian", "x.safetensors"], ["check", "x.jsonl"]])
+    func unbuiltCommandsSaySoAndExitTwo(_ arguments: [String]) throws {
+        let out = try CommandRunner.run(arguments)
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("is not built yet (tracked in issue #"))
+        #expect(out.stdout.isEmpty)
+    }
+
+    @Test func validateReportsBadLinesWithPositionsAndExitsOne() throws {
+        let input = """
+        {"v":1,"type":"scalars","step":1,"values":{"loss":1}}
+        {"v":1,"type":"scalars","step":"two","values":{}}
+        {"v":1,"type":"pause"}
+        {"v":1,"type":
+        """
+        let out = try CommandRunner.run(["validate", "-"], stdin: Data(input.utf8))
+        #expect(out.status == 1)
+        #expect(out.stdout == "-: 2 events (1 pause, 1 scalars), 2 bad lines\n")
+        #expect(out.stderr == """
+        -: line 2: field "step" must be an integer, got string
+        -: line 4, column 15: incomplete last line (no newline): unexpected end of line, expected a value
+
+        """)
+    }
+
+    @Test func validateAcceptsACleanFile() throws {
+        let out = try CommandRunner.run(["validate", "-"], stdin: Data(#"{"v":1,"type":"stop"}"#.utf8 + [0x0A]))
+        #expect(out.status == 0)
+        #expect(out.stderr.isEmpty)
+    }
+
+    @Test func replayToStdoutReemitsEveryEvent() throws {
+        let input = (1...30).map { #"{"v":1,"type":"scalars","step":\#($0),"time":\#(1000 + $0),"values":{"loss":\#(Double($0) + 0.5)}}"# }
+            .joined(separator: "\n") + "\n"
+        let out = try CommandRunner.run(["replay", "-", "--stdout", "--fast"], stdin: Data(input.utf8))
+        #expect(out.status == 0)
+        #expect(out.stdout == input)
+    }
+
+    @Test func replayRejectsABadSpeed() throws {
+        let out = try CommandRunner.run(["replay", "-", "--stdout", "--speed", "0"])
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("--speed must be a positive number"))
+    }
+
+    @Test func replayOfAMissingFileIsOneClearLine() throws {
+        let out = try CommandRunner.run(["replay", "/nonexistent.jsonl", "--stdout"])
+        #expect(out.status == 1)
+        #expect(out.stderr == "trainscope: /nonexistent.jsonl: open failed: No such file or directory\n")
+    }
+}
