@@ -25,6 +25,8 @@ let package = Package(
         ),
 
         // MARK: - Engine
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "Autograd", dependencies: ["TensorCore"]),
 
         // MARK: - Contract and sources
         .target(name: "Telemetry"),
@@ -43,6 +45,8 @@ let package = Package(
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["Telemetry"], path: "Tests/TestSupport"),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
         .testTarget(name: "trainscopeTests", dependencies: ["TestSupport"]),
     ]
 )

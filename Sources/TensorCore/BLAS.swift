@@ -1,0 +1,69 @@
+import COpenBLAS
+
+// The only file that imports OpenBLAS (ARCHITECTURE.md, import rules).
+
+/// OpenBLAS entry points used by the engine.
+public enum BLAS {
+    /// Sets the number of OpenBLAS threads (the engine uses 1 by default: small GEMMs lose with
+    /// threads, and one thread keeps results bit-reproducible).
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+    /// The current number of OpenBLAS threads.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Matrix product `op(a) · op(b)` of rank-2 tensors, where op transposes when asked:
+    /// `op(a)` is `[m, k]`, `op(b)` is `[k, n]`, the result `[m, n]`.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        precondition(a.rank == 2 && b.rank == 2, "matmul needs rank-2 tensors, got \(a.shape) and \(b.shape)")
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let k = transposeA ? a.shape[0] : a.shape[1]
+        let kb = transposeB ? b.shape[1] : b.shape[0]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        precondition(k == kb, "matmul inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        let ta = transposeA ? CblasTrans : CblasNoTrans
+        let tb = transposeB ? CblasTrans : CblasNoTrans
+        let lda = Int32(a.shape[1]), ldb = Int32(b.shape[1])
+        switch (a.storage, b.storage) {
+        case (.float32(let x), .float32(let y)):
+            var out = [Float](repeating: 0, count: m * n)
+            if m > 0 && n > 0 && k > 0 {
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, x, lda, y, ldb, 0, &out, Int32(n))
+            }
+            return Tensor(shape: [m, n], out)
+        case (.float64(let x), .float64(let y)):
+            var out = [Double](repeating: 0, count: m * n)
+            if m > 0 && n > 0 && k > 0 {
+                cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, x, lda, y, ldb, 0, &out, Int32(n))
+            }
+            return Tensor(shape: [m, n], out)
+        default:
+            preconditionFailure("matmul on dtypes \(a.dtype) and \(b.dtype)")
+        }
+    }
+
+    /// All eigenvalues (ascending) and eigenvectors (columns of a row-major `[n, n]` result) of a
+    /// symmetric `[n, n]` Float64 matrix, by LAPACK `dsyevd`. Returns nil when LAPACK reports failure.
+    public static func symmetricEigen(_ matrix: Tensor) -> (values: [Double], vectors: Tensor)? {
+        precondition(matrix.rank == 2 && matrix.shape[0] == matrix.shape[1], "symmetricEigen needs a square matrix, got \(matrix.shape)")
+        let n = matrix.shape[0]
+        if n == 0 { return ([], matrix.converted(to: .float64)) }
+        // Column-major LAPACK on a symmetric matrix: the row-major buffer is its own transpose.
+        var a = matrix.doubles
+        var w = [Double](repeating: 0, count: n)
+        var nn = Int32(n), lda = Int32(n), info: Int32 = 0
+        var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
+        var lwork: Int32 = -1, liwork: Int32 = -1
+        var workQuery = [Double](repeating: 0, count: 1)
+        var iworkQuery = [Int32](repeating: 0, count: 1)
+        dsyevd_(&jobz, &uplo, &nn, &a, &lda, &w, &workQuery, &lwork, &iworkQuery, &liwork, &info)
+        guard info == 0 else { return nil }
+        lwork = Int32(workQuery[0])
+        liwork = iworkQuery[0]
+        var work = [Double](repeating: 0, count: Int(lwork))
+        var iwork = [Int32](repeating: 0, count: Int(liwork))
+        dsyevd_(&jobz, &uplo, &nn, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
+        guard info == 0 else { return nil }
+        // `a` now holds eigenvectors as columns in column-major order, i.e. as rows in row-major.
+        return (w, Tensor(shape: [n, n], a).transposed())
+    }
+}

@@ -1,0 +1,70 @@
+extension Tensor {
+    /// Rows of a `[V, d]` table picked by `indices` (each in 0..<V): → `[n, d]` with n = indices.count.
+    public func gatherRows(_ indices: [Int32]) -> Tensor {
+        precondition(rank == 2, "gatherRows needs a rank-2 table, got \(shape)")
+        let v = shape[0], d = shape[1]
+        func gather<T>(_ table: [T]) -> [T] {
+            [T](unsafeUninitializedCapacity: indices.count * d) { out, initialized in
+                table.withUnsafeBufferPointer { t in
+                    for (row, index) in indices.enumerated() {
+                        let i = Int(index)
+                        precondition(i >= 0 && i < v, "gather index \(i) outside 0..<\(v)")
+                        let src = t.baseAddress! + i * d
+                        (out.baseAddress! + row * d).initialize(from: src, count: d)
+                    }
+                }
+                initialized = indices.count * d
+            }
+        }
+        switch storage {
+        case .float32(let a): return Tensor(shape: [indices.count, d], storage: .float32(gather(a)))
+        case .float64(let a): return Tensor(shape: [indices.count, d], storage: .float64(gather(a)))
+        }
+    }
+
+    /// Adds row `r` of this `[n, d]` tensor into row `indices[r]` of a zero `[rows, d]` table
+    /// (the adjoint of `gatherRows`).
+    public func indexAddRows(_ indices: [Int32], rows: Int) -> Tensor {
+        precondition(rank == 2 && shape[0] == indices.count, "indexAddRows: shape \(shape) for \(indices.count) indices")
+        let d = shape[1]
+        func scatter<T: TensorScalar>(_ src: [T]) -> [T] {
+            var out = [T](repeating: 0, count: rows * d)
+            out.withUnsafeMutableBufferPointer { o in
+                src.withUnsafeBufferPointer { s in
+                    for (row, index) in indices.enumerated() {
+                        let base = Int(index) * d, from = row * d
+                        for j in 0..<d { o[base + j] += s[from + j] }
+                    }
+                }
+            }
+            return out
+        }
+        switch storage {
+        case .float32(let a): return Tensor(shape: [rows, d], storage: .float32(scatter(a)))
+        case .float64(let a): return Tensor(shape: [rows, d], storage: .float64(scatter(a)))
+        }
+    }
+
+    /// The transpose of a rank-2 tensor: `[m, n]` → `[n, m]`.
+    public func transposed() -> Tensor {
+        precondition(rank == 2, "transposed needs rank 2, got \(shape)")
+        let m = shape[0], n = shape[1]
+        func transpose<T>(_ a: [T]) -> [T] {
+            [T](unsafeUninitializedCapacity: a.count) { out, initialized in
+                for i in 0..<m { for j in 0..<n { out[j * m + i] = a[i * n + j] } }
+                initialized = a.count
+            }
+        }
+        switch storage {
+        case .float32(let a): return Tensor(shape: [n, m], storage: .float32(transpose(a)))
+        case .float64(let a): return Tensor(shape: [n, m], storage: .float64(transpose(a)))
+        }
+    }
+
+    /// One-hot rows: `[labels.count, classes]` with a 1 at each label.
+    public static func oneHot(_ labels: [Int32], classes: Int, dtype: DType) -> Tensor {
+        var out = [Double](repeating: 0, count: labels.count * classes)
+        for (i, label) in labels.enumerated() { out[i * classes + Int(label)] = 1 }
+        return Tensor(shape: [labels.count, classes], out).converted(to: dtype)
+    }
+}

@@ -1,0 +1,73 @@
+import Testing
+import TensorCore
+
+@Suite struct TensorCoreTests {
+    @Test(arguments: DType.allCases)
+    func matmulWithEveryTransposeMatchesNaiveProduct(_ dtype: DType) {
+        var rng = SeededRNG(seed: 7)
+        let a = rng.normalTensor([3, 4], std: 1, dtype: dtype), b = rng.normalTensor([4, 5], std: 1, dtype: dtype)
+        let naive = naiveMatmul(a, b)
+        let tolerance = dtype == .float32 ? 1e-5 : 1e-12
+        #expect(maxDifference(BLAS.matmul(a, b), naive) < tolerance)
+        #expect(maxDifference(BLAS.matmul(a.transposed(), b, transposeA: true), naive) < tolerance)
+        #expect(maxDifference(BLAS.matmul(a, b.transposed(), transposeB: true), naive) < tolerance)
+        #expect(maxDifference(BLAS.matmul(a.transposed(), b.transposed(), transposeA: true, transposeB: true), naive) < tolerance)
+    }
+
+    @Test func reductionsAndBroadcastsAreAdjoint() {
+        let x = Tensor(shape: [2, 3], [1.0, 2, 3, 4, 5, 6])
+        #expect(x.sum().scalarValue == 21)
+        #expect(x.sumRows() == Tensor(shape: [3], [5.0, 7, 9]))
+        #expect(x.sumLastAxis() == Tensor(shape: [2, 1], [6.0, 15]))
+        #expect(x.maxLastAxis() == Tensor(shape: [2, 1], [3.0, 6]))
+        #expect(x.argmaxLastAxis() == [2, 2])
+        #expect(Tensor(shape: [3], [1.0, 2, 3]).broadcastRows(2) == Tensor(shape: [2, 3], [1.0, 2, 3, 1, 2, 3]))
+        #expect(Tensor(shape: [2, 1], [1.0, 2]).expandLastAxis(3) == Tensor(shape: [2, 3], [1.0, 1, 1, 2, 2, 2]))
+        #expect(x.transposed() == Tensor(shape: [3, 2], [1.0, 4, 2, 5, 3, 6]))
+    }
+
+    @Test func gatherAndIndexAddAreAdjoint() {
+        let table = Tensor(shape: [3, 2], [0.0, 1, 10, 11, 20, 21])
+        let idx: [Int32] = [2, 0, 2]
+        #expect(table.gatherRows(idx) == Tensor(shape: [3, 2], [20.0, 21, 0, 1, 20, 21]))
+        let g = Tensor(shape: [3, 2], [1.0, 1, 2, 2, 3, 3])
+        #expect(g.indexAddRows(idx, rows: 3) == Tensor(shape: [3, 2], [2.0, 2, 0, 0, 4, 4]))
+    }
+
+    @Test func symmetricEigenOfAKnownMatrix() throws {
+        // [[2, 1], [1, 2]] has eigenvalues 1 and 3.
+        let result = try #require(BLAS.symmetricEigen(Tensor(shape: [2, 2], [2.0, 1, 1, 2])))
+        #expect(abs(result.values[0] - 1) < 1e-12 && abs(result.values[1] - 3) < 1e-12)
+        let v = result.vectors.doubles  // rows are eigenvectors
+        #expect(abs(abs(v[2]) - 0.5.squareRoot()) < 1e-12 && abs(v[2] - v[3]) < 1e-12)
+    }
+
+    @Test func rngIsReproducibleAndRestorable() {
+        var a = SeededRNG(seed: 42), b = SeededRNG(seed: 42)
+        #expect((0..<100).map { _ in a.next() } == (0..<100).map { _ in b.next() })
+        var c = SeededRNG(state: a.state)
+        #expect(a.normal() == c.normal())
+        var d = SeededRNG(seed: 43)
+        #expect(a.next() != d.next())
+    }
+
+    @Test func normalsHaveTheRightMoments() {
+        var rng = SeededRNG(seed: 1)
+        let xs = (0..<20000).map { _ in rng.normal() }
+        let mean = xs.reduce(0, +) / Double(xs.count)
+        let variance = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(xs.count)
+        #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05)
+    }
+
+    func naiveMatmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        let x = a.doubles, y = b.doubles
+        var out = [Double](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n { for l in 0..<k { out[i * n + j] += x[i * k + l] * y[l * n + j] } } }
+        return Tensor(shape: [m, n], out).converted(to: a.dtype)
+    }
+
+    func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
+        zip(a.doubles, b.doubles).map { abs($0 - $1) }.max() ?? 0
+    }
+}
