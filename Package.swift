@@ -27,6 +27,7 @@ let package = Package(
         // MARK: - Engine
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "Autograd", dependencies: ["TensorCore"]),
+        .target(name: "NN", dependencies: ["Autograd"]),
 
         // MARK: - Contract and sources
         .target(name: "Telemetry"),
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "trainscopeTests", dependencies: ["TestSupport"]),
     ]
 )

@@ -1,0 +1,118 @@
+import TensorCore
+
+/// The update rules the engine offers (config and knob value `optimizer`).
+public enum OptimizerKind: String, Sendable, CaseIterable {
+    /// Plain gradient descent.
+    case sgd
+    /// Heavy-ball momentum (PyTorch's SGD with momentum).
+    case momentum
+    /// Nesterov momentum.
+    case nesterov
+    case adam
+    /// Adam with decoupled weight decay.
+    case adamw
+    /// Sign of the gradient.
+    case signsgd
+    /// Lion (Chen et al. 2023): sign of an interpolated momentum, decoupled weight decay.
+    case lion
+
+    /// True when weight decay is decoupled (w ← w − lr·wd·w) rather than added to the gradient.
+    public var decouplesWeightDecay: Bool { self == .adamw || self == .lion }
+}
+
+/// Hyperparameters of an update (the values of the matching knobs at this step).
+public struct OptimizerSettings: Sendable, Equatable {
+    public var kind: OptimizerKind
+    public var learningRate: Double
+    public var weightDecay: Double
+    /// Momentum coefficient (momentum, nesterov).
+    public var momentum: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+
+    public init(kind: OptimizerKind, learningRate: Double, weightDecay: Double = 0, momentum: Double = 0.9,
+                beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
+        self.kind = kind; self.learningRate = learningRate; self.weightDecay = weightDecay; self.momentum = momentum
+        self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+    }
+}
+
+/// An optimizer's running state over the flat parameter vector: its step count and moment buffers
+/// (`first`: momentum / Adam m / Lion m; `second`: Adam v), each `[P]` or absent.
+public struct OptimizerState: Sendable, Equatable {
+    public var step: Int
+    public var first: Tensor?
+    public var second: Tensor?
+
+    /// The state before the first step.
+    public init(step: Int = 0, first: Tensor? = nil, second: Tensor? = nil) {
+        self.step = step; self.first = first; self.second = second
+    }
+}
+
+/// One optimizer step: updates `parameters` `[P]` in place from `gradient` `[P]`.
+public func optimizerStep(parameters: inout Tensor, gradient: Tensor, state: inout OptimizerState,
+                          settings: OptimizerSettings) {
+    precondition(parameters.shape == gradient.shape, "parameters \(parameters.shape) vs gradient \(gradient.shape)")
+    state.step += 1
+    let needsFirst = settings.kind != .sgd && settings.kind != .signsgd
+    let needsSecond = settings.kind == .adam || settings.kind == .adamw
+    if needsFirst && state.first == nil { state.first = Tensor.zeros(parameters.shape, dtype: parameters.dtype) }
+    if needsSecond && state.second == nil { state.second = Tensor.zeros(parameters.shape, dtype: parameters.dtype) }
+    switch (parameters.storage, gradient.storage) {
+    case (.float32(var w), .float32(let g)):
+        var m = state.first.map(\.floats) ?? [], v = state.second.map(\.floats) ?? []
+        update(&w, g, &m, &v, step: state.step, settings)
+        parameters = Tensor(shape: parameters.shape, w)
+        if needsFirst { state.first = Tensor(shape: parameters.shape, m) }
+        if needsSecond { state.second = Tensor(shape: parameters.shape, v) }
+    case (.float64(var w), .float64(let g)):
+        var m = state.first.map(\.doubles) ?? [], v = state.second.map(\.doubles) ?? []
+        update(&w, g, &m, &v, step: state.step, settings)
+        parameters = Tensor(shape: parameters.shape, w)
+        if needsFirst { state.first = Tensor(shape: parameters.shape, m) }
+        if needsSecond { state.second = Tensor(shape: parameters.shape, v) }
+    default:
+        preconditionFailure("parameters and gradient dtypes differ")
+    }
+}
+
+/// The update rules, element by element, as their papers and PyTorch write them.
+private func update<T: TensorScalar>(_ w: inout [T], _ g: [T], _ m: inout [T], _ v: inout [T], step: Int,
+                                     _ s: OptimizerSettings) {
+    let lr = T(s.learningRate), wd = T(s.weightDecay), mu = T(s.momentum)
+    let b1 = T(s.beta1), b2 = T(s.beta2), eps = T(s.epsilon)
+    let coupled = !s.kind.decouplesWeightDecay && s.weightDecay != 0
+    // Adam's bias corrections, computed in Double so that long runs keep their precision.
+    let correction1 = T(1 - Double.pow(s.beta1, Double(step))), correction2 = T(1 - Double.pow(s.beta2, Double(step)))
+    for i in 0..<w.count {
+        var gi = g[i]
+        if coupled { gi += wd * w[i] }
+        switch s.kind {
+        case .sgd:
+            w[i] -= lr * gi
+        case .momentum:
+            m[i] = step == 1 ? gi : mu * m[i] + gi
+            w[i] -= lr * m[i]
+        case .nesterov:
+            m[i] = step == 1 ? gi : mu * m[i] + gi
+            w[i] -= lr * (gi + mu * m[i])
+        case .adam, .adamw:
+            m[i] = b1 * m[i] + (1 - b1) * gi
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+            let mHat = m[i] / correction1, vHat = v[i] / correction2
+            if s.kind == .adamw { w[i] -= lr * wd * w[i] }
+            w[i] -= lr * mHat / (vHat.squareRoot() + eps)
+        case .signsgd:
+            w[i] -= lr * sign(gi)
+        case .lion:
+            let c = b1 * m[i] + (1 - b1) * gi
+            w[i] -= lr * (sign(c) + wd * w[i])
+            m[i] = b2 * m[i] + (1 - b2) * gi
+        }
+    }
+}
+
+private func sign<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+
