@@ -28,17 +28,25 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "Autograd", dependencies: ["TensorCore"]),
         .target(name: "NN", dependencies: ["Autograd"]),
+        .target(name: "Curvature", dependencies: ["Autograd", "NN"]),
 
         // MARK: - Contract and sources
         .target(name: "Telemetry"),
+        .target(name: "Training", dependencies: ["NN", "Curvature", "Telemetry"]),
+        .target(name: "Ingest", dependencies: ["Telemetry"]),
 
         // MARK: - Front end
+        .target(name: "TerminalUI"),
+        .target(name: "CursesBackend", dependencies: ["TerminalUI", "CNCursesW"]),
+        .target(name: "Dashboard", dependencies: ["TerminalUI", "Telemetry"]),
+        .target(name: "Snapshot", dependencies: ["Dashboard", "TerminalUI", "Telemetry"]),
 
         // MARK: - Composition root
         .executableTarget(
             name: "trainscope",
             dependencies: [
-                "Telemetry",
+                "Telemetry", "Ingest", "Training", "Curvature", "TerminalUI", "CursesBackend",
+                "Dashboard", "Snapshot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,6 +57,13 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
+        .testTarget(name: "CursesBackendTests", dependencies: ["CursesBackend", "TestSupport"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TestSupport"]),
+        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
         .testTarget(name: "trainscopeTests", dependencies: ["TestSupport"]),
     ]
 )

@@ -18,4 +18,10 @@ static inline int trainscope_colors(void) { return COLORS; }
 static inline int trainscope_color_pairs(void) { return COLOR_PAIRS; }
 static inline int trainscope_lines(void) { return LINES; }
 static inline int trainscope_cols(void) { return COLS; }
+
+// Attribute macros are function-like in curses.h, so Swift cannot import them.
+static inline attr_t trainscope_a_bold(void) { return A_BOLD; }
+static inline attr_t trainscope_a_dim(void) { return A_DIM; }
+static inline attr_t trainscope_a_underline(void) { return A_UNDERLINE; }
+static inline attr_t trainscope_a_reverse(void) { return A_REVERSE; }
 #endif

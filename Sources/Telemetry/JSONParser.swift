@@ -31,13 +31,17 @@ public struct JSONParser {
         return value
     }
 
-    /// Parses a JSON document held in a String (convenience for tests and small inputs).
-    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
-        var copy = text
-        let result: Result<JSONValue, JSONSyntaxError> = copy.withUTF8 { buffer in
+    /// Parses a JSON document held in a byte array.
+    public static func parse(bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        let result: Result<JSONValue, JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(JSONSyntaxError) { return .success(try parse(buffer)) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+
+    /// Parses a JSON document held in a String.
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+        try parse(bytes: Array(text.utf8))
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>

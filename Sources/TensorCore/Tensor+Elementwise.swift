@@ -5,8 +5,8 @@ extension Tensor {
     @inlinable
     public func map(_ f32: (Float) -> Float, _ f64: (Double) -> Double) -> Tensor {
         switch storage {
-        case .float32(let a): return Tensor(shape: shape, storage: .float32(a.map(f32)))
-        case .float64(let a): return Tensor(shape: shape, storage: .float64(a.map(f64)))
+        case .float32(let a): return Tensor(shape: shape, storage: .float32(mapArray(a, f32)))
+        case .float64(let a): return Tensor(shape: shape, storage: .float64(mapArray(a, f64)))
         }
     }
 
@@ -22,6 +22,16 @@ extension Tensor {
         default:
             preconditionFailure("elementwise op on dtypes \(dtype) and \(other.dtype)")
         }
+    }
+}
+
+@inlinable
+func mapArray<T>(_ a: [T], _ f: (T) -> T) -> [T] {
+    [T](unsafeUninitializedCapacity: a.count) { out, initialized in
+        a.withUnsafeBufferPointer { p in
+            for i in 0..<p.count { out[i] = f(p[i]) }
+        }
+        initialized = a.count
     }
 }
 

@@ -63,8 +63,16 @@ extension Tensor {
 
     /// One-hot rows: `[labels.count, classes]` with a 1 at each label.
     public static func oneHot(_ labels: [Int32], classes: Int, dtype: DType) -> Tensor {
-        var out = [Double](repeating: 0, count: labels.count * classes)
-        for (i, label) in labels.enumerated() { out[i * classes + Int(label)] = 1 }
-        return Tensor(shape: [labels.count, classes], out).converted(to: dtype)
+        func build<T: TensorScalar>(_: T.Type) -> [T] {
+            var out = [T](repeating: 0, count: labels.count * classes)
+            out.withUnsafeMutableBufferPointer { o in
+                for (i, label) in labels.enumerated() { o[i * classes + Int(label)] = 1 }
+            }
+            return out
+        }
+        switch dtype {
+        case .float32: return Tensor(shape: [labels.count, classes], storage: .float32(build(Float.self)))
+        case .float64: return Tensor(shape: [labels.count, classes], storage: .float64(build(Double.self)))
+        }
     }
 }

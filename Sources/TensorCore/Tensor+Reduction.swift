@@ -4,73 +4,53 @@
 extension Tensor {
     /// Sum of all elements, shape `[]`.
     public func sum() -> Tensor {
-        Tensor(scalar: doubles.withUnsafeBufferPointer { p in p.reduce(0, +) }, dtype: dtype)
+        switch storage {
+        case .float32(let a): return Tensor(scalar: total(a), dtype: .float32)
+        case .float64(let a): return Tensor(scalar: total(a), dtype: .float64)
+        }
     }
 
     /// Sum of squares of all elements, as Double.
     public func squaredNorm() -> Double {
         switch storage {
-        case .float32(let a): return a.reduce(0.0) { $0 + Double($1) * Double($1) }
-        case .float64(let a): return a.reduce(0.0) { $0 + $1 * $1 }
+        case .float32(let a): return squaredTotal(a)
+        case .float64(let a): return squaredTotal(a)
         }
     }
 
     /// Sum over rows: `[n, d]` → `[d]`.
     public func sumRows() -> Tensor {
         precondition(rank == 2, "sumRows needs rank 2, got \(shape)")
-        let n = shape[0], d = shape[1]
-        return rowReduce(n: n, d: d)
-    }
-
-    private func rowReduce(n: Int, d: Int) -> Tensor {
-        var acc = [Double](repeating: 0, count: d)
         switch storage {
-        case .float32(let a):
-            a.withUnsafeBufferPointer { p in for i in 0..<n { for j in 0..<d { acc[j] += Double(p[i * d + j]) } } }
-            return Tensor(shape: [d], acc.map(Float.init))
-        case .float64(let a):
-            a.withUnsafeBufferPointer { p in for i in 0..<n { for j in 0..<d { acc[j] += p[i * d + j] } } }
-            return Tensor(shape: [d], acc)
+        case .float32(let a): return Tensor(shape: [shape[1]], storage: .float32(columnSums(a, shape[0], shape[1])))
+        case .float64(let a): return Tensor(shape: [shape[1]], storage: .float64(columnSums(a, shape[0], shape[1])))
         }
     }
 
     /// Sum over the last axis: `[n, d]` → `[n, 1]`.
     public func sumLastAxis() -> Tensor {
         precondition(rank == 2, "sumLastAxis needs rank 2, got \(shape)")
-        let n = shape[0], d = shape[1]
         switch storage {
-        case .float32(let a):
-            let out = a.withUnsafeBufferPointer { p in
-                (0..<n).map { i in Float((0..<d).reduce(0.0) { $0 + Double(p[i * d + $1]) }) }
-            }
-            return Tensor(shape: [n, 1], out)
-        case .float64(let a):
-            let out = a.withUnsafeBufferPointer { p in (0..<n).map { i in (0..<d).reduce(0.0) { $0 + p[i * d + $1] } } }
-            return Tensor(shape: [n, 1], out)
+        case .float32(let a): return Tensor(shape: [shape[0], 1], storage: .float32(rowSums(a, shape[0], shape[1])))
+        case .float64(let a): return Tensor(shape: [shape[0], 1], storage: .float64(rowSums(a, shape[0], shape[1])))
         }
     }
 
     /// Maximum over the last axis: `[n, d]` → `[n, 1]` (d ≥ 1).
     public func maxLastAxis() -> Tensor {
         precondition(rank == 2 && shape[1] > 0, "maxLastAxis needs rank 2 with d ≥ 1, got \(shape)")
-        let n = shape[0], d = shape[1]
         switch storage {
-        case .float32(let a):
-            return Tensor(shape: [n, 1], (0..<n).map { i in a[(i * d)..<(i * d + d)].max()! })
-        case .float64(let a):
-            return Tensor(shape: [n, 1], (0..<n).map { i in a[(i * d)..<(i * d + d)].max()! })
+        case .float32(let a): return Tensor(shape: [shape[0], 1], storage: .float32(rowMaxima(a, shape[0], shape[1])))
+        case .float64(let a): return Tensor(shape: [shape[0], 1], storage: .float64(rowMaxima(a, shape[0], shape[1])))
         }
     }
 
     /// Index of the maximum in each row of `[n, d]` (first one on ties).
     public func argmaxLastAxis() -> [Int] {
         precondition(rank == 2 && shape[1] > 0, "argmaxLastAxis needs rank 2 with d ≥ 1, got \(shape)")
-        let n = shape[0], d = shape[1]
-        let values = doubles
-        return (0..<n).map { i in
-            var best = 0
-            for j in 1..<d where values[i * d + j] > values[i * d + best] { best = j }
-            return best
+        switch storage {
+        case .float32(let a): return rowArgmax(a, shape[0], shape[1])
+        case .float64(let a): return rowArgmax(a, shape[0], shape[1])
         }
     }
 }
@@ -82,8 +62,8 @@ extension Tensor {
     public func broadcastRows(_ n: Int) -> Tensor {
         precondition(rank == 1, "broadcastRows needs rank 1, got \(shape)")
         switch storage {
-        case .float32(let a): return Tensor(shape: [n, a.count], Array([[Float]](repeating: a, count: n).joined()))
-        case .float64(let a): return Tensor(shape: [n, a.count], Array([[Double]](repeating: a, count: n).joined()))
+        case .float32(let a): return Tensor(shape: [n, a.count], storage: .float32(tileRows(a, n)))
+        case .float64(let a): return Tensor(shape: [n, a.count], storage: .float64(tileRows(a, n)))
         }
     }
 
@@ -91,13 +71,103 @@ extension Tensor {
     public func expandLastAxis(_ d: Int) -> Tensor {
         precondition(rank == 2 && shape[1] == 1, "expandLastAxis needs shape [n, 1], got \(shape)")
         switch storage {
-        case .float32(let a): return Tensor(shape: [shape[0], d], a.flatMap { Array(repeating: $0, count: d) })
-        case .float64(let a): return Tensor(shape: [shape[0], d], a.flatMap { Array(repeating: $0, count: d) })
+        case .float32(let a): return Tensor(shape: [shape[0], d], storage: .float32(repeatEach(a, d)))
+        case .float64(let a): return Tensor(shape: [shape[0], d], storage: .float64(repeatEach(a, d)))
         }
     }
 
     /// A scalar (any one-element tensor) repeated to `shape`.
     public func broadcastScalar(to newShape: [Int]) -> Tensor {
         Tensor.full(newShape, scalarValue, dtype: dtype)
+    }
+}
+
+// MARK: - Kernels (generic, specialized for Float and Double in this module)
+
+func total<T: TensorScalar>(_ a: [T]) -> Double {
+    a.withUnsafeBufferPointer { p in
+        var s = 0.0
+        for x in p { s += Double(x) }
+        return s
+    }
+}
+
+func squaredTotal<T: TensorScalar>(_ a: [T]) -> Double {
+    a.withUnsafeBufferPointer { p in
+        var s = 0.0
+        for x in p { let d = Double(x); s += d * d }
+        return s
+    }
+}
+
+func columnSums<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
+    var acc = [Double](repeating: 0, count: d)
+    a.withUnsafeBufferPointer { p in
+        acc.withUnsafeMutableBufferPointer { s in
+            for i in 0..<n {
+                let row = p.baseAddress! + i * d
+                for j in 0..<d { s[j] += Double(row[j]) }
+            }
+        }
+    }
+    return acc.map { T($0) }
+}
+
+func rowSums<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
+    [T](unsafeUninitializedCapacity: n) { out, initialized in
+        a.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                let row = p.baseAddress! + i * d
+                var s = 0.0
+                for j in 0..<d { s += Double(row[j]) }
+                out[i] = T(s)
+            }
+        }
+        initialized = n
+    }
+}
+
+func rowMaxima<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
+    [T](unsafeUninitializedCapacity: n) { out, initialized in
+        a.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                let row = p.baseAddress! + i * d
+                var m = row[0]
+                for j in 1..<d where row[j] > m { m = row[j] }
+                out[i] = m
+            }
+        }
+        initialized = n
+    }
+}
+
+func rowArgmax<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [Int] {
+    a.withUnsafeBufferPointer { p in
+        (0..<n).map { i in
+            let row = p.baseAddress! + i * d
+            var best = 0
+            for j in 1..<d where row[j] > row[best] { best = j }
+            return best
+        }
+    }
+}
+
+func tileRows<T>(_ a: [T], _ n: Int) -> [T] {
+    let d = a.count
+    return [T](unsafeUninitializedCapacity: n * d) { out, initialized in
+        a.withUnsafeBufferPointer { src in
+            for i in 0..<n { (out.baseAddress! + i * d).initialize(from: src.baseAddress!, count: d) }
+        }
+        initialized = n * d
+    }
+}
+
+func repeatEach<T>(_ a: [T], _ d: Int) -> [T] {
+    let n = a.count
+    return [T](unsafeUninitializedCapacity: n * d) { out, initialized in
+        a.withUnsafeBufferPointer { src in
+            for i in 0..<n { (out.baseAddress! + i * d).initialize(repeating: src[i], count: d) }
+        }
+        initialized = n * d
     }
 }

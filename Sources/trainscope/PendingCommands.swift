@@ -58,22 +58,3 @@ struct CheckCommand: ParsableCommand {
     func run() throws { throw notBuiltYet("`check`", issue: 8) }
 }
 
-/// `trainscope run`: train a built-in preset.
-struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Train a built-in preset with the live dashboard (or --headless)."
-    )
-
-    @Option(help: "Preset name (see `trainscope presets`).")
-    var preset: String = "grokking"
-
-    func run() throws { throw notBuiltYet("the built-in engine (`run`)", issue: 3) }
-}
-
-/// `trainscope presets`: list the built-in runs.
-struct PresetsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "presets", abstract: "List the built-in presets.")
-
-    func run() throws { throw notBuiltYet("the built-in engine (`presets`)", issue: 3) }
-}

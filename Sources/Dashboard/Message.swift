@@ -1,0 +1,22 @@
+import Telemetry
+
+/// Everything that can happen to the dashboard: the only input of `update`.
+public enum Message: Sendable, Equatable {
+    /// An event from the engine or an external source.
+    case telemetry(TelemetryEvent)
+    /// A source reported a problem (a bad line, a lost connection), with where it happened.
+    case sourceError(source: String, description: String)
+    /// A key press (a Unicode scalar, or a curses key code above 0xFFFF… as sent by the backend).
+    case key(Character)
+    /// The terminal changed size.
+    case resize(width: Int, height: Int)
+    /// The frame clock ticked; time enters the dashboard only here.
+    case frameTick(time: Double)
+}
+
+/// What `update` asks the runtime to do; the runtime performs it and may answer with messages.
+public enum Effect: Sendable, Equatable {
+    case quit
+    /// Send a control message to the engine or source.
+    case control(ControlMessage)
+}

@@ -1,0 +1,57 @@
+import TensorCore
+import NN
+
+/// Examples with their supervision: class labels (classification) or target rows (regression).
+public struct Dataset: Sendable {
+    /// What the model reads.
+    public var input: ModelInput
+    /// Supervision for each example.
+    public var target: Target
+
+    /// Class labels `[n]` or regression targets `[n, outputs]`.
+    public enum Target: Sendable {
+        case classes([Int32], count: Int)
+        case values(Tensor)
+    }
+
+    public init(input: ModelInput, target: Target) { self.input = input; self.target = target }
+
+    /// Number of examples.
+    public var count: Int { input.count }
+
+    /// The examples at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> Dataset {
+        let input: ModelInput
+        switch self.input {
+        case .tokenPairs(let a, let b): input = .tokenPairs(a: indices.map { a[$0] }, b: indices.map { b[$0] })
+        case .features(let x): input = .features(rows(x, indices))
+        }
+        switch target {
+        case .classes(let labels, let count): return Dataset(input: input, target: .classes(indices.map { labels[$0] }, count: count))
+        case .values(let y): return Dataset(input: input, target: .values(rows(y, indices)))
+        }
+    }
+
+    private func rows(_ x: Tensor, _ indices: [Int]) -> Tensor { x.gatherRows(indices.map { Int32($0) }) }
+}
+
+/// A task's data, split, and the model that fits it.
+public struct TaskInstance: Sendable {
+    public var train: Dataset
+    public var test: Dataset
+    public var model: any Model
+    /// Indices of the training examples in the task's canonical ordering (saved in checkpoints).
+    public var trainIndices: [Int]
+    /// A one-line description of the data split (saved in checkpoints).
+    public var splitDescription: String
+    /// A short task description for the `run` event.
+    public var description: String
+    /// Accuracy of always guessing (a reference line on accuracy charts), when classification.
+    public var chanceAccuracy: Double?
+
+    public init(train: Dataset, test: Dataset, model: any Model, trainIndices: [Int], splitDescription: String,
+                description: String, chanceAccuracy: Double?) {
+        self.train = train; self.test = test; self.model = model; self.trainIndices = trainIndices
+        self.splitDescription = splitDescription; self.description = description; self.chanceAccuracy = chanceAccuracy
+    }
+}

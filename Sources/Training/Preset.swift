@@ -1,0 +1,46 @@
+/// A named starting configuration (`trainscope run --preset NAME`).
+public struct Preset: Sendable {
+    public let name: String
+    public let summary: String
+    /// Values that differ from `Preset.baseValues`.
+    public let overrides: [String: ConfigValue]
+
+    /// Every built-in preset; the first is the default run of `make demo`.
+    public static let all: [Preset] = [
+        Preset(name: "grokking",
+               summary: "modular addition mod 97: memorizes early, generalizes much later (weight decay drives it)",
+               overrides: [:]),
+        Preset(name: "spirals",
+               summary: "two-spiral classification with a small ReLU MLP, minibatch Adam",
+               overrides: ["task": .text("spirals"), "hidden": .int(64), "activation": .text("relu"), "optimizer": .text("adam"),
+                           "lr": .real(0.01), "weight_decay": .real(0), "batch_size": .int(128), "steps": .int(3000),
+                           "samples": .int(1000), "noise": .real(0.02), "eval_every": .int(50), "log_every": .int(10)]),
+        Preset(name: "teacher-student",
+               summary: "regression onto a random tanh teacher network, full-batch gradient descent",
+               overrides: ["task": .text("teacher_student"), "hidden": .int(64), "activation": .text("tanh"),
+                           "optimizer": .text("sgd"), "lr": .real(0.05), "weight_decay": .real(0), "steps": .int(2000),
+                           "samples": .int(512), "noise": .real(0.05), "eval_every": .int(50), "log_every": .int(10)]),
+    ]
+
+    /// The preset called `name`.
+    public static func named(_ name: String) -> Preset? { all.first { $0.name == name } }
+
+    /// Defaults for every key (the grokking run; other presets override what differs).
+    static let baseValues: [String: ConfigValue] = [
+        "task": .text("modular"), "seed": .int(0), "steps": .int(3000),
+        "p": .int(97), "op": .text("add"), "train_fraction": .real(0.3), "hidden": .int(128),
+        "activation": .text("square"), "embedding_std": .real(1),
+        "input_dim": .int(16), "teacher_hidden": .int(8), "samples": .int(512), "noise": .real(0.05), "turns": .real(2),
+        "optimizer": .text("adamw"), "lr": .real(0.003), "weight_decay": .real(1), "momentum": .real(0.9),
+        "beta1": .real(0.9), "beta2": .real(0.98), "eps": .real(1e-8), "batch_size": .int(0), "grad_clip": .real(0),
+        "schedule": .text("constant"), "warmup_steps": .int(0), "grokfast_alpha": .real(0.98), "grokfast_lambda": .real(0),
+        "eval_every": .int(10), "log_every": .int(5), "histogram_every": .int(100),
+    ]
+
+    /// This preset's full configuration.
+    public var config: TrainingConfig {
+        var values = Self.baseValues
+        for (k, v) in overrides { values[k] = v }
+        return TrainingConfig(values)
+    }
+}

@@ -1,0 +1,299 @@
+import TensorCore
+import Autograd
+import NN
+import Telemetry
+
+/// Everything that determines how training continues: a checkpoint saves exactly this, and
+/// restoring it continues bit-identically (same build, one BLAS thread).
+public struct TrainerState: Sendable, Equatable {
+    /// Completed steps.
+    public var step: Int
+    /// The configuration in force, knob changes included.
+    public var config: TrainingConfig
+    /// Flat parameters `[P]`.
+    public var parameters: Tensor
+    public var optimizer: OptimizerState
+    public var grokfast: SlowGradientAmplifier
+    /// Draws minibatches.
+    public var rng: SeededRNG
+    /// Step at which train accuracy first reached 99%.
+    public var memorizedAt: Int?
+    /// Step at which test accuracy first reached 99%.
+    public var generalizedAt: Int?
+}
+
+/// The loss and accuracy of the model on a dataset.
+public struct Evaluation: Sendable, Equatable {
+    public var loss: Double
+    /// Nil for regression.
+    public var accuracy: Double?
+}
+
+/// Trains one run of the built-in engine and describes each step as Telemetry events.
+///
+/// Not thread-safe: one thread owns a trainer (the runtime gives it its own thread so the UI never
+/// waits on it). Time enters through `clock`, so tests can fix it.
+public final class Trainer {
+    /// Accuracy that counts as "reached" for memorization and generalization.
+    public static let phaseThreshold = 0.99
+
+    public let runID: String
+    public let task: TaskInstance
+    public private(set) var state: TrainerState
+    /// The state before the last step that produced a finite loss.
+    public private(set) var lastGood: TrainerState
+    /// True once the loss became NaN or infinite; the trainer then refuses to step.
+    public private(set) var hasDiverged = false
+    private let clock: @Sendable () -> Double
+
+    /// A fresh run: data and initial parameters from `config`'s seed.
+    public convenience init(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) {
+        let task = TaskFactory.make(config)
+        var initRNG = SeededRNG(seed: UInt64(config.int("seed")))
+        self.init(config: config, task: task, parameters: task.model.initialParameters(&initRNG, dtype: .float32),
+                  runID: runID, clock: clock)
+    }
+
+    /// A fresh run on a given task from given flat parameters `[P]` (Float32).
+    public init(config: TrainingConfig, task: TaskInstance, parameters: Tensor, runID: String,
+                clock: @escaping @Sendable () -> Double) {
+        precondition(parameters.count == task.model.layout.count, "parameters do not fit the model")
+        self.runID = runID
+        self.clock = clock
+        self.task = task
+        state = TrainerState(
+            step: 0, config: config, parameters: parameters, optimizer: OptimizerState(),
+            grokfast: SlowGradientAmplifier(alpha: config.double("grokfast_alpha"), lambda: config.double("grokfast_lambda")),
+            rng: SeededRNG(seed: UInt64(config.int("seed")) &+ 0xBA7C_4E5),
+            memorizedAt: nil, generalizedAt: nil)
+        lastGood = state
+    }
+
+    /// Continues a run from a saved state (its config rebuilds the same data).
+    public convenience init(resuming saved: TrainerState, runID: String, clock: @escaping @Sendable () -> Double) {
+        self.init(config: saved.config, runID: runID, clock: clock)
+        state = saved
+        lastGood = saved
+    }
+
+    /// True when the configured number of steps is done or training diverged.
+    public var isFinished: Bool { hasDiverged || state.step >= state.config.int("steps") }
+
+    // MARK: - Events
+
+    /// The `run` event announcing this run, its full config and its knobs.
+    public func runEvent() -> TelemetryEvent {
+        let config = state.config
+        let knobs = TrainingConfig.keys.filter(\.isKnob).map { key -> KnobSpec in
+            let value: KnobValue
+            switch config.values[key.name]! {
+            case .text(let s): value = .choice(s)
+            case .int(let i): value = .number(Double(i))
+            case .real(let x): value = .number(x)
+            }
+            switch key.kind {
+            case .choice(let options):
+                return KnobSpec(name: key.name, value: value, choices: options)
+            case .int(let range):
+                return KnobSpec(name: key.name, value: value, min: Double(range.lowerBound), max: Double(range.upperBound),
+                                scale: key.scale, step: 1)
+            case .real(let range, _, _):
+                return KnobSpec(name: key.name, value: value, min: range.lowerBound, max: range.upperBound,
+                                scale: key.scale, step: key.scale == .log ? 2 : knobStep(for: range))
+            }
+        }
+        var extra = JSONObject()
+        extra["parameters"] = .number(Double(task.model.layout.count))
+        extra["train_examples"] = .number(Double(task.train.count))
+        extra["test_examples"] = .number(Double(task.test.count))
+        if let chance = task.chanceAccuracy { extra["chance_accuracy"] = .number(chance) }
+        return .run(RunEvent(run: runID, task: task.description, model: task.model.description, config: config.jsonObject,
+                             knobs: knobs, time: clock(), extra: extra))
+    }
+
+    private func knobStep(for range: ClosedRange<Double>) -> Double {
+        range.upperBound <= 1 ? 0.01 : 0.1
+    }
+
+    // MARK: - Stepping
+
+    /// Takes one training step and returns the events it produced (scalars on logging steps,
+    /// histograms, phases). Returns no events once finished.
+    public func step() -> [TelemetryEvent] {
+        guard !hasDiverged else { return [] }
+        let config = state.config
+        let stepNumber = state.step + 1
+        let batch = drawBatch()
+        let p = ParameterVariables(layout: task.model.layout, flat: state.parameters, requiresGrad: true)
+        let output = task.model.forward(batch.input, p)
+        let loss = lossFunction(output, batch.target)
+        let lossValue = loss.value.scalarValue
+        var events: [TelemetryEvent] = []
+
+        guard lossValue.isFinite else {
+            hasDiverged = true
+            events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: ["train/loss": lossValue])))
+            events.append(.phase(PhaseEvent(
+                run: runID, step: stepNumber, time: clock(), name: "diverged",
+                evidence: JSONObject([("train/loss", .number(lossValue)), ("last_good_step", .number(Double(lastGood.step)))]),
+                message: "training loss became \(JSONValue.number(lossValue).jsonText); stopped, last good state kept at step \(lastGood.step)")))
+            return events
+        }
+        lastGood = state
+
+        var gradient = p.flatGradient(of: loss)
+        let gradNorm = gradient.squaredNorm().squareRoot()
+        state.grokfast.apply(to: &gradient)
+        if config.double("grad_clip") > 0 { clipGradientNorm(&gradient, maxNorm: config.double("grad_clip")) }
+        let learningRate = config.double("lr") * schedule.factor(at: stepNumber)
+        let before = state.parameters
+        // Locals: two inout accesses into one class property at once would violate exclusivity.
+        var parameters = state.parameters, optimizer = state.optimizer
+        optimizerStep(parameters: &parameters, gradient: gradient, state: &optimizer,
+                      settings: optimizerSettings(learningRate: learningRate))
+        state.parameters = parameters
+        state.optimizer = optimizer
+        state.step = stepNumber
+
+        let isEval = stepNumber % config.int("eval_every") == 0 || stepNumber == 1 || isFinished
+        var values: [String: Double] = ["train/loss": lossValue, "grad/norm": gradNorm, "lr": learningRate]
+        let trainAccuracy = accuracy(output.value, batch.target)
+        if let trainAccuracy { values["train/acc"] = trainAccuracy }
+        let weightsNorm = state.parameters.squaredNorm().squareRoot()
+        values["weights/norm"] = weightsNorm
+        values["update/ratio"] = (state.parameters - before).squaredNorm().squareRoot() / max(before.squaredNorm().squareRoot(), 1e-30)
+        for (layer, norm) in layerNorms(state.parameters) { values["weights/norm/\(layer)"] = norm }
+
+        if isEval {
+            // Evaluated on the weights this step's train metrics describe (before the update).
+            let test = evaluate(task.test, parameters: before)
+            values["test/loss"] = test.loss
+            if let acc = test.accuracy { values["test/acc"] = acc }
+        }
+        let phases = detectPhases(step: stepNumber, trainAccuracy: trainAccuracy, testAccuracy: values["test/acc"])
+        if isEval || !phases.isEmpty || stepNumber % config.int("log_every") == 0 {
+            events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: values)))
+        }
+        events += phases
+        let every = config.int("histogram_every")
+        if every > 0 && (stepNumber % every == 0 || stepNumber == 1) { events += histograms(step: stepNumber) }
+        return events
+    }
+
+    /// Loss and accuracy on `dataset` with the current (or given) parameters, without gradients.
+    public func evaluate(_ dataset: Dataset, parameters: Tensor? = nil) -> Evaluation {
+        let p = ParameterVariables(layout: task.model.layout, flat: parameters ?? state.parameters, requiresGrad: false)
+        let output = task.model.forward(dataset.input, p)
+        return Evaluation(loss: lossFunction(output, dataset.target).value.scalarValue,
+                          accuracy: accuracy(output.value, dataset.target))
+    }
+
+    /// Replaces the configuration (a knob change); takes effect at the next step.
+    public func apply(config: TrainingConfig) {
+        state.config = config
+        state.grokfast.alpha = config.double("grokfast_alpha")
+        state.grokfast.lambda = config.double("grokfast_lambda")
+    }
+
+    /// Continues from a saved state; clears divergence.
+    public func restore(_ saved: TrainerState) {
+        state = saved
+        lastGood = saved
+        hasDiverged = false
+    }
+
+    // MARK: - Pieces
+
+    private var schedule: LearningRateSchedule {
+        let config = state.config
+        let warmup = config.int("warmup_steps"), total = config.int("steps")
+        switch config.string("schedule") {
+        case "warmup": return .warmup(steps: warmup)
+        case "cosine": return .cosine(warmup: warmup, total: total, floor: 0)
+        case "linear": return .linear(warmup: warmup, total: total, floor: 0)
+        default: return .constant
+        }
+    }
+
+    private func optimizerSettings(learningRate: Double) -> OptimizerSettings {
+        let c = state.config
+        return OptimizerSettings(kind: OptimizerKind(rawValue: c.string("optimizer"))!, learningRate: learningRate,
+                                 weightDecay: c.double("weight_decay"), momentum: c.double("momentum"),
+                                 beta1: c.double("beta1"), beta2: c.double("beta2"), epsilon: c.double("eps"))
+    }
+
+    /// The full train set, or a minibatch drawn without replacement from the trainer's RNG.
+    private func drawBatch() -> Dataset {
+        let n = task.train.count, size = state.config.int("batch_size")
+        guard size > 0 && size < n else { return task.train }
+        var indices = Array(0..<n)
+        for i in 0..<size {
+            let j = i + Int(state.rng.next() % UInt64(n - i))
+            indices.swapAt(i, j)
+        }
+        return task.train.subset(Array(indices[..<size]))
+    }
+
+    private func lossFunction(_ output: Variable, _ target: Dataset.Target) -> Variable {
+        switch target {
+        case .classes(let labels, _): crossEntropy(logits: output, labels: labels)
+        case .values(let y): meanSquaredError(output, y)
+        }
+    }
+
+    private func accuracy(_ output: Tensor, _ target: Dataset.Target) -> Double? {
+        guard case .classes(let labels, _) = target, !labels.isEmpty else { return nil }
+        let predictions = output.argmaxLastAxis()
+        let correct = zip(predictions, labels).filter { $0 == Int($1) }.count
+        return Double(correct) / Double(labels.count)
+    }
+
+    private func layerNorms(_ flat: Tensor) -> [(String, Double)] {
+        let layout = task.model.layout
+        let tensors = layout.split(flat)
+        return layout.layers.map { layer in
+            let squared = zip(layout.entries, tensors).filter { $0.0.layer == layer }.map { $0.1.squaredNorm() }.reduce(0, +)
+            return (layer, squared.squareRoot())
+        }
+    }
+
+    private func detectPhases(step: Int, trainAccuracy: Double?, testAccuracy: Double?) -> [TelemetryEvent] {
+        var events: [TelemetryEvent] = []
+        if state.memorizedAt == nil, let acc = trainAccuracy, acc >= Self.phaseThreshold {
+            state.memorizedAt = step
+            events.append(.phase(PhaseEvent(
+                run: runID, step: step, time: clock(), name: "memorization",
+                evidence: JSONObject([("train/acc", .number(acc))]),
+                message: "train accuracy reached 99% at step \(step)")))
+        }
+        if state.generalizedAt == nil, let acc = testAccuracy, acc >= Self.phaseThreshold {
+            state.generalizedAt = step
+            var evidence = JSONObject([("test/acc", .number(acc))])
+            var message = "test accuracy reached 99% at step \(step)"
+            if let memorized = state.memorizedAt {
+                evidence["memorization_step"] = .number(Double(memorized))
+                evidence["delay_steps"] = .number(Double(step - memorized))
+                let ratio = Double(step) / Double(max(memorized, 1))
+                message += ", \(step - memorized) steps (\(JSONValue.number((ratio * 10).rounded() / 10).jsonText)×) after memorization"
+            }
+            events.append(.phase(PhaseEvent(run: runID, step: step, time: clock(), name: "generalization",
+                                            evidence: evidence, message: message)))
+        }
+        return events
+    }
+
+    private func histograms(step: Int) -> [TelemetryEvent] {
+        let layout = task.model.layout
+        return zip(layout.entries, layout.split(state.parameters)).map { entry, tensor in
+            let values = tensor.doubles
+            let low = values.min() ?? 0, high = values.max() ?? 0
+            let bins = 30
+            let width = high > low ? (high - low) / Double(bins) : 1
+            var counts = [Double](repeating: 0, count: bins)
+            for v in values { counts[min(bins - 1, Int((v - low) / width))] += 1 }
+            let edges = (0...bins).map { low + Double($0) * width }
+            return .histogram(HistogramEvent(run: runID, step: step, time: clock(), name: "weights/\(entry.name)",
+                                             edges: edges, counts: counts))
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import Telemetry
+import NN
+
+/// A config value: integers, reals and choices.
+public enum ConfigValue: Sendable, Equatable, CustomStringConvertible {
+    case int(Int)
+    case real(Double)
+    case text(String)
+
+    public var description: String {
+        switch self {
+        case .int(let i): String(i)
+        case .real(let x): x.isFinite ? JSONValue.number(x).jsonText : String(x)
+        case .text(let s): s
+        }
+    }
+
+    /// As JSON (for the `run` event and checkpoint metadata).
+    public var jsonValue: JSONValue {
+        switch self {
+        case .int(let i): .number(Double(i))
+        case .real(let x): .number(x)
+        case .text(let s): .string(s)
+        }
+    }
+}
+
+/// Why a config or a `--set` was refused: one line, naming the key and where it came from.
+public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One config key: its snake_case name (identical in `--set`, config files, knob specs and control
+/// messages), its type and accepted range, and a one-line summary.
+public struct ConfigKey: Sendable {
+    public enum Kind: Sendable {
+        /// An integer in the closed range.
+        case int(ClosedRange<Int>)
+        /// A real in a range; `lowerOpen` excludes the lower bound, `upperOpen` the upper.
+        case real(ClosedRange<Double>, lowerOpen: Bool = false, upperOpen: Bool = false)
+        case choice([String])
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let summary: String
+    /// True when the key can change while the run goes (announced as a knob).
+    public let isKnob: Bool
+    /// Knob nudge scale.
+    public let scale: KnobScale
+
+    init(_ name: String, _ kind: Kind, _ summary: String, knob: Bool = false, scale: KnobScale = .linear) {
+        self.name = name; self.kind = kind; self.summary = summary; self.isKnob = knob; self.scale = scale
+    }
+
+    /// Parses and range-checks a value given as text (`--set key=value`).
+    public func parse(_ text: String) throws(ConfigError) -> ConfigValue {
+        switch kind {
+        case .int:
+            guard let i = Int(text) else { throw ConfigError("\(name) must be an integer, got '\(text)'") }
+            return try check(.int(i))
+        case .real:
+            guard let x = Double(text) else { throw ConfigError("\(name) must be a number, got '\(text)'") }
+            return try check(.real(x))
+        case .choice:
+            return try check(.text(text))
+        }
+    }
+
+    /// Converts and range-checks a JSON value (config files, control messages).
+    public func value(from json: JSONValue) throws(ConfigError) -> ConfigValue {
+        switch (kind, json) {
+        case (.int, .number(let x)):
+            guard x.isFinite, x == x.rounded(), abs(x) < 1e15 else { throw ConfigError("\(name) must be an integer, got \(json.jsonText)") }
+            return try check(.int(Int(x)))
+        case (.real, .number(let x)): return try check(.real(x))
+        case (.real, .string(let s)) where Double(s) != nil: return try check(.real(Double(s)!))
+        case (.choice, .string(let s)): return try check(.text(s))
+        case (.int, _): throw ConfigError("\(name) must be an integer, got \(json.typeName)")
+        case (.real, _): throw ConfigError("\(name) must be a number, got \(json.typeName)")
+        case (.choice, _): throw ConfigError("\(name) must be a string, got \(json.typeName)")
+        }
+    }
+
+    /// Range-checks a typed value.
+    public func check(_ value: ConfigValue) throws(ConfigError) -> ConfigValue {
+        switch (kind, value) {
+        case (.int(let range), .int(let i)):
+            guard range.contains(i) else { throw ConfigError("\(name) must be in \(range.lowerBound)…\(range.upperBound), got \(i)") }
+            return value
+        case (.real(let range, let lowerOpen, let upperOpen), .real), (.real(let range, let lowerOpen, let upperOpen), .int):
+            let x: Double
+            switch value {
+            case .real(let r): x = r
+            case .int(let i): x = Double(i)
+            case .text: preconditionFailure("unreachable: text matched a numeric pattern")
+            }
+            guard x.isFinite else { throw ConfigError("\(name) must be a finite number, got \(value)") }
+            let aboveLower = lowerOpen ? x > range.lowerBound : x >= range.lowerBound
+            let belowUpper = upperOpen ? x < range.upperBound : x <= range.upperBound
+            guard aboveLower && belowUpper else {
+                let lower = lowerOpen ? "(" : "[", upper = upperOpen ? ")" : "]"
+                throw ConfigError("\(name) must be in \(lower)\(JSONValue.number(range.lowerBound).jsonText), \(JSONValue.number(range.upperBound).jsonText)\(upper), got \(value)")
+            }
+            return .real(x)
+        case (.choice(let options), .text(let s)):
+            guard options.contains(s) else { throw ConfigError("\(name) must be one of \(options.joined(separator: ", ")), got '\(s)'") }
+            return value
+        default:
+            throw ConfigError("\(name) has the wrong type: \(value)")
+        }
+    }
+}
+
+/// A complete, validated training configuration: one value for every key of `TrainingConfig.keys`.
+public struct TrainingConfig: Sendable, Equatable {
+    /// Values by key name.
+    public private(set) var values: [String: ConfigValue]
+
+    /// Every key the engine accepts.
+    public static let keys: [ConfigKey] = [
+        ConfigKey("task", .choice(["modular", "teacher_student", "spirals"]), "the data and model"),
+        ConfigKey("seed", .int(0...Int(Int32.max)), "seeds data, initialization and batch sampling"),
+        ConfigKey("steps", .int(1...100_000_000), "training steps"),
+        ConfigKey("p", .int(2...1000), "modulus of the modular task"),
+        ConfigKey("op", .choice(ModularOperation.allCases.map(\.rawValue)), "operation of the modular task: a∘b mod p"),
+        ConfigKey("train_fraction", .real(0...1, lowerOpen: true, upperOpen: true), "share of pairs used for training"),
+        ConfigKey("hidden", .int(1...65_536), "hidden width"),
+        ConfigKey("activation", .choice(Activation.allCases.map(\.rawValue)), "hidden nonlinearity"),
+        ConfigKey("embedding_std", .real(0...100, lowerOpen: true), "std of the embedding initialization (modular)"),
+        ConfigKey("input_dim", .int(1...4096), "input dimension (teacher_student)"),
+        ConfigKey("teacher_hidden", .int(1...4096), "teacher width (teacher_student)"),
+        ConfigKey("samples", .int(2...1_000_000), "training examples (teacher_student, spirals)"),
+        ConfigKey("noise", .real(0...100), "label noise std (teacher_student) or point jitter (spirals)"),
+        ConfigKey("turns", .real(0.1...20), "spiral turns (spirals)"),
+        ConfigKey("optimizer", .choice(OptimizerKind.allCases.map(\.rawValue)), "update rule", knob: true),
+        ConfigKey("lr", .real(0...100, lowerOpen: true), "learning rate", knob: true, scale: .log),
+        ConfigKey("weight_decay", .real(0...100), "weight decay (decoupled for adamw and lion, L2 otherwise)", knob: true),
+        ConfigKey("momentum", .real(0...1, upperOpen: true), "momentum coefficient (momentum, nesterov)", knob: true),
+        ConfigKey("beta1", .real(0...1, upperOpen: true), "first-moment decay (adam, adamw, lion)", knob: true),
+        ConfigKey("beta2", .real(0...1, upperOpen: true), "second-moment decay (adam, adamw; lion's momentum)", knob: true),
+        ConfigKey("eps", .real(0...1, lowerOpen: true), "Adam's ε"),
+        ConfigKey("batch_size", .int(0...10_000_000), "examples per step; 0 = full batch", knob: true),
+        ConfigKey("grad_clip", .real(0...1e9), "clip the gradient's global norm to this; 0 = off", knob: true),
+        ConfigKey("schedule", .choice(LearningRateSchedule.names), "learning-rate schedule"),
+        ConfigKey("warmup_steps", .int(0...100_000_000), "linear warmup steps of the schedule"),
+        ConfigKey("grokfast_alpha", .real(0...1, upperOpen: true), "grokfast EMA momentum α", knob: true),
+        ConfigKey("grokfast_lambda", .real(0...100), "grokfast amplification λ; 0 = off", knob: true),
+        ConfigKey("eval_every", .int(1...1_000_000), "steps between test-set evaluations"),
+        ConfigKey("log_every", .int(1...1_000_000), "steps between scalars events (evaluation steps always log)"),
+        ConfigKey("histogram_every", .int(0...1_000_000), "steps between weight histograms; 0 = never"),
+    ]
+
+    /// The key named `name`.
+    public static func key(_ name: String) -> ConfigKey? { keys.first { $0.name == name } }
+
+    /// A config from complete values (every key present, each already checked).
+    init(_ values: [String: ConfigValue]) { self.values = values }
+
+    /// The integer value of `name`.
+    public func int(_ name: String) -> Int {
+        guard case .int(let i)? = values[name] else { preconditionFailure("config key \(name) is not an integer") }
+        return i
+    }
+
+    /// The real value of `name`.
+    public func double(_ name: String) -> Double {
+        switch values[name] {
+        case .real(let x)?: return x
+        case .int(let i)?: return Double(i)
+        default: preconditionFailure("config key \(name) is not a number")
+        }
+    }
+
+    /// The text value of `name`.
+    public func string(_ name: String) -> String {
+        guard case .text(let s)? = values[name] else { preconditionFailure("config key \(name) is not text") }
+        return s
+    }
+
+    /// Sets one key from text, range-checked (`--set key=value`).
+    public mutating func set(_ name: String, text: String) throws(ConfigError) {
+        values[name] = try Self.lookup(name).parse(text)
+    }
+
+    /// Sets one key from a typed value, range-checked.
+    public mutating func set(_ name: String, _ value: ConfigValue) throws(ConfigError) {
+        values[name] = try Self.lookup(name).check(value)
+    }
+
+    /// Applies a JSON config object (`--config FILE`); `source` names it in errors.
+    public mutating func apply(json: JSONObject, source: String) throws(ConfigError) {
+        for (name, value) in json {
+            guard let key = Self.key(name) else { throw ConfigError("\(source): \(Self.unknownKeyMessage(name))") }
+            do throws(ConfigError) { values[name] = try key.value(from: value) } catch {
+                throw ConfigError("\(source): \(error.message)")
+            }
+        }
+    }
+
+    /// Checks the rules that involve several keys; call after all keys are set.
+    public func validate() throws(ConfigError) {
+        if string("task") == "modular" && string("op") == "div" && !isPrime(int("p")) {
+            throw ConfigError("op div needs a prime p (b⁻¹ mod p must exist), got p=\(int("p"))")
+        }
+        if int("histogram_every") < 0 { throw ConfigError("histogram_every must be ≥ 0") }
+    }
+
+    /// The config as a JSON object, keys in table order (for `run` events and checkpoints).
+    public var jsonObject: JSONObject {
+        JSONObject(Self.keys.compactMap { key in values[key.name].map { (key.name, $0.jsonValue) } })
+    }
+
+    static func lookup(_ name: String) throws(ConfigError) -> ConfigKey {
+        guard let key = key(name) else { throw ConfigError(unknownKeyMessage(name)) }
+        return key
+    }
+
+    static func unknownKeyMessage(_ name: String) -> String {
+        let nearest = keys.map(\.name).min { editDistance($0, name) < editDistance($1, name) }
+        if let nearest, editDistance(nearest, name) <= 3 {
+            return "unknown config key '\(name)' (did you mean '\(nearest)'?)"
+        }
+        return "unknown config key '\(name)' (see `trainscope presets --keys`)"
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var previous = row[0]
+        row[0] = i
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            let current = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = current
+        }
+    }
+    return a.isEmpty ? b.count : row[b.count]
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Telemetry
+import Training
+
+/// Runs a trainer on its own thread and, on the calling thread, records its events and prints a
+/// compact progress line at most once a second, plus one line per phase.
+final class HeadlessSession {
+    private let config: TrainingConfig
+    private let resumed: TrainerState?
+    private let runID: String
+    private let recorder: EventRecorder?
+    private let checkpointEvery: Int?
+    private let checkpointDirectory: String?
+
+    init(config: TrainingConfig, resumed: TrainerState?, runID: String, recorder: EventRecorder?,
+         checkpointEvery: Int?, checkpointDirectory: String?) {
+        self.config = config; self.resumed = resumed; self.runID = runID; self.recorder = recorder
+        self.checkpointEvery = checkpointEvery; self.checkpointDirectory = checkpointDirectory
+    }
+
+    /// Trains to the end; false when training diverged or a file could not be written.
+    func run() -> Bool {
+        let mailbox = Mailbox<TelemetryEvent>(capacity: 4096, policy: .block)
+        let failures = Mailbox<String>(capacity: 64, policy: .dropOldest)
+        let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        let trainer: Trainer
+        if var resumed {
+            resumed.config = config
+            trainer = Trainer(resuming: resumed, runID: runID, clock: clock)
+        } else {
+            trainer = Trainer(config: config, runID: runID, clock: clock)
+        }
+        let box = UncheckedBox(trainer)
+        let every = checkpointEvery, directory = checkpointDirectory
+        let thread = Thread {
+            let trainer = box.value
+            mailbox.post(trainer.runEvent())
+            while !trainer.isFinished {
+                for event in trainer.step() { mailbox.post(event) }
+                if let every, let directory, trainer.state.step % every == 0 {
+                    if let message = Self.save(trainer, directory) { failures.post(message) }
+                }
+            }
+            if let directory, every == nil || trainer.state.step % every! != 0 {
+                if let message = Self.save(trainer, directory) { failures.post(message) }
+            }
+            mailbox.close()
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+        return consume(mailbox, failures: failures, total: config.int("steps"), startStep: resumed?.step ?? 0,
+                       trainer: box)
+    }
+
+    private static func save(_ trainer: Trainer, _ directory: String) -> String? {
+        let path = (directory as NSString).appendingPathComponent(String(format: "step-%07d.safetensors", trainer.state.step))
+        do { try Checkpoint.file(for: trainer).write(to: path) } catch { return error.message }
+        return nil
+    }
+
+    private func consume(_ mailbox: Mailbox<TelemetryEvent>, failures: Mailbox<String>, total: Int, startStep: Int,
+                         trainer: UncheckedBox<Trainer>) -> Bool {
+        let start = Date()
+        var lastPrint = Date.distantPast
+        var latest: [String: Double] = [:]
+        var step = startStep
+        var ok = true
+        var phases: [String: Int] = [:]
+        while true {
+            let batch = mailbox.waitAndDrain()
+            if batch.isEmpty { break }
+            for event in batch {
+                if let recorder {
+                    do { try recorder.record(event) } catch {
+                        printError("trainscope: error: \(error)")
+                        ok = false
+                    }
+                }
+                switch event {
+                case .scalars(let s):
+                    step = s.step
+                    for (k, v) in s.values { latest[k] = v }
+                case .phase(let p):
+                    phases[p.name] = p.step
+                    print("phase \(p.name) at step \(p.step): \(p.message ?? "")")
+                    if p.name == "diverged" { ok = false }
+                default: break
+                }
+            }
+            for message in failures.drain() {
+                printError("trainscope: error: \(message)")
+                ok = false
+            }
+            if Date().timeIntervalSince(lastPrint) >= 1 {
+                lastPrint = Date()
+                print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(Date().timeIntervalSince(start), 1e-9)))
+            }
+        }
+        for message in failures.drain() {
+            printError("trainscope: error: \(message)")
+            ok = false
+        }
+        let seconds = Date().timeIntervalSince(start)
+        print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(seconds, 1e-9)))
+        let memorized = phases["memorization"].map { "memorized at step \($0)" } ?? "did not memorize"
+        let generalized = phases["generalization"].map { "generalized at step \($0)" } ?? "did not generalize"
+        print(String(format: "done: %d steps in %.1f s; %@, %@", step - startStep, seconds, memorized, generalized))
+        return ok
+    }
+
+    private func progressLine(step: Int, total: Int, latest: [String: Double], rate: Double) -> String {
+        func pct(_ key: String) -> String { latest[key].map { String(format: "%5.1f%%", $0 * 100) } ?? "    -" }
+        func num(_ key: String) -> String { latest[key].map { String(format: "%.4g", $0) } ?? "-" }
+        var line = "step \(step)/\(total)  train loss \(num("train/loss"))"
+        if latest["train/acc"] != nil { line += " acc \(pct("train/acc"))" }
+        line += "  test loss \(num("test/loss"))"
+        if latest["test/acc"] != nil { line += " acc \(pct("test/acc"))" }
+        return line + String(format: "  %.0f steps/s", rate)
+    }
+}
+
+/// Hands a non-Sendable object to exactly one other thread (the trainer thread owns it from then on).
+final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import Telemetry
+import TensorCore
+import Training
+
+/// `trainscope run`: trains a built-in preset.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Train a built-in preset (see `trainscope presets`) with the dashboard, or --headless.",
+        discussion: """
+        Configuration is layered: the preset, then --config FILE.json, then each --set key=value, then \
+        --steps. Keys are snake_case and the same everywhere (`trainscope presets --keys` lists them). \
+        Every value is checked before training starts.
+        """
+    )
+
+    @Option(help: "Preset name.")
+    var preset: String = Preset.all[0].name
+
+    @Option(help: "A JSON object of config keys applied over the preset.")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set one config key; repeatable.", valueName: "key=value"))
+    var settings: [String] = []
+
+    @Option(help: "Training steps (same as --set steps=N).")
+    var steps: Int?
+
+    @Flag(help: "Train without a terminal UI, printing a progress line at most once a second.")
+    var headless = false
+
+    @Option(help: ArgumentHelp("Append every event to this NDJSON file.", valueName: "file.jsonl"))
+    var record: String?
+
+    @Option(help: "Write a checkpoint every N steps (needs --checkpoint-dir).")
+    var checkpointEvery: Int?
+
+    @Option(help: "Directory for checkpoints (step-NNNNNNN.safetensors); a final one is written at the end.")
+    var checkpointDir: String?
+
+    @Option(help: ArgumentHelp("Continue from a checkpoint (its config; --set and --steps still apply).", valueName: "file.safetensors"))
+    var resume: String?
+
+    @Option(help: "OpenBLAS threads (1 is fastest on the built-in models' small matrices, and reproducible).")
+    var blasThreads: Int = 1
+
+    func run() throws {
+        let resumed: TrainerState?
+        let config: TrainingConfig
+        do {
+            resumed = try resume.map { path throws(CheckpointError) in try Checkpoint.load(path: path) }
+            config = try resolveConfig(base: resumed?.config)
+        } catch let error as ConfigError {
+            printError("trainscope: error: \(error.message)")
+            throw ExitCode(2)
+        } catch let error as CheckpointError {
+            printError("trainscope: error: \(error.message)")
+            throw ExitCode(2)
+        }
+        if let every = checkpointEvery, every < 1 || checkpointDir == nil {
+            printError("trainscope: error: --checkpoint-every needs a positive N and --checkpoint-dir")
+            throw ExitCode(2)
+        }
+        guard blasThreads >= 1 else {
+            printError("trainscope: error: --blas-threads must be ≥ 1")
+            throw ExitCode(2)
+        }
+        guard headless else {
+            throw notBuiltYet("the live dashboard (add --headless to train without it)", issue: 5)
+        }
+        BLAS.setThreads(blasThreads)
+        AllocatorTuning.keepLargeBuffersInHeap()
+        let recorder: EventRecorder?
+        do { recorder = try record.map { path throws(RecordingIOError) in try EventRecorder(path: path) } } catch {
+            printError("trainscope: error: \(error)")
+            throw ExitCode(2)
+        }
+        if let dir = checkpointDir {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        let runID = "\(preset)-s\(config.int("seed"))"
+        let session = HeadlessSession(config: config, resumed: resumed, runID: runID, recorder: recorder,
+                                      checkpointEvery: checkpointEvery, checkpointDirectory: checkpointDir)
+        let ok = session.run()
+        if !ok { throw ExitCode(1) }
+    }
+
+    /// Preset (or resumed config), then --config, then --set, then --steps; validated.
+    func resolveConfig(base: TrainingConfig?) throws -> TrainingConfig {
+        var config: TrainingConfig
+        if let base {
+            config = base
+        } else {
+            guard let preset = Preset.named(preset) else {
+                throw ConfigError("unknown preset '\(preset)' (available: \(Preset.all.map(\.name).joined(separator: ", ")))")
+            }
+            config = preset.config
+        }
+        if let path = self.config {
+            guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError("\(path): cannot read the file") }
+            let json: JSONValue
+            do { json = try JSONParser.parse(bytes: [UInt8](data)) } catch {
+                throw ConfigError("\(path): not valid JSON at column \(error.column): \(error.reason)")
+            }
+            guard case .object(let object) = json else { throw ConfigError("\(path): the config must be a JSON object") }
+            try config.apply(json: object, source: path)
+        }
+        for setting in settings {
+            guard let eq = setting.firstIndex(of: "="), eq != setting.startIndex else {
+                throw ConfigError("--set needs key=value, got '\(setting)'")
+            }
+            let key = String(setting[..<eq]), value = String(setting[setting.index(after: eq)...])
+            do { try config.set(key, text: value) } catch { throw ConfigError("--set \(setting): \(error.message)") }
+        }
+        if let steps { try config.set("steps", .int(steps)) }
+        try config.validate()
+        return config
+    }
+}
+
+/// `trainscope presets`: lists the presets, or with --keys every config key.
+struct PresetsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "presets", abstract: "List the built-in presets (or, with --keys, the config keys).")
+
+    @Flag(help: "List every config key with its type, range, default and whether it is a live knob.")
+    var keys = false
+
+    func run() {
+        if keys {
+            let defaults = Preset.all[0].config
+            for key in TrainingConfig.keys {
+                let range: String
+                switch key.kind {
+                case .int(let r): range = "integer \(r.lowerBound)…\(r.upperBound)"
+                case .real(let r, let lo, let hi): range = "number \(lo ? "(" : "[")\(JSONValue.number(r.lowerBound).jsonText), \(JSONValue.number(r.upperBound).jsonText)\(hi ? ")" : "]")"
+                case .choice(let options): range = options.joined(separator: "|")
+                }
+                let name = key.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                print("\(name) \(key.summary); \(range); default \(defaults.values[key.name]!)\(key.isKnob ? "; knob" : "")")
+            }
+            return
+        }
+        let width = Preset.all.map(\.name.count).max() ?? 0
+        for (i, preset) in Preset.all.enumerated() {
+            print("\(preset.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(preset.summary)\(i == 0 ? " [default]" : "")")
+        }
+    }
+}

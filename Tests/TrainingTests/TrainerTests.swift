@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import TensorCore
+import Telemetry
+import Training
+import TestSupport
+
+@Suite struct TrainerTests {
+    @Test func sameSeedGivesBitIdenticalMetrics() throws {
+        let config = try smallConfig()
+        let a = scalarSeries(train(Trainer(config: config, runID: "a", clock: fixedClock), steps: 50))
+        let b = scalarSeries(train(Trainer(config: config, runID: "b", clock: fixedClock), steps: 50))
+        #expect(a.count == b.count && a.count > 10)
+        for (x, y) in zip(a, b) {
+            #expect(x.0 == y.0)
+            #expect(x.1 == y.1, "step \(x.0) differs")  // exact Double equality: bit-identical
+        }
+        let other = scalarSeries(train(Trainer(config: try smallConfig("grokking", ["seed": "1"]), runID: "c", clock: fixedClock), steps: 5))
+        #expect(other.first?.1["train/loss"] != a.first?.1["train/loss"])
+    }
+
+    @Test func everyStepReportsTheDocumentedMetrics() throws {
+        let trainer = Trainer(config: try smallConfig("grokking", ["eval_every": "5", "log_every": "1", "histogram_every": "10"]),
+                              runID: "m", clock: fixedClock)
+        let events = train(trainer, steps: 10)
+        let series = scalarSeries(events)
+        #expect(series.map(\.0) == Array(1...10))
+        for key in ["train/loss", "train/acc", "grad/norm", "weights/norm", "weights/norm/embed_a", "weights/norm/embed_b",
+                    "weights/norm/out", "update/ratio", "lr"] {
+            #expect(series.allSatisfy { $0.1[key] != nil }, "missing \(key)")
+        }
+        #expect(series.filter { $0.1["test/acc"] != nil }.map(\.0) == [1, 5, 10])
+        let histograms = events.compactMap { if case .histogram(let h) = $0 { h } else { nil } }
+        #expect(Set(histograms.map(\.step)) == [1, 10])
+        #expect(Set(histograms.map(\.name)) == ["weights/embed_a.weight", "weights/embed_b.weight", "weights/out.weight"])
+        #expect(histograms.allSatisfy { $0.counts.reduce(0, +) == Double(Tensor.count(of: [11, 16])) })
+    }
+
+    @Test func runEventAnnouncesConfigAndKnobs() throws {
+        guard case .run(let run) = Trainer(config: try smallConfig(), runID: "r", clock: fixedClock).runEvent() else {
+            Issue.record("not a run event"); return
+        }
+        #expect(run.run == "r" && run.config["lr"] == .number(0.003) && run.config["p"] == .number(11))
+        let names = run.knobs.map(\.name)
+        for knob in ["lr", "weight_decay", "momentum", "beta1", "beta2", "batch_size", "optimizer", "grad_clip",
+                     "grokfast_alpha", "grokfast_lambda"] {
+            #expect(names.contains(knob), "knob \(knob) missing")
+        }
+        #expect(run.knobs.first { $0.name == "lr" }?.scale == .log)
+        #expect(run.knobs.first { $0.name == "optimizer" }?.choices?.contains("lion") == true)
+    }
+
+    @Test func memorizationThenGeneralizationPhases() throws {
+        // p = 17 with 80% of the pairs: memorizes by step ~70, generalizes under weight decay by ~200.
+        let trainer = Trainer(config: try smallConfig("grokking", ["p": "17", "hidden": "64", "train_fraction": "0.8",
+                                                                    "weight_decay": "2", "steps": "600", "lr": "0.01",
+                                                                    "eval_every": "5"]),
+                              runID: "g", clock: fixedClock)
+        var phases: [PhaseEvent] = []
+        while !trainer.isFinished && phases.count < 2 {
+            phases += trainer.step().compactMap { if case .phase(let p) = $0 { p } else { nil } }
+        }
+        #expect(phases.map(\.name) == ["memorization", "generalization"])
+        guard phases.count == 2 else { return }
+        #expect(phases[1].evidence["delay_steps"] == .number(Double(phases[1].step - phases[0].step)))
+        #expect(phases[1].message?.contains("after memorization") == true)
+    }
+
+    @Test func divergenceStopsAndKeepsTheLastGoodState() throws {
+        let trainer = Trainer(config: try smallConfig("grokking", ["optimizer": "sgd", "lr": "90", "weight_decay": "0"]),
+                              runID: "d", clock: fixedClock)
+        var events: [TelemetryEvent] = []
+        while !trainer.isFinished { events += trainer.step() }
+        #expect(trainer.hasDiverged)
+        guard case .phase(let phase)? = events.last else { Issue.record("no diverged phase"); return }
+        #expect(phase.name == "diverged")
+        #expect(trainer.lastGood.parameters.isFinite)
+        #expect(trainer.step().isEmpty, "a diverged trainer does not step")
+    }
+
+    @Test func minibatchesDrawFromTheSeededGenerator() throws {
+        let config = try smallConfig("spirals", ["batch_size": "16"])
+        let a = scalarSeries(train(Trainer(config: config, runID: "a", clock: fixedClock), steps: 20))
+        let b = scalarSeries(train(Trainer(config: config, runID: "b", clock: fixedClock), steps: 20))
+        #expect(a.map(\.1) == b.map(\.1))
+    }
+
+    @Test(arguments: ["spirals", "teacher-student"])
+    func otherPresetsTrain(_ preset: String) throws {
+        let trainer = Trainer(config: try smallConfig(preset, ["steps": "40"]), runID: preset, clock: fixedClock)
+        let series = scalarSeries(train(trainer, steps: 40))
+        let first = series.first!.1["train/loss"]!, last = series.last!.1["train/loss"]!
+        #expect(last < first, "\(preset): loss \(first) → \(last)")
+    }
+}
+
+@Suite struct TaskTests {
+    @Test func modularOperationsAreCorrect() {
+        #expect(ModularOperation.add.apply(5, 9, p: 11) == 3)
+        #expect(ModularOperation.subtract.apply(2, 9, p: 11) == 4)
+        #expect(ModularOperation.multiply.apply(5, 9, p: 11) == 1)
+        #expect(ModularOperation.divide.apply(5, 0, p: 11) == nil)
+        for b in 1..<11 { #expect(ModularOperation.divide.apply(b, b, p: 11) == 1) }
+        #expect(ModularOperation.divide.apply(6, 3, p: 11) == 2)
+        #expect(ModularOperation.quadratic.apply(2, 3, p: 11) == (4 + 6 + 9) % 11)
+    }
+
+    @Test func splitCoversTheDomainOnce() throws {
+        let task = TaskFactory.make(try smallConfig("grokking", ["op": "div"]))
+        #expect(task.train.count + task.test.count == 11 * 10)
+        #expect(task.train.count == 55)
+        #expect(Set(task.trainIndices).count == 55)
+    }
+}

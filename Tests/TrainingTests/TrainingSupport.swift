@@ -1,0 +1,26 @@
+import Telemetry
+import Training
+
+/// A small, fast configuration of a preset with overrides (debug builds run it in well under a second).
+func smallConfig(_ preset: String = "grokking", _ overrides: [String: String] = [:]) throws -> TrainingConfig {
+    var config = Preset.named(preset)!.config
+    let defaults: [String: String] = preset == "grokking" ? ["p": "11", "hidden": "16", "steps": "50", "train_fraction": "0.5"] : ["steps": "50", "samples": "64", "hidden": "8"]
+    for (k, v) in defaults.merging(overrides, uniquingKeysWith: { $1 }) { try config.set(k, text: v) }
+    try config.validate()
+    return config
+}
+
+/// A fixed clock: tests compare values, never wall time.
+let fixedClock: @Sendable () -> Double = { 1_763_800_000 }
+
+/// Every event of `steps` steps.
+func train(_ trainer: Trainer, steps: Int) -> [TelemetryEvent] {
+    var events: [TelemetryEvent] = []
+    for _ in 0..<steps { events += trainer.step() }
+    return events
+}
+
+/// The scalars events' (step, values) pairs, the part of a run that must be reproducible.
+func scalarSeries(_ events: [TelemetryEvent]) -> [(Int, [String: Double])] {
+    events.compactMap { if case .scalars(let s) = $0 { (s.step, s.values) } else { nil } }
+}
