@@ -51,6 +51,13 @@ let package = Package(
             ]
         ),
 
+        // MARK: - Benchmarks (Benchmarks/RESULTS.md)
+        .executableTarget(
+            name: "trainscope-bench",
+            dependencies: ["TensorCore", "Training"],
+            path: "Benchmarks/EngineBenchmark"
+        ),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["Telemetry"], path: "Tests/TestSupport"),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),

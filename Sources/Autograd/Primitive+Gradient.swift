@@ -35,6 +35,10 @@ extension Primitive {
         case .gatherRows(let indices, let rows): return [g.indexAddRows(indices, rows: rows)]
         case .indexAddRows(let indices, let rows): return [g.gatherRows(indices, rows: rows)]
         case .reshape: return [g.reshaped(x[0].shape)]
+        case .logSoftmax:  // y = x − lse(x): ∂x = g − softmax(x)·Σⱼ gⱼ, with softmax(x) = eʸ
+            return [g - y.exp() * g.sumLastAxis().expandLastAxis(y.shape[1])]
+        case .selectColumns(let columns): return [g.scatterColumns(columns, width: x[0].shape[1])]
+        case .scatterColumns(let columns, _): return [g.selectColumns(columns)]
         }
     }
 }

@@ -31,6 +31,12 @@ enum Primitive {
     case indexAddRows([Int32], rows: Int)
     /// Same elements, new shape.
     case reshape([Int])
+    /// Row-wise log-softmax of `[n, d]`, fused (checked against the composite in the tests).
+    case logSoftmax
+    /// `[n, d]` → `[n, 1]`: element `columns[i]` of row i.
+    case selectColumns([Int32])
+    /// `[n, 1]` → `[n, width]`: row i's value at column `columns[i]`, zeros elsewhere.
+    case scatterColumns([Int32], width: Int)
 
     /// The value of the op on these input values.
     func forward(_ x: [Tensor]) -> Tensor {
@@ -56,6 +62,9 @@ enum Primitive {
         case .gatherRows(let indices, _): x[0].gatherRows(indices)
         case .indexAddRows(let indices, let rows): x[0].indexAddRows(indices, rows: rows)
         case .reshape(let shape): x[0].reshaped(shape)
+        case .logSoftmax: x[0].logSoftmaxLastAxis()
+        case .selectColumns(let columns): x[0].selectColumns(columns)
+        case .scatterColumns(let columns, let width): x[0].scatterColumns(columns, width: width)
         }
     }
 }

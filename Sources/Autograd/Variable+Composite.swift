@@ -22,8 +22,12 @@ extension Variable {
         return (self - m.expandLastAxis(shape[1])).exp().sumLastAxis().log() + m
     }
 
-    /// Row-wise log-softmax of `[n, d]`.
-    public func logSoftmaxLastAxis() -> Variable { self - logSumExpLastAxis().expandLastAxis(shape[1]) }
+    /// Row-wise log-softmax of `[n, d]`, by the fused primitive: it runs in one pass per row where the
+    /// composite `self − logSumExpLastAxis()` makes nine temporaries, and the tests hold the two equal.
+    public func logSoftmaxLastAxis() -> Variable { Variable(.logSoftmax, [self]) }
+
+    /// Row-wise log-softmax of `[n, d]` composed from primitives (the reference for the fused one).
+    public func logSoftmaxLastAxisComposite() -> Variable { self - logSumExpLastAxis().expandLastAxis(shape[1]) }
 
     /// Row-wise softmax of `[n, d]`.
     public func softmaxLastAxis() -> Variable { logSoftmaxLastAxis().exp() }
@@ -40,9 +44,8 @@ extension Variable {
 
 /// Mean softmax cross-entropy of `logits` `[n, classes]` against integer `labels` (n of them), `[]`.
 public func crossEntropy(logits: Variable, labels: [Int32]) -> Variable {
-    let n = logits.shape[0], classes = logits.shape[1]
-    let targets = logits.constant(Tensor.oneHot(labels, classes: classes, dtype: logits.dtype))
-    return -(logits.logSoftmaxLastAxis() * targets).sum().scaled(by: 1 / Double(max(n, 1)))
+    let n = logits.shape[0]
+    return logits.logSoftmaxLastAxis().selectColumns(labels).sum().scaled(by: -1 / Double(max(n, 1)))
 }
 
 /// Mean squared error ½·mean((prediction − target)²) over all elements, `[]`.

@@ -62,4 +62,10 @@ extension Variable {
     }
     /// Same elements under a new shape.
     public func reshaped(_ shape: [Int]) -> Variable { Variable(.reshape(shape), [self]) }
+    /// Element `columns[i]` of each row i of `[n, d]`: → `[n, 1]`.
+    public func selectColumns(_ columns: [Int32]) -> Variable { Variable(.selectColumns(columns), [self]) }
+    /// Row i's value of `[n, 1]` at column `columns[i]` of a zero `[n, width]`.
+    public func scatterColumns(_ columns: [Int32], width: Int) -> Variable {
+        Variable(.scatterColumns(columns, width: width), [self])
+    }
 }

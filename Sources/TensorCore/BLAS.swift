@@ -25,19 +25,26 @@ public enum BLAS {
         let lda = Int32(a.shape[1]), ldb = Int32(b.shape[1])
         switch (a.storage, b.storage) {
         case (.float32(let x), .float32(let y)):
-            var out = [Float](repeating: 0, count: m * n)
-            if m > 0 && n > 0 && k > 0 {
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, x, lda, y, ldb, 0, &out, Int32(n))
-            }
-            return Tensor(shape: [m, n], out)
+            return Tensor(shape: [m, n], storage: .float32(product(m, n, k) { out in
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, x, lda, y, ldb, 0, out, Int32(n))
+            }))
         case (.float64(let x), .float64(let y)):
-            var out = [Double](repeating: 0, count: m * n)
-            if m > 0 && n > 0 && k > 0 {
-                cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, x, lda, y, ldb, 0, &out, Int32(n))
-            }
-            return Tensor(shape: [m, n], out)
+            return Tensor(shape: [m, n], storage: .float64(product(m, n, k) { out in
+                cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, x, lda, y, ldb, 0, out, Int32(n))
+            }))
         default:
             preconditionFailure("matmul on dtypes \(a.dtype) and \(b.dtype)")
+        }
+    }
+
+    /// An `[m, n]` result buffer filled by `gemm` (β = 0, so it need not be zeroed first), or
+    /// zeros when the inner extent is empty.
+    private static func product<T: TensorScalar>(_ m: Int, _ n: Int, _ k: Int,
+                                                 _ gemm: (UnsafeMutablePointer<T>) -> Void) -> [T] {
+        guard m > 0 && n > 0 && k > 0 else { return [T](repeating: 0, count: m * n) }
+        return [T](unsafeUninitializedCapacity: m * n) { out, initialized in
+            gemm(out.baseAddress!)
+            initialized = m * n
         }
     }
 

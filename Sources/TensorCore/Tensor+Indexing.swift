@@ -45,6 +45,34 @@ extension Tensor {
         }
     }
 
+    /// One element per row of `[n, d]`: `columns[i]` of row i, → `[n, 1]`.
+    public func selectColumns(_ columns: [Int32]) -> Tensor {
+        precondition(rank == 2 && shape[0] == columns.count, "selectColumns: shape \(shape) for \(columns.count) columns")
+        let d = shape[1]
+        func select<T>(_ a: [T]) -> [T] { columns.enumerated().map { a[$0.offset * d + Int($0.element)] } }
+        switch storage {
+        case .float32(let a): return Tensor(shape: [columns.count, 1], storage: .float32(select(a)))
+        case .float64(let a): return Tensor(shape: [columns.count, 1], storage: .float64(select(a)))
+        }
+    }
+
+    /// Places row i's single value of `[n, 1]` at column `columns[i]` of a zero `[n, width]`
+    /// (the adjoint of `selectColumns`).
+    public func scatterColumns(_ columns: [Int32], width: Int) -> Tensor {
+        precondition(rank == 2 && shape[1] == 1 && shape[0] == columns.count, "scatterColumns: shape \(shape) for \(columns.count) columns")
+        func scatter<T: TensorScalar>(_ a: [T]) -> [T] {
+            var out = [T](repeating: 0, count: columns.count * width)
+            out.withUnsafeMutableBufferPointer { o in
+                for (i, c) in columns.enumerated() { o[i * width + Int(c)] = a[i] }
+            }
+            return out
+        }
+        switch storage {
+        case .float32(let a): return Tensor(shape: [columns.count, width], storage: .float32(scatter(a)))
+        case .float64(let a): return Tensor(shape: [columns.count, width], storage: .float64(scatter(a)))
+        }
+    }
+
     /// The transpose of a rank-2 tensor: `[m, n]` → `[n, m]`.
     public func transposed() -> Tensor {
         precondition(rank == 2, "transposed needs rank 2, got \(shape)")

@@ -55,6 +55,19 @@ extension Tensor {
     }
 }
 
+// MARK: - Row-wise log-softmax
+
+extension Tensor {
+    /// Row-wise log-softmax of `[n, d]` in one pass per row: x − max − log Σ exp(x − max).
+    public func logSoftmaxLastAxis() -> Tensor {
+        precondition(rank == 2 && shape[1] > 0, "logSoftmaxLastAxis needs rank 2 with d ≥ 1, got \(shape)")
+        switch storage {
+        case .float32(let a): return Tensor(shape: shape, storage: .float32(rowLogSoftmax(a, shape[0], shape[1])))
+        case .float64(let a): return Tensor(shape: shape, storage: .float64(rowLogSoftmax(a, shape[0], shape[1])))
+        }
+    }
+}
+
 // MARK: - Broadcasts (the adjoints of the reductions above)
 
 extension Tensor {
@@ -149,6 +162,31 @@ func rowArgmax<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [Int] {
             for j in 1..<d where row[j] > row[best] { best = j }
             return best
         }
+    }
+}
+
+func rowLogSoftmax<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
+    [T](unsafeUninitializedCapacity: n * d) { out, initialized in
+        a.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                let row = p.baseAddress! + i * d, result = out.baseAddress! + i * d
+                var m = row[0]
+                for j in 1..<d { m = Swift.max(m, row[j]) }
+                // exp pass (vectorizes), then four partial sums in a fixed order (deterministic).
+                for j in 0..<d { result[j] = T.exp(row[j] - m) }
+                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                var j = 0
+                while j + 4 <= d {
+                    s0 += Double(result[j]); s1 += Double(result[j + 1])
+                    s2 += Double(result[j + 2]); s3 += Double(result[j + 3])
+                    j += 4
+                }
+                while j < d { s0 += Double(result[j]); j += 1 }
+                let shift = m + T(Double.log((s0 + s1) + (s2 + s3)))
+                for j in 0..<d { result[j] = row[j] - shift }
+            }
+        }
+        initialized = n * d
     }
 }
 

@@ -47,12 +47,15 @@ let opCases: [OpCase] = [
     OpCase("gatherRows", [[4, 3]]) { $0[0].gatherRows(indices) },
     OpCase("indexAddRows", [[4, 3]]) { $0[0].indexAddRows(indices, rows: 5) },
     OpCase("reshape", [[3, 4]]) { $0[0].reshaped([2, 6]) },
+    OpCase("logSoftmax (fused)", [[3, 4]]) { $0[0].logSoftmaxLastAxis() },
+    OpCase("selectColumns", [[3, 4]]) { $0[0].selectColumns(labels) },
+    OpCase("scatterColumns", [[3, 1]]) { $0[0].scatterColumns(labels, width: 4) },
     // Composites
     OpCase("relu", [[3, 4]]) { $0[0].relu() },
     OpCase("squared", [[3, 4]]) { $0[0].squared() },
     OpCase("gelu", [[3, 4]]) { $0[0].gelu() },
     OpCase("logSumExp", [[3, 4]]) { $0[0].logSumExpLastAxis() },
-    OpCase("logSoftmax", [[3, 4]]) { $0[0].logSoftmaxLastAxis() },
+    OpCase("logSoftmax (composite)", [[3, 4]]) { $0[0].logSoftmaxLastAxisComposite() },
     OpCase("softmax", [[3, 4]]) { $0[0].softmaxLastAxis() },
     OpCase("layerNorm", [[3, 4]]) { $0[0].layerNormalizedLastAxis() },
     OpCase("mean", [[3, 4]]) { $0[0].mean() },
@@ -138,6 +141,23 @@ let opCases: [OpCase] = [
                 #expect(error < 1e-5, "\(op.name) input \(i)[\(e)]: Hv \(analytic[e]) vs numeric \(numeric)")
             }
         }
+    }
+
+    @Test func fusedLogSoftmaxEqualsTheComposite() {
+        var rng = SeededRNG(seed: 4)
+        let x = rng.normalTensor([6, 9], std: 3, dtype: .float64)
+        let fused = Variable(x).logSoftmaxLastAxis().value.doubles
+        let composite = Variable(x).logSoftmaxLastAxisComposite().value.doubles
+        #expect(zip(fused, composite).allSatisfy { abs($0 - $1) < 1e-12 })
+        // Gradients and Hessian-vector products agree too.
+        let w = rng.normalTensor([6, 9], std: 1, dtype: .float64)
+        func hvp(_ f: (Variable) -> Variable) -> [Double] {
+            let v = Variable(x, requiresGrad: true)
+            let g = gradients(of: (f(v) * Variable(w)).sum(), withRespectTo: [v], createGraph: true)[0]
+            return gradients(of: (g * Variable(w)).sum(), withRespectTo: [v])[0].value.doubles
+        }
+        let a = hvp { $0.logSoftmaxLastAxis() }, b = hvp { $0.logSoftmaxLastAxisComposite() }
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 
     @Test func constantsGetNoGradientAndUnusedInputsGetZeros() {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TensorCore
 
@@ -69,5 +70,23 @@ import TensorCore
 
     func maxDifference(_ a: Tensor, _ b: Tensor) -> Double {
         zip(a.doubles, b.doubles).map { abs($0 - $1) }.max() ?? 0
+    }
+}
+
+@Suite struct FloatExpTests {
+    @Test func vectorizableExpIsWithinTwoUlpsOfLibm() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x < 88 {
+            let exact = Float(Foundation.exp(Double(x)))
+            let ulps = abs(Float.exp(x) - exact) / exact.ulp
+            worst = max(worst, ulps)
+            x += 0.0137
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+        #expect(Float.exp(0) == 1)
+        #expect(Float.exp(-100) == 0 && Float.exp(-.infinity) == 0)
+        #expect(Float.exp(100) == .infinity && Float.exp(.infinity) == .infinity)
+        #expect(Float.exp(.nan).isNaN)
     }
 }
