@@ -81,9 +81,12 @@ public enum TaskFactory {
         let trainCount = max(1, min(all.count - 1, Int(config.double("train_fraction") * Double(all.count))))
         let trainIndices = Array(order[..<trainCount]).sorted()
         let testIndices = Array(order[trainCount...]).sorted()
-        let model = TokenPairMLP(vocabulary: p, hidden: config.int("hidden"), classes: p,
-                                 activation: Activation(rawValue: config.string("activation"))!,
-                                 embeddingStd: config.double("embedding_std"))
+        let activation = Activation(rawValue: config.string("activation"))!
+        let model: any Model = config.string("model") == "transformer"
+            ? TokenPairTransformer(vocabulary: p, dimension: config.int("hidden"), heads: config.int("heads"), classes: p,
+                                   activation: activation)
+            : TokenPairMLP(vocabulary: p, hidden: config.int("hidden"), classes: p, activation: activation,
+                           embeddingStd: config.double("embedding_std"))
         return TaskInstance(
             train: all.subset(trainIndices), test: all.subset(testIndices), model: model, trainIndices: trainIndices,
             splitDescription: "pairs (a,b) of the domain in order a*p+b; data.train_indices lists the train pairs",

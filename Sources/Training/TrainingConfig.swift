@@ -127,7 +127,9 @@ public struct TrainingConfig: Sendable, Equatable {
         ConfigKey("p", .int(2...1000), "modulus of the modular task"),
         ConfigKey("op", .choice(ModularOperation.allCases.map(\.rawValue)), "operation of the modular task: a∘b mod p"),
         ConfigKey("train_fraction", .real(0...1, lowerOpen: true, upperOpen: true), "share of pairs used for training"),
-        ConfigKey("hidden", .int(1...65_536), "hidden width"),
+        ConfigKey("model", .choice(["mlp", "transformer"]), "model of the modular task"),
+        ConfigKey("hidden", .int(1...65_536), "hidden width (the model dimension of the transformer)"),
+        ConfigKey("heads", .int(1...64), "attention heads (transformer)"),
         ConfigKey("activation", .choice(Activation.allCases.map(\.rawValue)), "hidden nonlinearity"),
         ConfigKey("embedding_std", .real(0...100, lowerOpen: true), "std of the embedding initialization (modular)"),
         ConfigKey("input_dim", .int(1...4096), "input dimension (teacher_student)"),
@@ -205,7 +207,9 @@ public struct TrainingConfig: Sendable, Equatable {
         if string("task") == "modular" && string("op") == "div" && !isPrime(int("p")) {
             throw ConfigError("op div needs a prime p (b⁻¹ mod p must exist), got p=\(int("p"))")
         }
-        if int("histogram_every") < 0 { throw ConfigError("histogram_every must be ≥ 0") }
+        if string("model") == "transformer" && int("hidden") % int("heads") != 0 {
+            throw ConfigError("hidden=\(int("hidden")) must be divisible by heads=\(int("heads"))")
+        }
     }
 
     /// The config as a JSON object, keys in table order (for `run` events and checkpoints).

@@ -131,3 +131,52 @@ import NN
         #expect(y.shape == [4, 3])
     }
 }
+
+@Suite struct TransformerTests {
+    let model = TokenPairTransformer(vocabulary: 5, dimension: 8, heads: 2, classes: 5, activation: .gelu)
+    let input = ModelInput.tokenPairs(a: [0, 1, 4, 2, 3], b: [3, 3, 0, 1, 4])
+    let labels: [Int32] = [3, 4, 4, 3, 2]
+
+    @Test func gradientMatchesFiniteDifferences() {
+        var rng = SeededRNG(seed: 8)
+        let flat = model.initialParameters(&rng, dtype: .float64)
+        func loss(_ w: Tensor) -> Double {
+            crossEntropy(logits: model.forward(input, ParameterVariables(layout: model.layout, flat: w, requiresGrad: false)),
+                         labels: labels).value.scalarValue
+        }
+        let p = ParameterVariables(layout: model.layout, flat: flat, requiresGrad: true)
+        let grad = p.flatGradient(of: crossEntropy(logits: model.forward(input, p), labels: labels)).doubles
+        let values = flat.doubles
+        // Every parameter tensor gets checked: step through the vector at a stride coprime to the sizes.
+        for i in stride(from: 0, to: values.count, by: 7) {
+            var plus = values, minus = values
+            plus[i] += 1e-6; minus[i] -= 1e-6
+            let numeric = (loss(Tensor(shape: [values.count], plus)) - loss(Tensor(shape: [values.count], minus))) / 2e-6
+            #expect(abs(numeric - grad[i]) < 1e-6 * max(1, abs(numeric)), "parameter \(i) (\(model.layout.entries.last { $0.offset <= i }!.name))")
+        }
+    }
+
+    @Test func attentionIsCausal() {
+        let block = AttentionBlock("attn", dimension: 4, heads: 2)
+        var rng = SeededRNG(seed: 2)
+        let layout = ParameterLayout(block.parameterSpecs)
+        let p = ParameterVariables(layout: layout, flat: layout.join(block.initialize(&rng, dtype: .float64)), requiresGrad: false)
+        let sequence = (0..<3).map { _ in Variable(rng.normalTensor([2, 4], std: 1, dtype: .float64)) }
+        var changed = sequence
+        changed[2] = Variable(rng.normalTensor([2, 4], std: 1, dtype: .float64))
+        let before = block(sequence, p), after = block(changed, p)
+        #expect(before[0].value == after[0].value && before[1].value == after[1].value)
+        #expect(before[2].value != after[2].value)
+        #expect(block(sequence, p, at: [1])[0].value == before[1].value)
+        // Position 0 attends only to itself: its output is its own value projected.
+        #expect(before.allSatisfy { $0.shape == [2, 4] })
+    }
+
+    @Test func transformerLayoutNamesEveryPart() {
+        let names = model.layout.entries.map(\.name)
+        for name in ["embed.weight", "position.weight", "ln1.weight", "attn.h0.query.weight", "attn.h1.output.weight",
+                     "mlp.in.weight", "mlp.out.bias", "ln_f.bias", "unembed.weight"] {
+            #expect(names.contains(name), "missing \(name)")
+        }
+    }
+}

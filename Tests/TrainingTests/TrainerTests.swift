@@ -85,7 +85,7 @@ import TestSupport
         #expect(a.map(\.1) == b.map(\.1))
     }
 
-    @Test(arguments: ["spirals", "teacher-student"])
+    @Test(arguments: ["spirals", "teacher-student", "transformer"])
     func otherPresetsTrain(_ preset: String) throws {
         let trainer = Trainer(config: try smallConfig(preset, ["steps": "40"]), runID: preset, clock: fixedClock)
         let series = scalarSeries(train(trainer, steps: 40))
