@@ -73,6 +73,47 @@ extension Tensor {
         }
     }
 
+    /// Rank-2 tensors side by side: `[n, d₁]`, `[n, d₂]`, … → `[n, d₁ + d₂ + …]`.
+    public static func concatenatingColumns(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.rank == 2 && $0.shape[0] == parts[0].shape[0] && $0.dtype == parts[0].dtype },
+                     "concatenatingColumns needs rank-2 tensors with equal rows and dtype, got \(parts.map(\.shape))")
+        let n = parts[0].shape[0], widths = parts.map { $0.shape[1] }, total = widths.reduce(0, +)
+        func join<T>(_ arrays: [[T]]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(n * total)
+            for row in 0..<n {
+                for (array, d) in zip(arrays, widths) { out.append(contentsOf: array[(row * d)..<(row * d + d)]) }
+            }
+            return out
+        }
+        switch parts[0].dtype {
+        case .float32: return Tensor(shape: [n, total], storage: .float32(join(parts.map(\.floats))))
+        case .float64: return Tensor(shape: [n, total], storage: .float64(join(parts.map(\.doubles))))
+        }
+    }
+
+    /// Rank-2 tensors stacked: `[n₁, d]`, `[n₂, d]`, … → `[n₁ + n₂ + …, d]`.
+    public static func concatenatingRows(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.rank == 2 && $0.shape[1] == parts[0].shape[1] && $0.dtype == parts[0].dtype },
+                     "concatenatingRows needs rank-2 tensors with equal columns and dtype, got \(parts.map(\.shape))")
+        let rows = parts.map { $0.shape[0] }.reduce(0, +)
+        switch parts[0].dtype {
+        case .float32: return Tensor(shape: [rows, parts[0].shape[1]], storage: .float32(parts.flatMap(\.floats)))
+        case .float64: return Tensor(shape: [rows, parts[0].shape[1]], storage: .float64(parts.flatMap(\.doubles)))
+        }
+    }
+
+    /// Columns `range` of a rank-2 tensor: `[n, d]` → `[n, range.count]` (the adjoint of concatenation).
+    public func slicingColumns(_ range: Range<Int>) -> Tensor {
+        precondition(rank == 2 && range.lowerBound >= 0 && range.upperBound <= shape[1], "slicingColumns \(range) of \(shape)")
+        let n = shape[0], d = shape[1]
+        func slice<T>(_ a: [T]) -> [T] { (0..<n).flatMap { a[($0 * d + range.lowerBound)..<($0 * d + range.upperBound)] } }
+        switch storage {
+        case .float32(let a): return Tensor(shape: [n, range.count], storage: .float32(slice(a)))
+        case .float64(let a): return Tensor(shape: [n, range.count], storage: .float64(slice(a)))
+        }
+    }
+
     /// The transpose of a rank-2 tensor: `[m, n]` → `[n, m]`.
     public func transposed() -> Tensor {
         precondition(rank == 2, "transposed needs rank 2, got \(shape)")

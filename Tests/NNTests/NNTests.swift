@@ -101,23 +101,8 @@ import NN
 
     @Test func tokenPairMLPGradientMatchesFiniteDifferences() {
         let model = TokenPairMLP(vocabulary: 5, hidden: 4, classes: 5, activation: .square, embeddingStd: 1, outputBias: true)
-        var rng = SeededRNG(seed: 3)
-        let flat = model.initialParameters(&rng, dtype: .float64)
-        let input = ModelInput.tokenPairs(a: [0, 1, 4, 2], b: [3, 3, 0, 1])
-        let labels: [Int32] = [3, 4, 4, 3]
-        func loss(_ w: Tensor) -> Double {
-            let p = ParameterVariables(layout: model.layout, flat: w, requiresGrad: false)
-            return crossEntropy(logits: model.forward(input, p), labels: labels).value.scalarValue
-        }
-        let p = ParameterVariables(layout: model.layout, flat: flat, requiresGrad: true)
-        let grad = p.flatGradient(of: crossEntropy(logits: model.forward(input, p), labels: labels)).doubles
-        let values = flat.doubles
-        for i in stride(from: 0, to: values.count, by: 3) {
-            var plus = values, minus = values
-            plus[i] += 1e-6; minus[i] -= 1e-6
-            let numeric = (loss(Tensor(shape: [values.count], plus)) - loss(Tensor(shape: [values.count], minus))) / 2e-6
-            #expect(abs(numeric - grad[i]) < 1e-6 * max(1, abs(numeric)), "parameter \(i)")
-        }
+        expectGradientMatchesFiniteDifferences(model, .tokenPairs(a: [0, 1, 4, 2], b: [3, 3, 0, 1]), labels: [3, 4, 4, 3],
+                                               seed: 3, stride: 3)
     }
 
     @Test func featureMLPShapesAndDeterministicInit() {
@@ -138,22 +123,8 @@ import NN
     let labels: [Int32] = [3, 4, 4, 3, 2]
 
     @Test func gradientMatchesFiniteDifferences() {
-        var rng = SeededRNG(seed: 8)
-        let flat = model.initialParameters(&rng, dtype: .float64)
-        func loss(_ w: Tensor) -> Double {
-            crossEntropy(logits: model.forward(input, ParameterVariables(layout: model.layout, flat: w, requiresGrad: false)),
-                         labels: labels).value.scalarValue
-        }
-        let p = ParameterVariables(layout: model.layout, flat: flat, requiresGrad: true)
-        let grad = p.flatGradient(of: crossEntropy(logits: model.forward(input, p), labels: labels)).doubles
-        let values = flat.doubles
-        // Every parameter tensor gets checked: step through the vector at a stride coprime to the sizes.
-        for i in stride(from: 0, to: values.count, by: 7) {
-            var plus = values, minus = values
-            plus[i] += 1e-6; minus[i] -= 1e-6
-            let numeric = (loss(Tensor(shape: [values.count], plus)) - loss(Tensor(shape: [values.count], minus))) / 2e-6
-            #expect(abs(numeric - grad[i]) < 1e-6 * max(1, abs(numeric)), "parameter \(i) (\(model.layout.entries.last { $0.offset <= i }!.name))")
-        }
+        // A stride coprime to the tensor sizes visits every parameter tensor.
+        expectGradientMatchesFiniteDifferences(model, input, labels: labels, seed: 8, stride: 7)
     }
 
     @Test func attentionIsCausal() {
@@ -178,5 +149,28 @@ import NN
                      "mlp.in.weight", "mlp.out.bias", "ln_f.bias", "unembed.weight"] {
             #expect(names.contains(name), "missing \(name)")
         }
+    }
+}
+
+/// Checks a model's cross-entropy gradient against central differences in Float64, at every
+/// `stride`-th parameter.
+func expectGradientMatchesFiniteDifferences(_ model: any Model, _ input: ModelInput, labels: [Int32], seed: UInt64,
+                                            stride step: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+    var rng = SeededRNG(seed: seed)
+    let flat = model.initialParameters(&rng, dtype: .float64)
+    func loss(_ w: Tensor) -> Double {
+        crossEntropy(logits: model.forward(input, ParameterVariables(layout: model.layout, flat: w, requiresGrad: false)),
+                     labels: labels).value.scalarValue
+    }
+    let p = ParameterVariables(layout: model.layout, flat: flat, requiresGrad: true)
+    let grad = p.flatGradient(of: crossEntropy(logits: model.forward(input, p), labels: labels)).doubles
+    let values = flat.doubles
+    for i in stride(from: 0, to: values.count, by: step) {
+        var plus = values, minus = values
+        plus[i] += 1e-6
+        minus[i] -= 1e-6
+        let numeric = (loss(Tensor(shape: [values.count], plus)) - loss(Tensor(shape: [values.count], minus))) / 2e-6
+        let name = model.layout.entries.last { $0.offset <= i }!.name
+        #expect(abs(numeric - grad[i]) < 1e-6 * max(1, abs(numeric)), "parameter \(i) (\(name))", sourceLocation: sourceLocation)
     }
 }

@@ -35,6 +35,15 @@ import TensorCore
         #expect(g.indexAddRows(idx, rows: 3) == Tensor(shape: [3, 2], [2.0, 2, 0, 0, 4, 4]))
     }
 
+    @Test func concatenationAndSlicingAreInverse() {
+        let a = Tensor(shape: [2, 2], [1.0, 2, 3, 4]), b = Tensor(shape: [2, 1], [5.0, 6])
+        let joined = Tensor.concatenatingColumns([a, b])
+        #expect(joined == Tensor(shape: [2, 3], [1.0, 2, 5, 3, 4, 6]))
+        #expect(joined.slicingColumns(0..<2) == a && joined.slicingColumns(2..<3) == b)
+        #expect(Tensor.concatenatingRows([a, Tensor(shape: [1, 2], [7.0, 8])]) == Tensor(shape: [3, 2], [1.0, 2, 3, 4, 7, 8]))
+        #expect(a.reshaped([4]).shape == [4] && a.reshaped([1, 4]).doubles == a.doubles)
+    }
+
     @Test func symmetricEigenOfAKnownMatrix() throws {
         // [[2, 1], [1, 2]] has eigenvalues 1 and 3.
         let result = try #require(BLAS.symmetricEigen(Tensor(shape: [2, 2], [2.0, 1, 1, 2])))
