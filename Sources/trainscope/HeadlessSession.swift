@@ -91,7 +91,7 @@ final class HeadlessSession {
                 printError("trainscope: error: \(message)")
                 ok = false
             }
-            if Date().timeIntervalSince(lastPrint) >= 1 {
+            if !latest.isEmpty && Date().timeIntervalSince(lastPrint) >= 1 {
                 lastPrint = Date()
                 print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(Date().timeIntervalSince(start), 1e-9)))
             }
