@@ -37,6 +37,27 @@ public enum BLAS {
         }
     }
 
+    /// Matrix-vector product `op(a) · x`: `op(a)` is `[m, k]`, `x` is `[k]`, the result `[m]`.
+    public static func matvec(_ a: Tensor, _ x: Tensor, transposeA: Bool = false) -> Tensor {
+        precondition(a.rank == 2 && x.rank == 1, "matvec needs a rank-2 matrix and a vector, got \(a.shape) and \(x.shape)")
+        let rows = a.shape[0], columns = a.shape[1]
+        let m = transposeA ? columns : rows, k = transposeA ? rows : columns
+        precondition(x.count == k, "matvec: \(a.shape)\(transposeA ? "ᵀ" : "") · [\(x.count)]")
+        let trans = transposeA ? CblasTrans : CblasNoTrans
+        switch (a.storage, x.storage) {
+        case (.float32(let p), .float32(let v)):
+            return Tensor(shape: [m], storage: .float32(product(m, 1, k) { out in
+                cblas_sgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1, p, Int32(columns), v, 1, 0, out, 1)
+            }))
+        case (.float64(let p), .float64(let v)):
+            return Tensor(shape: [m], storage: .float64(product(m, 1, k) { out in
+                cblas_dgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1, p, Int32(columns), v, 1, 0, out, 1)
+            }))
+        default:
+            preconditionFailure("matvec on dtypes \(a.dtype) and \(x.dtype)")
+        }
+    }
+
     /// An `[m, n]` result buffer filled by `gemm` (β = 0, so it need not be zeroed first), or
     /// zeros when the inner extent is empty.
     private static func product<T: TensorScalar>(_ m: Int, _ n: Int, _ k: Int,

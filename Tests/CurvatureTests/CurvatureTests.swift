@@ -40,7 +40,7 @@ import Curvature
         var diagonal = Tensor.zeros([n, n], dtype: .float64).doubles
         for i in 0..<n { diagonal[i * n + i] = lambdas[i] }
         let a = BLAS.matmul(BLAS.matmul(q, Tensor(shape: [n, n], diagonal), transposeA: true), q)
-        let result = powerIteration(dimension: n, rng: &rng) { BLAS.matmul(a, $0.reshaped([n, 1])).reshaped([n]) }
+        let result = powerIteration(dimension: n, rng: &rng) { BLAS.matvec(a, $0) }
         #expect(abs(result.value - -7) < 1e-8)
         #expect(result.products < 1000)
     }

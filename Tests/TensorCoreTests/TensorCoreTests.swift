@@ -15,6 +15,16 @@ import TensorCore
         #expect(maxDifference(BLAS.matmul(a.transposed(), b.transposed(), transposeA: true, transposeB: true), naive) < tolerance)
     }
 
+    @Test(arguments: DType.allCases)
+    func matvecMatchesMatmul(_ dtype: DType) {
+        var rng = SeededRNG(seed: 3)
+        let a = rng.normalTensor([4, 3], std: 1, dtype: dtype), x = rng.normalTensor([3], std: 1, dtype: dtype)
+        let y = rng.normalTensor([4], std: 1, dtype: dtype)
+        let tolerance = dtype == .float32 ? 1e-5 : 1e-12
+        #expect(maxDifference(BLAS.matvec(a, x), BLAS.matmul(a, x.reshaped([3, 1])).reshaped([4])) < tolerance)
+        #expect(maxDifference(BLAS.matvec(a, y, transposeA: true), BLAS.matmul(a, y.reshaped([4, 1]), transposeA: true).reshaped([3])) < tolerance)
+    }
+
     @Test func reductionsAndBroadcastsAreAdjoint() {
         let x = Tensor(shape: [2, 3], [1.0, 2, 3, 4, 5, 6])
         #expect(x.sum().scalarValue == 21)
