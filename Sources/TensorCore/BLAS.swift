@@ -69,8 +69,9 @@ public enum BLAS {
         }
     }
 
-    /// All eigenvalues (ascending) and eigenvectors (columns of a row-major `[n, n]` result) of a
-    /// symmetric `[n, n]` Float64 matrix, by LAPACK `dsyevd`. Returns nil when LAPACK reports failure.
+    /// All eigenvalues (ascending) and unit eigenvectors of a symmetric `[n, n]` matrix, by LAPACK
+    /// `dsyevd` in Float64: row i of the `[n, n]` result is the eigenvector of `values[i]`.
+    /// Returns nil when LAPACK reports failure.
     public static func symmetricEigen(_ matrix: Tensor) -> (values: [Double], vectors: Tensor)? {
         precondition(matrix.rank == 2 && matrix.shape[0] == matrix.shape[1], "symmetricEigen needs a square matrix, got \(matrix.shape)")
         let n = matrix.shape[0]
@@ -91,7 +92,7 @@ public enum BLAS {
         var iwork = [Int32](repeating: 0, count: Int(liwork))
         dsyevd_(&jobz, &uplo, &nn, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
         guard info == 0 else { return nil }
-        // `a` now holds eigenvectors as columns in column-major order, i.e. as rows in row-major.
-        return (w, Tensor(shape: [n, n], a).transposed())
+        // LAPACK wrote eigenvector j as column j in column-major order: row j of the row-major buffer.
+        return (w, Tensor(shape: [n, n], a))
     }
 }

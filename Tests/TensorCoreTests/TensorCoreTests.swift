@@ -54,12 +54,18 @@ import TensorCore
         #expect(a.reshaped([4]).shape == [4] && a.reshaped([1, 4]).doubles == a.doubles)
     }
 
-    @Test func symmetricEigenOfAKnownMatrix() throws {
-        // [[2, 1], [1, 2]] has eigenvalues 1 and 3.
-        let result = try #require(BLAS.symmetricEigen(Tensor(shape: [2, 2], [2.0, 1, 1, 2])))
-        #expect(abs(result.values[0] - 1) < 1e-12 && abs(result.values[1] - 3) < 1e-12)
-        let v = result.vectors.doubles  // rows are eigenvectors
-        #expect(abs(abs(v[2]) - 0.5.squareRoot()) < 1e-12 && abs(v[2] - v[3]) < 1e-12)
+    @Test func symmetricEigenReturnsEigenvectorsAsRows() throws {
+        // [[2, 1, 0], [1, 3, 1], [0, 1, 4]]: check A·vᵢ = λᵢ·vᵢ for each row vᵢ.
+        let a = Tensor(shape: [3, 3], [2.0, 1, 0, 1, 3, 1, 0, 1, 4])
+        let result = try #require(BLAS.symmetricEigen(a))
+        #expect(result.values == result.values.sorted())
+        let rows = result.vectors.doubles
+        for i in 0..<3 {
+            let v = Tensor(shape: [3], Array(rows[(3 * i)..<(3 * i + 3)]))
+            let residual = BLAS.matvec(a, v) - v.scaled(by: result.values[i])
+            #expect(residual.squaredNorm() < 1e-24 && abs(v.squaredNorm() - 1) < 1e-12)
+        }
+        #expect(abs(result.values.reduce(0, +) - 9) < 1e-12)
     }
 
     @Test func rngIsReproducibleAndRestorable() {
