@@ -39,6 +39,8 @@ public struct Preset: Sendable {
         "beta1": .real(0.9), "beta2": .real(0.98), "eps": .real(1e-8), "batch_size": .int(0), "grad_clip": .real(0),
         "schedule": .text("constant"), "warmup_steps": .int(0), "grokfast_alpha": .real(0.98), "grokfast_lambda": .real(0),
         "eval_every": .int(10), "log_every": .int(5), "histogram_every": .int(100),
+        "spectrum_every": .int(0), "spectrum_top_k": .int(3), "spectrum_tolerance": .real(1e-3), "trace_probes": .int(8),
+        "density_every": .int(0), "density_probes": .int(10), "density_iterations": .int(80),
     ]
 
     /// This preset's full configuration.

@@ -1,6 +1,7 @@
 import TensorCore
 import Autograd
 import NN
+import Curvature
 import Telemetry
 
 /// Everything that determines how training continues: a checkpoint saves exactly this, and
@@ -45,6 +46,11 @@ public final class Trainer {
     /// True once the loss became NaN or infinite; the trainer then refuses to step.
     public private(set) var hasDiverged = false
     private let clock: @Sendable () -> Double
+    /// Eigenvectors of the last spectrum estimate: the warm start of the next one.
+    private var trackedEigenvectors: [Tensor] = []
+    /// Random probes of the curvature estimators; separate from `state.rng`, so tracking never
+    /// changes the training trajectory.
+    private var spectrumRNG: SeededRNG
 
     /// A fresh run: data and initial parameters from `config`'s seed.
     public convenience init(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) {
@@ -61,6 +67,7 @@ public final class Trainer {
         self.runID = runID
         self.clock = clock
         self.task = task
+        spectrumRNG = SeededRNG(seed: UInt64(config.int("seed")) &+ 0x5BEC_7A)
         state = TrainerState(
             step: 0, config: config, parameters: parameters, optimizer: OptimizerState(),
             grokfast: SlowGradientAmplifier(alpha: config.double("grokfast_alpha"), lambda: config.double("grokfast_lambda")),
@@ -170,13 +177,21 @@ public final class Trainer {
             values["test/loss"] = test.loss
             if let acc = test.accuracy { values["test/acc"] = acc }
         }
+        let every = config.int("spectrum_every")
+        if every > 0 && stepNumber % every == 0 {
+            let spectrum = estimateSpectrum(step: stepNumber)
+            values["hessian/sharpness"] = spectrum.top.first
+            if let trace = spectrum.trace { values["hessian/trace"] = trace }
+            events.append(.spectrum(spectrum))
+        }
         let phases = detectPhases(step: stepNumber, trainAccuracy: trainAccuracy, testAccuracy: values["test/acc"])
-        if isEval || !phases.isEmpty || stepNumber % config.int("log_every") == 0 {
+        let hasSpectrum = values["hessian/sharpness"] != nil
+        if isEval || hasSpectrum || !phases.isEmpty || stepNumber % config.int("log_every") == 0 {
             events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: values)))
         }
         events += phases
-        let every = config.int("histogram_every")
-        if every > 0 && (stepNumber % every == 0 || stepNumber == 1) { events += histograms(step: stepNumber) }
+        let histogramEvery = config.int("histogram_every")
+        if histogramEvery > 0 && (stepNumber % histogramEvery == 0 || stepNumber == 1) { events += histograms(step: stepNumber) }
         return events
     }
 
@@ -200,6 +215,53 @@ public final class Trainer {
         state = saved
         lastGood = saved
         hasDiverged = false
+    }
+
+    // MARK: - Curvature
+
+    /// The Hessian of the training loss (full training set) at the current parameters, as an operator.
+    public func hessianOperator() -> SymmetricOperator {
+        let parameters = state.parameters
+        let model = task.model, train = task.train
+        let hvp = HessianVectorProduct(layout: model.layout) { p in self.lossFunction(model.forward(train.input, p), train.target) }
+        return SymmetricOperator(dimension: parameters.count, dtype: parameters.dtype) { hvp(at: parameters, $0) }
+    }
+
+    /// Top-k (warm-started from the last estimate), trace and, on density steps, the spectral
+    /// density of the training-loss Hessian, with the settings and cost.
+    func estimateSpectrum(step: Int) -> SpectrumEvent {
+        let config = state.config
+        let started = clock()
+        let hessian = hessianOperator()
+        let k = min(config.int("spectrum_top_k"), hessian.dimension)
+        let warm = trackedEigenvectors.count == k
+        let top = topEigenpairs(hessian, k: k, tolerance: config.double("spectrum_tolerance"),
+                                warmStart: warm ? trackedEigenvectors : [], rng: &spectrumRNG)
+        trackedEigenvectors = top.vectors
+        let probes = config.int("trace_probes")
+        let trace = probes >= 2 ? hutchinsonTrace(hessian, probes: probes, rng: &spectrumRNG) : nil
+        var density: DensityEstimate?
+        let densityEvery = config.int("density_every")
+        if densityEvery > 0 && step % densityEvery == 0 {
+            density = spectralDensity(hessian, probes: config.int("density_probes"), iterations: config.int("density_iterations"),
+                                      rng: &spectrumRNG)
+        }
+        var estimator = JSONObject([
+            ("method", .string("lanczos")), ("top_k", .number(Double(k))), ("tolerance", .number(config.double("spectrum_tolerance"))),
+            ("warm_start", .bool(warm)), ("batch", .number(Double(task.train.count))),
+            ("top_hvps", .number(Double(top.products))),
+        ])
+        if let trace { estimator["trace_method"] = .string("hutchinson"); estimator["trace_probes"] = .number(Double(trace.products)) }
+        if let density {
+            estimator["density_method"] = .string("slq")
+            estimator["density_probes"] = .number(Double(density.probes))
+            estimator["density_iterations"] = .number(Double(density.iterations))
+        }
+        return SpectrumEvent(
+            run: runID, step: step, time: clock(), top: top.values, trace: trace?.value, traceStderr: trace?.standardError,
+            density: density.map { SpectralDensity(grid: $0.grid, values: $0.density, width: $0.width) },
+            ritz: density.map { RitzNodes(nodes: $0.nodes, weights: $0.weights) }, estimator: estimator,
+            cost: SpectrumCost(hvps: hessian.products, seconds: max(0, clock() - started)))
     }
 
     // MARK: - Pieces

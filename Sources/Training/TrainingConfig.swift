@@ -150,6 +150,13 @@ public struct TrainingConfig: Sendable, Equatable {
         ConfigKey("warmup_steps", .int(0...100_000_000), "linear warmup steps of the schedule"),
         ConfigKey("grokfast_alpha", .real(0...1, upperOpen: true), "grokfast EMA momentum α", knob: true),
         ConfigKey("grokfast_lambda", .real(0...100), "grokfast amplification λ; 0 = off", knob: true),
+        ConfigKey("spectrum_every", .int(0...1_000_000), "steps between Hessian spectrum estimates; 0 = off", knob: true),
+        ConfigKey("spectrum_top_k", .int(1...100), "top Hessian eigenvalues tracked", knob: true),
+        ConfigKey("spectrum_tolerance", .real(0...1, lowerOpen: true), "relative residual at which Ritz pairs count as converged"),
+        ConfigKey("trace_probes", .int(0...10_000), "Hutchinson probes for the Hessian trace; 0 = no trace", knob: true),
+        ConfigKey("density_every", .int(0...1_000_000), "steps between spectral densities (a multiple of spectrum_every); 0 = off", knob: true),
+        ConfigKey("density_probes", .int(1...1000), "stochastic Lanczos quadrature probes"),
+        ConfigKey("density_iterations", .int(2...1000), "Lanczos steps per density probe"),
         ConfigKey("eval_every", .int(1...1_000_000), "steps between test-set evaluations"),
         ConfigKey("log_every", .int(1...1_000_000), "steps between scalars events (evaluation steps always log)"),
         ConfigKey("histogram_every", .int(0...1_000_000), "steps between weight histograms; 0 = never"),
@@ -206,6 +213,9 @@ public struct TrainingConfig: Sendable, Equatable {
     public func validate() throws(ConfigError) {
         if string("task") == "modular" && string("op") == "div" && !isPrime(int("p")) {
             throw ConfigError("op div needs a prime p (b⁻¹ mod p must exist), got p=\(int("p"))")
+        }
+        if int("density_every") > 0 && (int("spectrum_every") == 0 || int("density_every") % int("spectrum_every") != 0) {
+            throw ConfigError("density_every=\(int("density_every")) must be a multiple of spectrum_every=\(int("spectrum_every")) (> 0)")
         }
         if string("model") == "transformer" && int("hidden") % int("heads") != 0 {
             throw ConfigError("hidden=\(int("hidden")) must be divisible by heads=\(int("heads"))")

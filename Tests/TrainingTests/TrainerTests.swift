@@ -112,3 +112,43 @@ import TestSupport
         #expect(Set(task.trainIndices).count == 55)
     }
 }
+
+@Suite struct SpectrumTrackingTests {
+    @Test func spectrumEventsArriveOnScheduleWithSettingsAndCost() throws {
+        let config = try smallConfig("grokking", ["spectrum_every": "5", "spectrum_top_k": "2", "trace_probes": "4",
+                                                  "density_every": "10", "density_probes": "2", "density_iterations": "12",
+                                                  "steps": "10"])
+        let events = train(Trainer(config: config, runID: "s", clock: fixedClock), steps: 10)
+        let spectra = events.compactMap { if case .spectrum(let s) = $0 { s } else { nil } }
+        #expect(spectra.map(\.step) == [5, 10])
+        for s in spectra {
+            #expect(s.top.count == 2 && s.top[0] >= s.top[1])
+            #expect(s.trace != nil && s.traceStderr != nil)
+            #expect((s.cost?.hvps ?? 0) > 0)
+            #expect(s.estimator["method"] == .string("lanczos") && s.estimator["batch"] == .number(60))
+        }
+        #expect(spectra[0].density == nil && spectra[1].density != nil && spectra[1].ritz != nil)
+        #expect(spectra[0].estimator["warm_start"] == .bool(false) && spectra[1].estimator["warm_start"] == .bool(true))
+        let sharpness = scalarSeries(events).filter { $0.1["hessian/sharpness"] != nil }
+        #expect(sharpness.map(\.0) == [5, 10])
+        #expect(sharpness[0].1["hessian/sharpness"] == spectra[0].top[0])
+    }
+
+    @Test func trackingNeverChangesTheTrainingTrajectory() throws {
+        let plain = try smallConfig("grokking", ["batch_size": "20", "steps": "12"])
+        let tracked = try smallConfig("grokking", ["batch_size": "20", "steps": "12", "spectrum_every": "3", "trace_probes": "2"])
+        let a = scalarSeries(train(Trainer(config: plain, runID: "a", clock: fixedClock), steps: 12))
+        let b = scalarSeries(train(Trainer(config: tracked, runID: "b", clock: fixedClock), steps: 12))
+        let steps = Set(a.map(\.0))
+        for (step, values) in b where steps.contains(step) {
+            let other = a.first { $0.0 == step }!.1
+            #expect(values.filter { !$0.key.hasPrefix("hessian/") } == other, "step \(step)")
+        }
+    }
+
+    @Test func densityNeedsAMultipleOfTheSpectrumInterval() {
+        #expect(throws: ConfigError("density_every=7 must be a multiple of spectrum_every=5 (> 0)")) {
+            _ = try smallConfig("grokking", ["spectrum_every": "5", "density_every": "7"])
+        }
+    }
+}
