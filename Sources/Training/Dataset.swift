@@ -1,5 +1,7 @@
 import TensorCore
+import Autograd
 import NN
+import Curvature
 
 /// Examples with their supervision: class labels (classification) or target rows (regression).
 public struct Dataset: Sendable {
@@ -33,6 +35,15 @@ public struct Dataset: Sendable {
     }
 
     private func rows(_ x: Tensor, _ indices: [Int]) -> Tensor { x.gatherRows(indices.map { Int32($0) }) }
+
+    /// The task's loss of the model's `output` on these examples: mean cross-entropy for classes,
+    /// half the mean squared error for values.
+    public func loss(of output: Variable) -> Variable {
+        switch target {
+        case .classes(let labels, _): crossEntropy(logits: output, labels: labels)
+        case .values(let y): meanSquaredError(output, y)
+        }
+    }
 }
 
 /// A task's data, split, and the model that fits it.
@@ -48,6 +59,14 @@ public struct TaskInstance: Sendable {
     public var description: String
     /// Accuracy of always guessing (a reference line on accuracy charts), when classification.
     public var chanceAccuracy: Double?
+
+    /// The Hessian of the mean training loss (full training set) at flat `parameters` `[P]`, as an
+    /// operator of exact Hessian-vector products in the parameters' dtype.
+    public func hessian(at parameters: Tensor) -> SymmetricOperator {
+        let model = self.model, train = self.train
+        let hvp = HessianVectorProduct(layout: model.layout) { p in train.loss(of: model.forward(train.input, p)) }
+        return SymmetricOperator(dimension: parameters.count, dtype: parameters.dtype) { hvp(at: parameters, $0) }
+    }
 
     public init(train: Dataset, test: Dataset, model: any Model, trainIndices: [Int], splitDescription: String,
                 description: String, chanceAccuracy: Double?) {

@@ -133,7 +133,7 @@ public final class Trainer {
         let batch = drawBatch()
         let p = ParameterVariables(layout: task.model.layout, flat: state.parameters, requiresGrad: true)
         let output = task.model.forward(batch.input, p)
-        let loss = lossFunction(output, batch.target)
+        let loss = batch.loss(of: output)
         let lossValue = loss.value.scalarValue
         var events: [TelemetryEvent] = []
 
@@ -199,7 +199,7 @@ public final class Trainer {
     public func evaluate(_ dataset: Dataset, parameters: Tensor? = nil) -> Evaluation {
         let p = ParameterVariables(layout: task.model.layout, flat: parameters ?? state.parameters, requiresGrad: false)
         let output = task.model.forward(dataset.input, p)
-        return Evaluation(loss: lossFunction(output, dataset.target).value.scalarValue,
+        return Evaluation(loss: dataset.loss(of: output).value.scalarValue,
                           accuracy: accuracy(output.value, dataset.target))
     }
 
@@ -220,12 +220,7 @@ public final class Trainer {
     // MARK: - Curvature
 
     /// The Hessian of the training loss (full training set) at the current parameters, as an operator.
-    public func hessianOperator() -> SymmetricOperator {
-        let parameters = state.parameters
-        let model = task.model, train = task.train
-        let hvp = HessianVectorProduct(layout: model.layout) { p in self.lossFunction(model.forward(train.input, p), train.target) }
-        return SymmetricOperator(dimension: parameters.count, dtype: parameters.dtype) { hvp(at: parameters, $0) }
-    }
+    public func hessianOperator() -> SymmetricOperator { task.hessian(at: state.parameters) }
 
     /// Top-k (warm-started from the last estimate), trace and, on density steps, the spectral
     /// density of the training-loss Hessian, with the settings and cost.
@@ -294,13 +289,6 @@ public final class Trainer {
             indices.swapAt(i, j)
         }
         return task.train.subset(Array(indices[..<size]))
-    }
-
-    private func lossFunction(_ output: Variable, _ target: Dataset.Target) -> Variable {
-        switch target {
-        case .classes(let labels, _): crossEntropy(logits: output, labels: labels)
-        case .values(let y): meanSquaredError(output, y)
-        }
     }
 
     private func accuracy(_ output: Tensor, _ target: Dataset.Target) -> Double? {

@@ -29,19 +29,6 @@ struct SnapshotCommand: ParsableCommand {
     func run() throws { throw notBuiltYet("`snapshot`", issue: 8) }
 }
 
-/// `trainscope hessian`: curvature analysis of a checkpoint.
-struct HessianCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "hessian",
-        abstract: "Analyze a checkpoint's Hessian: top-k eigenvalues, trace, spectral density."
-    )
-
-    @Argument(help: "A safetensors checkpoint written by `trainscope run`.")
-    var checkpoint: String
-
-    func run() throws { throw notBuiltYet("`hessian`", issue: 4) }
-}
-
 /// `trainscope check`: rule assertions over a run, for CI.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
