@@ -102,9 +102,14 @@ final class HeadlessSession {
         }
         let seconds = Date().timeIntervalSince(start)
         print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(seconds, 1e-9)))
-        let memorized = phases["memorization"].map { "memorized at step \($0)" } ?? "did not memorize"
-        let generalized = phases["generalization"].map { "generalized at step \($0)" } ?? "did not generalize"
-        print(String(format: "done: %d steps in %.1f s; %@, %@", step - startStep, seconds, memorized, generalized))
+        var summary = String(format: "done: %d steps in %.1f s", step - startStep, seconds)
+        if latest["train/acc"] != nil {  // memorization and generalization mean something for classifiers only
+            let memorized = phases["memorization"].map { "memorized at step \($0)" } ?? "did not memorize"
+            let generalized = phases["generalization"].map { "generalized at step \($0)" } ?? "did not generalize"
+            summary += "; \(memorized), \(generalized)"
+        }
+        if let sharpness = latest["hessian/sharpness"] { summary += String(format: "; sharpness %.4g", sharpness) }
+        print(summary)
         return ok
     }
 
