@@ -1,6 +1,9 @@
 // trainscope-bench: engine throughput on the grokking MLP, for Benchmarks/engine_vs_jax.sh.
 // Prints `key value` lines. Build: swift build -c release --product trainscope-bench
 import Foundation
+import Autograd
+import Curvature
+import NN
 import TensorCore
 import Training
 
@@ -46,6 +49,54 @@ func gemmRate(threads: Int, n: Int, h: Int, p: Int) -> Double {
     let start = now()
     for _ in 0..<rounds { round() }
     return 3 * 2 * Double(n * h * p) * Double(rounds) / (now() - start) / 1e9
+}
+
+/// Seconds per gradient and per Hessian-vector product of the grokking preset's training loss at
+/// its initial parameters (Float32, full batch), and the wall time of top-5 + trace + density.
+func curvatureCosts(repeats: Int) throws -> [(String, String)] {
+    BLAS.setThreads(1)
+    let trainer = Trainer(config: Preset.named("grokking")!.config, runID: "bench", clock: { 0 })
+    let task = trainer.task, w = trainer.state.parameters
+    var rng = SeededRNG(seed: 3)
+    let v = rng.normalTensor(w.shape, std: 1, dtype: .float32)
+    func gradient() -> Tensor {
+        let p = ParameterVariables(layout: task.model.layout, flat: w, requiresGrad: true)
+        return p.flatGradient(of: task.train.loss(of: task.model.forward(task.train.input, p)))
+    }
+    let hessian = task.hessian(at: w)
+    for _ in 0..<3 { _ = gradient(); _ = hessian(v) }
+    var start = now()
+    for _ in 0..<repeats { _ = gradient() }
+    let gradientSeconds = (now() - start) / Double(repeats)
+    start = now()
+    for _ in 0..<repeats { _ = hessian(v) }
+    let hvpSeconds = (now() - start) / Double(repeats)
+    let before = hessian.products
+    start = now()
+    let top = topEigenpairs(hessian, k: 5, tolerance: 1e-3, rng: &rng)
+    let topSeconds = now() - start
+    start = now()
+    _ = hutchinsonTrace(hessian, probes: 10, rng: &rng)
+    let traceSeconds = now() - start
+    start = now()
+    _ = spectralDensity(hessian, probes: 10, iterations: 80, rng: &rng)
+    let densitySeconds = now() - start
+    return [
+        ("engine_gradient_ms", String(format: "%.2f", gradientSeconds * 1000)),
+        ("engine_hvp_ms", String(format: "%.2f", hvpSeconds * 1000)),
+        ("engine_hvp_over_gradient", String(format: "%.2f", hvpSeconds / gradientSeconds)),
+        ("engine_top5_s", String(format: "%.2f", topSeconds)),
+        ("engine_top5_hvps", String(top.products)),
+        ("engine_trace10_s", String(format: "%.2f", traceSeconds)),
+        ("engine_density_10x80_s", String(format: "%.2f", densitySeconds)),
+        ("engine_spectrum_total_hvps", String(hessian.products - before)),
+    ]
+}
+
+if arguments.contains("--curvature") {
+    let repeats = arguments.firstIndex(of: "--repeats").flatMap { Int(arguments[$0 + 1]) } ?? 30
+    for (key, value) in try curvatureCosts(repeats: repeats) { print("\(key) \(value)") }
+    exit(0)
 }
 
 let config = Preset.named("grokking")!.config
