@@ -68,6 +68,23 @@ public struct TaskInstance: Sendable {
         return SymmetricOperator(dimension: parameters.count, dtype: parameters.dtype) { hvp(at: parameters, $0) }
     }
 
+    /// The diagonal block of that Hessian for one layer's parameters (`out`, `embed_a`, …): an
+    /// operator on the layer's `[B]` coordinates, in layout order. Nil when no parameter has that layer.
+    public func hessian(at parameters: Tensor, block layer: String) -> SymmetricOperator? {
+        let layout = model.layout
+        let members = layout.entries.indices.filter { layout.entries[$0].layer == layer }
+        guard !members.isEmpty else { return nil }
+        let full = hessian(at: parameters)
+        let size = members.reduce(0) { $0 + layout.entries[$1].count }
+        let sublayout = ParameterLayout(members.map { (layout.entries[$0].name, layout.entries[$0].shape) })
+        return SymmetricOperator(dimension: size, dtype: parameters.dtype) { v in
+            var parts = layout.entries.map { Tensor.zeros($0.shape, dtype: parameters.dtype) }
+            for (index, piece) in zip(members, sublayout.split(v)) { parts[index] = piece }
+            let product = layout.split(full(layout.join(parts)))
+            return sublayout.join(members.map { product[$0] })
+        }
+    }
+
     public init(train: Dataset, test: Dataset, model: any Model, trainIndices: [Int], splitDescription: String,
                 description: String, chanceAccuracy: Double?) {
         self.train = train; self.test = test; self.model = model; self.trainIndices = trainIndices

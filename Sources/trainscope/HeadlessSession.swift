@@ -120,6 +120,7 @@ final class HeadlessSession {
         if latest["train/acc"] != nil { line += " acc \(pct("train/acc"))" }
         line += "  test loss \(num("test/loss"))"
         if latest["test/acc"] != nil { line += " acc \(pct("test/acc"))" }
+        if latest["hessian/sharpness"] != nil { line += "  sharpness \(num("hessian/sharpness"))" }
         return line + String(format: "  %.0f steps/s", rate)
     }
 }

@@ -19,6 +19,9 @@ struct HessianCommand: ParsableCommand {
     @Argument(help: "A safetensors checkpoint written by `trainscope run --checkpoint-dir`.")
     var checkpoint: String
 
+    @Option(help: ArgumentHelp("Restrict to one layer's diagonal block (e.g. out, embed_a).", valueName: "layer"))
+    var block: String?
+
     @Option(help: "Number of top eigenvalues (largest first).")
     var topK: Int = 5
 
@@ -63,19 +66,30 @@ struct HessianCommand: ParsableCommand {
         let task = TaskFactory.make(state.config)
         let model = task.model, train = task.train
         let parameters = state.parameters.converted(to: .float64)
-        if exact && parameters.count > Self.exactLimit {
-            printError("trainscope: error: --exact needs \(parameters.count) products and a \(parameters.count)² matrix; it is limited to \(Self.exactLimit) parameters (use the estimates without --exact)")
+        let hessian: SymmetricOperator
+        if let block {
+            guard let restricted = task.hessian(at: parameters, block: block) else {
+                printError("trainscope: error: no layer '\(block)' in \(model.description) (layers: \(model.layout.layers.joined(separator: ", ")))")
+                throw ExitCode(2)
+            }
+            hessian = restricted
+        } else {
+            hessian = task.hessian(at: parameters)
+        }
+        if exact && hessian.dimension > Self.exactLimit {
+            printError("trainscope: error: --exact needs \(hessian.dimension) products and a \(hessian.dimension)² matrix; it is limited to \(Self.exactLimit) parameters (use the estimates without --exact, or --block)")
             throw ExitCode(2)
         }
-        let hessian = task.hessian(at: parameters)
         var rng = SeededRNG(seed: seed)
         let started = Date()
         var report = JSONObject([
             ("checkpoint", .string(checkpoint)), ("step", .number(Double(state.step))), ("task", .string(task.description)),
             ("model", .string(model.description)), ("parameters", .number(Double(parameters.count))),
-            ("examples", .number(Double(train.count))),
+            ("examples", .number(Double(train.count))), ("block", block.map(JSONValue.string) ?? .null),
+            ("dimension", .number(Double(hessian.dimension))),
         ])
         var lines = ["\(checkpoint): step \(state.step), \(task.description), \(model.description), \(parameters.count) parameters, \(train.count) training examples"]
+        if let block { lines.append("block \(block): \(hessian.dimension) parameters") }
 
         var spectrum: [Double]?
         if exact {

@@ -152,3 +152,28 @@ import TestSupport
         }
     }
 }
+
+@Suite struct HessianBlockTests {
+    @Test func layerBlockIsThePrincipalSubmatrixOfTheFullHessian() throws {
+        let config = try smallConfig("grokking", ["p": "5", "hidden": "4"])
+        let trainer = Trainer(config: config, runID: "h", clock: fixedClock)
+        let w = trainer.state.parameters.converted(to: .float64)
+        let full = trainer.task.hessian(at: w)
+        let block = try #require(trainer.task.hessian(at: w, block: "out"))
+        let layout = trainer.task.model.layout
+        let entry = try #require(layout.entry("out.weight"))
+        #expect(block.dimension == entry.count)
+        #expect(trainer.task.hessian(at: w, block: "nope") == nil)
+        // Column j of the block = rows of the full Hessian's column (offset + j) inside the block.
+        for j in [0, 7, entry.count - 1] {
+            var e = [Double](repeating: 0, count: entry.count)
+            e[j] = 1
+            let blockColumn = block(Tensor(shape: [entry.count], e)).doubles
+            var f = [Double](repeating: 0, count: layout.count)
+            f[entry.offset + j] = 1
+            let fullColumn = full(Tensor(shape: [layout.count], f)).doubles
+            let expected = Array(fullColumn[entry.offset..<(entry.offset + entry.count)])
+            #expect(zip(blockColumn, expected).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
+        }
+    }
+}

@@ -76,6 +76,19 @@ import TestSupport
         #expect(out.stderr.filter { $0 == "\n" }.count == 1)
     }
 
+    @Test func blockRestrictsToOneLayer() throws {
+        let path = try checkpoint(TestPaths.scratchDirectory())
+        let out = try CommandRunner.run(["hessian", path, "--block", "out", "--exact", "--top-k", "1", "--json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let report = try json(out.stdout)
+        #expect(report["block"] as? String == "out" && report["dimension"] as? Int == 88)
+        let full = try json(try CommandRunner.run(["hessian", path, "--exact", "--top-k", "1", "--json"]).stdout)
+        let blockTop = try #require((report["top"] as? [Double])?.first), fullTop = try #require((full["top"] as? [Double])?.first)
+        #expect(blockTop <= fullTop + 1e-9, "interlacing: block λmax \(blockTop) > full λmax \(fullTop)")
+        let bad = try CommandRunner.run(["hessian", path, "--block", "nope"])
+        #expect(bad.status == 2 && bad.stderr.contains("no layer 'nope'") && bad.stderr.contains("layers: embed_a, embed_b, out"))
+    }
+
     @Test func exactModeRefusesLargeModelsWithAReason() throws {
         let out = try CommandRunner.run(["hessian", try checkpoint(TestPaths.scratchDirectory(), hidden: 200), "--exact"])
         #expect(out.status == 2)
