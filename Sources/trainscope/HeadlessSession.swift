@@ -66,6 +66,7 @@ final class HeadlessSession {
         var step = startStep
         var ok = true
         var phases: [String: Int] = [:]
+        var lastSpectrumSeconds: Double?
         while true {
             let batch = mailbox.waitAndDrain()
             if batch.isEmpty { break }
@@ -80,6 +81,8 @@ final class HeadlessSession {
                 case .scalars(let s):
                     step = s.step
                     for (k, v) in s.values { latest[k] = v }
+                case .spectrum(let e):
+                    lastSpectrumSeconds = e.cost?.seconds
                 case .phase(let p):
                     phases[p.name] = p.step
                     print("phase \(p.name) at step \(p.step): \(p.message ?? "")")
@@ -93,7 +96,10 @@ final class HeadlessSession {
             }
             if !latest.isEmpty && Date().timeIntervalSince(lastPrint) >= 1 {
                 lastPrint = Date()
-                print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(Date().timeIntervalSince(start), 1e-9)))
+                var line = progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(Date().timeIntervalSince(start), 1e-9))
+                // Training pauses while the trainer estimates the spectrum: say for how long.
+                if let seconds = lastSpectrumSeconds { line += String(format: " (paused %.2f s for the last spectrum)", seconds) }
+                print(line)
             }
         }
         for message in failures.drain() {
