@@ -1,40 +1,22 @@
 """The trainscope grokking MLP in JAX (jit, CPU), for Benchmarks/engine_vs_jax.sh.
 
-Identical model and update to `trainscope run --preset grokking`: p = 97, 30% of the pairs
-(a, b) for training (full batch), E_a, E_b ∈ R^{p×128}, h = E_a[a] + E_b[b], z = h², logits =
-z·Woutᵀ, mean softmax cross-entropy, AdamW (lr 3e-3, weight decay 1, β = (0.9, 0.98), ε = 1e-8,
-decoupled decay as PyTorch). Prints `jax_steps_per_s N` for `--steps` jitted training steps
+The model of grokking_model.py with the preset's update: AdamW (lr 3e-3, weight decay 1,
+β = (0.9, 0.98), ε = 1e-8, decoupled decay as PyTorch). Prints `jax_steps_per_s N` for `--steps` jitted training steps
 after a warm-up (compilation excluded), evaluation excluded as in the Swift measurement.
 """
 import argparse
 import time
 
+import grokking_model
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=300)
 args = parser.parse_args()
 
-p, hidden, fraction = 97, 128, 0.3
 lr, wd, b1, b2, eps = 3e-3, 1.0, 0.9, 0.98, 1e-8
-rng = np.random.default_rng(0)
-pairs = np.array([(a, b) for a in range(p) for b in range(p)], dtype=np.int32)
-order = rng.permutation(len(pairs))[: int(fraction * len(pairs))]
-a, b = jnp.asarray(pairs[order, 0]), jnp.asarray(pairs[order, 1])
-y = (a + b) % p
-params = {
-    "embed_a": jnp.asarray(rng.normal(0, 1, (p, hidden)), jnp.float32),
-    "embed_b": jnp.asarray(rng.normal(0, 1, (p, hidden)), jnp.float32),
-    "out": jnp.asarray(rng.uniform(-hidden ** -0.5, hidden ** -0.5, (p, hidden)), jnp.float32),
-}
-
-
-def loss_fn(w):
-    h = w["embed_a"][a] + w["embed_b"][b]
-    logits = (h * h) @ w["out"].T
-    return -jnp.mean(jax.nn.log_softmax(logits)[jnp.arange(len(y)), y])
+params, loss_fn, _ = grokking_model.make(seed=0)
 
 
 @jax.jit
