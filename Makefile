@@ -1,5 +1,5 @@
 # trainscope: the README's two commands, and a few helpers.
-#   make demo   build (release) and run the built-in default run (headless until the dashboard exists)
+#   make demo   build (release) and open the live dashboard on the built-in default run (q quits)
 #   make test   the whole test suite
 SWIFT       ?= swift
 RELEASE_BIN := .build/release/trainscope
@@ -15,8 +15,7 @@ build: deps
 	$(SWIFT) build -c release --product trainscope
 
 demo: build
-	@echo "trainscope: the live dashboard is not built yet (issue #5); training the default run (grokking) headless."
-	$(RELEASE_BIN) run --preset grokking --headless
+	$(RELEASE_BIN) run --preset grokking
 
 test: deps
 	$(SWIFT) test

@@ -73,12 +73,21 @@ public final class CursesTerminal {
         if started { wclear(trainscope_stdscr()) }
     }
 
+    /// A key press: a character, or a curses function-key code (arrows, resize, …).
+    public enum Key: Equatable, Sendable {
+        case character(Character)
+        case function(Int32)
+    }
+
     /// The next key press, or nil when none is waiting (never blocks).
-    public func readKey() -> Int32? {
+    public func readKey() -> Key? {
         guard started else { return nil }
         var character: wint_t = 0
         let result = wget_wch(trainscope_stdscr(), &character)
-        return result == ERR ? nil : Int32(bitPattern: character)
+        if result == ERR { return nil }
+        if result == KEY_CODE_YES { return .function(Int32(bitPattern: character)) }
+        guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
+        return .character(Character(scalar))
     }
 
     nonisolated(unsafe) private static var handlersInstalled = false

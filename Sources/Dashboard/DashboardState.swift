@@ -1,18 +1,5 @@
 import Telemetry
 
-/// One metric's points in arrival order.
-public struct Series: Sendable, Equatable {
-    public var steps: [Int] = []
-    public var values: [Double] = []
-
-    public init() {}
-
-    /// Number of points.
-    public var count: Int { steps.count }
-    /// The most recent value.
-    public var last: Double? { values.last }
-}
-
 /// What the dashboard knows about one run.
 public struct RunState: Sendable, Equatable {
     public var id: String
@@ -21,8 +8,8 @@ public struct RunState: Sendable, Equatable {
     public var model: String?
     public var config: JSONObject
     public var knobs: [KnobSpec]
-    /// Metric name → points.
-    public var series: [String: Series]
+    /// Metric name → its points at every resolution.
+    public var series: [String: SeriesStore]
     public var phases: [PhaseEvent]
     public var knobChanges: [KnobEvent]
     public var spectra: [SpectrumEvent]

@@ -83,10 +83,17 @@ public struct SeriesStore: Sendable, Equatable {
 
     /// The smallest and largest x seen.
     public private(set) var xRange: ClosedRange<Double>?
+    /// The most recent point.
+    public private(set) var last: (x: Double, y: Double)?
+
+    public static func == (a: SeriesStore, b: SeriesStore) -> Bool {
+        a.capacity == b.capacity && a.count == b.count && a.levels == b.levels
+    }
 
     /// Appends a point; x must not be smaller than the previous point's.
     public mutating func append(x: Double, y: Double) {
         xRange = xRange.map { $0.lowerBound...Swift.max($0.upperBound, x) } ?? x...x
+        last = (x, y)
         count += 1
         let point = SeriesBucket(x: x, y: y)
         if levels.isEmpty { levels.append(Level()) }

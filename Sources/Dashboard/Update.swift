@@ -46,10 +46,7 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         appendLog(&state, .info, "run \(run.run) started\(run.task.map { ": \($0)" } ?? "")")
     case .scalars(let s):
         withRun(s.run, &state) { run in
-            for (name, value) in s.values {
-                run.series[name, default: Series()].steps.append(s.step)
-                run.series[name]!.values.append(value)
-            }
+            for (name, value) in s.values { run.series[name, default: SeriesStore()].append(x: Double(s.step), y: value) }
             run.latestStep = max(run.latestStep, s.step)
             note(time: s.time, &run)
         }

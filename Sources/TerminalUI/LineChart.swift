@@ -13,7 +13,8 @@ public struct ChartSeries: Sendable {
 
 /// A line chart at braille resolution: each cell holds 2×4 dots, so a `w × h` plot draws
 /// `2w × 4h` points. Every column draws the full min…max extent it is given (spikes stay visible)
-/// and joins the previous column, so lines have no gaps. The y axis is linear or log10.
+/// and joins the previous data column, interpolating across columns without data, so lines have
+/// no gaps. The y axis is linear or log10.
 public struct LineChart: Sendable {
     public var series: [ChartSeries]
     public var yRange: ClosedRange<Double>
@@ -53,16 +54,28 @@ public struct LineChart: Sendable {
         var bits = [UInt8](repeating: 0, count: plot.width * plot.height)
         var styles = [Style?](repeating: nil, count: plot.width * plot.height)
         for line in series {
-            var previous: Int?
+            // The last drawn column and its mid row: columns without data in between (a metric logged
+            // less often than the plot's resolution) are bridged by linear interpolation.
+            var previous: (column: Int, row: Int)?
             for (column, extent) in line.columns.prefix(2 * plot.width).enumerated() {
-                guard let extent, let top = dotRow(extent.upperBound), let bottom = dotRow(extent.lowerBound) else {
-                    previous = nil
-                    continue
-                }
+                guard let extent, let top = dotRow(extent.upperBound), let bottom = dotRow(extent.lowerBound) else { continue }
                 var from = Swift.min(top, bottom), to = Swift.max(top, bottom)
-                if let previous { from = Swift.min(from, previous); to = Swift.max(to, previous) }
+                let middle = (top + bottom) / 2
+                if let previous {
+                    let span = column - previous.column
+                    var last = previous.row
+                    for step in 1..<Swift.max(span, 1) {
+                        let row = previous.row + (middle - previous.row) * step / span
+                        for r in Swift.min(last, row)...Swift.max(last, row) {
+                            setDot(previous.column + step, r, &bits, &styles, line.style, plotWidth: plot.width)
+                        }
+                        last = row
+                    }
+                    from = Swift.min(from, last)
+                    to = Swift.max(to, last)
+                }
                 for row in from...to { setDot(column, row, &bits, &styles, line.style, plotWidth: plot.width) }
-                previous = (top + bottom) / 2
+                previous = (column, middle)
             }
         }
         for cellRow in 0..<plot.height {

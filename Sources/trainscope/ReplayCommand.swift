@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Telemetry
+import TerminalUI
 
 /// `trainscope replay`: plays a recording back with its original timing.
 struct ReplayCommand: ParsableCommand {
@@ -21,18 +22,34 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Write the events to standard output as NDJSON instead of opening the dashboard.")
     var stdout = false
 
+    @Option(help: "Colour theme: default, mono, or Themes/NAME.theme (light, okabe-ito).")
+    var theme: String?
+
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number, got \(speed)") }
     }
 
     func run() throws {
-        guard stdout else { throw notBuiltYet("the live dashboard for `replay` (use --stdout for NDJSON output)", issue: 5) }
         let recording: Recording
         do { recording = try Recording(path: file) } catch {
             printError("trainscope: \(error)")
             throw ExitCode(1)
         }
         for error in recording.errors { printError("\(file): \(error)") }
+        if !stdout {
+            guard isatty(STDOUT_FILENO) != 0 else {
+                printError("trainscope: error: the live dashboard needs a terminal; use --stdout for NDJSON output")
+                throw ExitCode(2)
+            }
+            let dashboardTheme: Theme
+            do { dashboardTheme = try loadTheme(theme) } catch {
+                printError("trainscope: error: \(error)")
+                throw ExitCode(2)
+            }
+            let source = ReplaySource(events: recording.events, speed: fast ? .infinity : speed)
+            _ = LiveDashboard(theme: dashboardTheme, recorder: nil).run(source)
+            return
+        }
         var schedule = ReplaySchedule(events: recording.events, speed: fast ? .infinity : speed)
         let start = Date()
         let out = FileHandle.standardOutput

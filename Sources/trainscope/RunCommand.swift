@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Telemetry
 import TensorCore
+import TerminalUI
 import Training
 
 /// `trainscope run`: trains a built-in preset.
@@ -43,6 +44,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Continue from a checkpoint (its config; --set and --steps still apply).", valueName: "file.safetensors"))
     var resume: String?
 
+    @Option(help: "Colour theme: default, mono, or Themes/NAME.theme (light, okabe-ito).")
+    var theme: String?
+
     @Option(help: "OpenBLAS threads (1 is fastest on the built-in models' small matrices, and reproducible).")
     var blasThreads: Int = 1
 
@@ -67,8 +71,14 @@ struct RunCommand: ParsableCommand {
             printError("trainscope: error: --blas-threads must be ≥ 1")
             throw ExitCode(2)
         }
-        guard headless else {
-            throw notBuiltYet("the live dashboard (add --headless to train without it)", issue: 5)
+        let dashboardTheme: Theme?
+        do { dashboardTheme = headless ? nil : try loadTheme(theme) } catch {
+            printError("trainscope: error: \(error)")
+            throw ExitCode(2)
+        }
+        if !headless && isatty(STDOUT_FILENO) == 0 {
+            printError("trainscope: error: the live dashboard needs a terminal; add --headless")
+            throw ExitCode(2)
         }
         BLAS.setThreads(blasThreads)
         AllocatorTuning.keepLargeBuffersInHeap()
@@ -81,6 +91,18 @@ struct RunCommand: ParsableCommand {
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         let runID = "\(preset)-s\(config.int("seed"))"
+        if let dashboardTheme {
+            let trainer = resumed.map { state -> Trainer in
+                var state = state
+                state.config = config
+                return Trainer(resuming: state, runID: runID, clock: { Date().timeIntervalSince1970 })
+            } ?? Trainer(config: config, runID: runID, clock: { Date().timeIntervalSince1970 })
+            if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder).run(TrainerSource(trainer: trainer)) {
+                printError("trainscope: error: \(failure)")
+                throw ExitCode(1)
+            }
+            return
+        }
         let session = HeadlessSession(config: config, resumed: resumed, runID: runID, recorder: recorder,
                                       checkpointEvery: checkpointEvery, checkpointDirectory: checkpointDir)
         let ok = session.run()

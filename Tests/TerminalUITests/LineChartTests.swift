@@ -35,13 +35,13 @@ import TerminalUI
         #expect(dot(b, 0, 7) && !dot(b, 0, 0))
     }
 
-    @Test func missingDataLeavesAGapAndNothingCrashesWhenTiny() {
-        var b = Buffer(width: 12, height: 3)
-        let area = Rect(x: 0, y: 0, width: 12, height: 3)
-        let n = LineChart.dotColumns(in: area)
-        var columns = [ClosedRange<Double>?](repeating: 1...1, count: n)
-        columns[3] = nil
-        LineChart(series: [ChartSeries(label: "y", style: .plain, columns: columns)], yRange: 0...2).render(into: &b, area: area)
+    @Test func columnsWithoutDataAreBridgedAndTinyAreasDrawNothing() {
+        var b = Buffer(width: 10, height: 3)
+        let area = Rect(x: 0, y: 0, width: 10, height: 3)
+        // Data only in columns 0 and 3 (a sparsely logged metric): columns 1 and 2 are interpolated.
+        let columns: [ClosedRange<Double>?] = [0...0, nil, nil, 3...3]
+        LineChart(series: [ChartSeries(label: "y", style: .plain, columns: columns)], yRange: 0...3).render(into: &b, area: area)
+        for c in 0..<4 { #expect((0..<8).contains { dot(b, c, $0) }, "column \(c) has no dot") }
         var tiny = Buffer(width: 3, height: 1)
         LineChart(series: [], yRange: 0...1).render(into: &tiny, area: tiny.area)
         #expect(tiny.lines == [""])

@@ -34,12 +34,6 @@ import TestSupport
         #expect(typo.stderr == "trainscope: error: \(path): unknown config key 'hiden' (did you mean 'hidden'?)\n")
     }
 
-    @Test func withoutHeadlessTheMissingDashboardIsNamed() throws {
-        let out = try CommandRunner.run(["run", "--set", "p=11"])
-        #expect(out.status == 2)
-        #expect(out.stderr.contains("the live dashboard (add --headless to train without it) is not built yet (tracked in issue #5)"))
-    }
-
     @Test func headlessRunRecordsAValidStreamAndCheckpoints() throws {
         let dir = TestPaths.scratchDirectory()
         let record = dir.appendingPathComponent("run.jsonl").path

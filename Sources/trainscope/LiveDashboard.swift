@@ -1,0 +1,145 @@
+import CursesBackend
+import Dashboard
+import Foundation
+import Telemetry
+import TerminalUI
+import Training
+
+/// Where the live dashboard's events come from, and where its control messages go.
+protocol LiveSource: AnyObject {
+    /// Events ready now (`elapsed`: seconds since the dashboard started).
+    func poll(elapsed: Double) -> [TelemetryEvent]
+    /// Performs a control message (pause, resume, stop…) where the source supports it.
+    func perform(_ control: ControlMessage)
+}
+
+/// The runtime of the live dashboard: the only place with I/O. Each frame it drains the source,
+/// feeds keys, resizes and the clock through the pure `update`, performs the effects and draws.
+final class LiveDashboard {
+    private let theme: Theme
+    private let recorder: EventRecorder?
+    static let frameInterval = 1.0 / 30
+
+    init(theme: Theme, recorder: EventRecorder?) { self.theme = theme; self.recorder = recorder }
+
+    /// Runs until the user quits; returns an error message when recording failed.
+    func run(_ source: LiveSource) -> String? {
+        let terminal = CursesTerminal()
+        terminal.start()
+        defer { terminal.stop() }
+        let view = DashboardView(theme: theme)
+        var size = terminal.size
+        var state = DashboardState(width: size.width, height: size.height)
+        let start = Date()
+        var failure: String?
+        loop: while true {
+            let elapsed = Date().timeIntervalSince(start)
+            for event in source.poll(elapsed: elapsed) {
+                if let recorder {
+                    do { try recorder.record(event) } catch { failure = failure ?? "\(error)" }
+                }
+                _ = update(&state, .telemetry(event))
+            }
+            while let key = terminal.readKey() {
+                guard case .character(let character) = key else { continue }
+                for effect in update(&state, .key(character)) {
+                    switch effect {
+                    case .quit: break loop
+                    case .control(let message): source.perform(message)
+                    }
+                }
+            }
+            let current = terminal.size
+            if current != size {
+                size = current
+                _ = update(&state, .resize(width: size.width, height: size.height))
+                terminal.invalidate()
+            }
+            _ = update(&state, .frameTick(time: Date().timeIntervalSince1970))
+            terminal.draw(view.render(state))
+            Thread.sleep(forTimeInterval: Self.frameInterval)
+        }
+        source.perform(ControlMessage(.stop))
+        return failure
+    }
+}
+
+/// The built-in engine as a live source: the trainer runs on its own thread and posts events into
+/// a bounded mailbox; pause, resume and stop reach it through a lock-protected flag.
+final class TrainerSource: LiveSource, @unchecked Sendable {
+    private let mailbox = Mailbox<TelemetryEvent>(capacity: 4096, policy: .block)
+    private let lock = NSLock()
+    private var paused = false
+    private var stopped = false
+
+    init(trainer: Trainer) {
+        let box = UncheckedBox(trainer)
+        let thread = Thread { [self] in
+            let trainer = box.value
+            mailbox.post(trainer.runEvent())
+            while !trainer.isFinished {
+                let (isPaused, isStopped) = lock.withLock { (paused, stopped) }
+                if isStopped { break }
+                if isPaused {
+                    Thread.sleep(forTimeInterval: 0.02)
+                    continue
+                }
+                for event in trainer.step() { mailbox.post(event) }
+            }
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
+
+    func poll(elapsed: Double) -> [TelemetryEvent] { mailbox.drain() }
+
+    func perform(_ control: ControlMessage) {
+        lock.withLock {
+            switch control.command {
+            case .pause: paused = true
+            case .resume: paused = false
+            case .stop: stopped = true
+            default: break
+            }
+        }
+        if case .stop = control.command { mailbox.close() }
+    }
+}
+
+/// A recording played back live with its original timing.
+final class ReplaySource: LiveSource {
+    private var schedule: ReplaySchedule
+    private var pausedAt: Double?
+    private var pausedTotal = 0.0
+
+    init(events: [TelemetryEvent], speed: Double) { schedule = ReplaySchedule(events: events, speed: speed) }
+
+    func poll(elapsed: Double) -> [TelemetryEvent] {
+        guard pausedAt == nil else { return [] }
+        return Array(schedule.take(upTo: elapsed - pausedTotal))
+    }
+
+    func perform(_ control: ControlMessage) {
+        switch control.command {
+        case .pause: pausedAt = pausedAt ?? Date().timeIntervalSinceReferenceDate
+        case .resume:
+            if let at = pausedAt { pausedTotal += Date().timeIntervalSinceReferenceDate - at }
+            pausedAt = nil
+        default: break
+        }
+    }
+}
+
+/// The theme named on the command line: a built-in one, or Themes/NAME.theme; NO_COLOR picks mono.
+func loadTheme(_ name: String?) throws -> Theme {
+    let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+    let wanted = name ?? (noColor ? "mono" : "default")
+    let path = "Themes/\(wanted).theme"
+    if let data = FileManager.default.contents(atPath: path) {
+        do { return try Theme.parse(String(decoding: data, as: UTF8.self), name: wanted, source: path) } catch {
+            throw ConfigError("\(error)")
+        }
+    }
+    if let builtIn = Theme.builtIn[wanted] { return builtIn }
+    throw ConfigError("unknown theme '\(wanted)' (built in: default, mono; others are read from Themes/NAME.theme)")
+}

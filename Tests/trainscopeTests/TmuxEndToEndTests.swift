@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The real binary in a real terminal (tmux): panels on screen, resizes, quit, terminal restored.
+@Suite(.serialized) struct TmuxEndToEndTests {
+    static let tmuxPath = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Runs one tmux command on this test's private server through the shell (`system` reaps it with
+    /// waitpid; the server tmux starts keeps no pipe of ours open) and returns its output.
+    func tmux(_ arguments: [String]) throws -> String {
+        let output = TestPaths.scratchDirectory("tmux").appendingPathComponent("out").path
+        let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        _ = system("\(Self.tmuxPath!) -L trainscope-tests-\(getpid()) \(quoted) >\(output) 2>/dev/null </dev/null")
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    /// Polls `condition` on the captured screen for up to 10 seconds.
+    func waitForScreen(_ condition: (String) -> Bool) throws -> String {
+        var screen = ""
+        for _ in 0..<100 {
+            screen = try tmux(["capture-pane", "-p", "-t", "t"])
+            if condition(screen) { return screen }
+            usleep(100_000)
+        }
+        return screen
+    }
+
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
+    func replayDrawsPanelsSurvivesResizesAndRestoresTheTerminal() throws {
+        let exitFile = TestPaths.scratchDirectory().appendingPathComponent("exit").path
+        let sample = TestPaths.sample("runs/grokking.jsonl")
+        let command = "\(CommandRunner.binary.path) replay \(sample) --fast; echo $? > \(exitFile); sleep 30"
+        _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
+        defer { _ = try? tmux(["kill-server"]) }
+
+        let screen = try waitForScreen { $0.contains("step 3000/3000") }
+        #expect(screen.contains("╭ Loss") && screen.contains("╭ Accuracy") && screen.contains("╭ Run") && screen.contains("╭ Events"))
+        #expect(screen.unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF }, "no braille cells on screen")
+        #expect(screen.contains("generalization at step 1560"))
+        #expect(try tmux(["display", "-p", "-t", "t", "#{alternate_on}"]).hasPrefix("1"))
+
+        _ = try tmux(["resize-window", "-t", "t", "-x", "40", "-y", "12"])
+        let small = try waitForScreen { $0.contains("╭ Loss") && !$0.contains("╭ Run") }
+        #expect(small.contains("╭ Loss") && small.contains("╭ Accuracy"))
+        _ = try tmux(["resize-window", "-t", "t", "-x", "39", "-y", "11"])
+        #expect(try waitForScreen { $0.contains("terminal too small") }.contains("39×11, needs 40×12"))
+        _ = try tmux(["resize-window", "-t", "t", "-x", "200", "-y", "60"])
+        #expect(try waitForScreen { $0.contains("╭ Events") }.contains("╭ Events"))
+
+        _ = try tmux(["send-keys", "-t", "t", "q"])
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: exitFile) { usleep(100_000) }
+        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(status == "0")
+        #expect(try tmux(["display", "-p", "-t", "t", "#{alternate_on}"]).hasPrefix("0"), "the terminal did not leave the alternate screen")
+    }
+
+    @Test func withoutATerminalTheDashboardSaysSo() throws {
+        let out = try CommandRunner.run(["replay", TestPaths.sample("runs/grokking.jsonl")])
+        #expect(out.status == 2)
+        #expect(out.stderr == "trainscope: error: the live dashboard needs a terminal; use --stdout for NDJSON output\n")
+        let run = try CommandRunner.run(["run", "--steps", "1"])
+        #expect(run.status == 2 && run.stderr.contains("the live dashboard needs a terminal; add --headless"))
+    }
+}
