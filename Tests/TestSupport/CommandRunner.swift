@@ -37,13 +37,17 @@ public enum CommandRunner {
         try process.run()
         // Read both pipes concurrently so a chatty child never blocks on a full pipe.
         let errorData = LockedData()
-        let reader = Thread { errorData.set(errPipe.fileHandleForReading.readDataToEndOfFile()) }
+        let done = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            errorData.set(errPipe.fileHandleForReading.readDataToEndOfFile())
+            done.signal()
+        }
         reader.start()
         if let stdin { inPipe.fileHandleForWriting.write(stdin) }
         try inPipe.fileHandleForWriting.close()
         let out = outPipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorData.isSet { usleep(1000) }
+        done.wait()
         return Output(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
                       stderr: String(decoding: errorData.value, as: UTF8.self))
     }
@@ -51,8 +55,7 @@ public enum CommandRunner {
 
 private final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
-    private var data: Data?
+    private var data = Data()
     func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return data != nil }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data ?? Data() }
+    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
 }
