@@ -48,6 +48,8 @@ public struct DashboardState: Sendable, Equatable {
     public var now: Double = 0
     public var isPaused = false
     public var isQuitting = false
+    /// The help overlay (`?`) is open.
+    public var isShowingHelp = false
 
     public init(width: Int, height: Int) { self.width = width; self.height = height }
 

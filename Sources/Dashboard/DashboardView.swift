@@ -35,7 +35,22 @@ public struct DashboardView {
             runPanel(run, info, &buffer)
             eventsPanel(state, Rect(x: side.x, y: info.y + info.height, width: side.width, height: side.height - info.height), &buffer)
         }
+        if state.isShowingHelp { helpOverlay(&buffer) }
         return buffer
+    }
+
+    /// The key table, drawn from `Keymap.bindings` over the middle of the screen.
+    private func helpOverlay(_ buffer: inout Buffer) {
+        let labelWidth = Keymap.bindings.map(\.label.count).max() ?? 0
+        let lines = Keymap.bindings.map { "\($0.label.padding(labelWidth + 1))\($0.summary)" }
+        let width = Swift.min(buffer.width - 4, (lines.map(\.count).max() ?? 0) + 4)
+        let height = Swift.min(buffer.height - 2, lines.count + 2)
+        let area = Rect(x: (buffer.width - width) / 2, y: (buffer.height - height) / 2, width: width, height: height)
+        buffer.fill(area, with: Cell(" "))
+        let inner = Block(title: "Keys", borderStyle: theme.focusBorder, titleStyle: theme.title).render(into: &buffer, area: area)
+        for (i, line) in lines.prefix(inner.height).enumerated() {
+            buffer.write(line, x: inner.x + 1, y: inner.y + i, style: theme.text, maxWidth: inner.width - 2)
+        }
     }
 
     // MARK: - Panels
@@ -55,7 +70,8 @@ public struct DashboardView {
         }
         parts.append(state.isPaused ? "⏸ paused" : "● live")
         buffer.write(parts.joined(separator: " │ "), x: 0, y: 0, style: theme.statusBar)
-        let help = "space pause · q quit "
+        let help = Keymap.bindings.map { "\($0.label) \($0.action == .toggleHelp ? "help" : $0.summary.split(separator: " ").first.map(String.init) ?? "")" }
+            .joined(separator: " · ") + " "
         if state.width > parts.joined(separator: " │ ").count + help.count + 2 {
             buffer.write(help, x: state.width - help.count, y: 0, style: theme.statusBar)
         }

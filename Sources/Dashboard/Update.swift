@@ -18,14 +18,17 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         state.now = time
         return []
     case .key(let key):
-        switch key {
-        case "q":
+        switch Keymap.action(for: key) {
+        case .quit?:
             state.isQuitting = true
             return [.quit]
-        case " ":
+        case .togglePause?:
             state.isPaused.toggle()
             return [.control(ControlMessage(state.isPaused ? .pause : .resume))]
-        default:
+        case .toggleHelp?:
+            state.isShowingHelp.toggle()
+            return []
+        case nil:
             return []
         }
     }

@@ -1,6 +1,7 @@
 import Testing
 import Telemetry
 import Dashboard
+import TerminalUI
 
 @Suite struct UpdateTests {
     @Test func eventsFoldIntoPerRunSeries() {
@@ -39,5 +40,47 @@ import Dashboard
         for i in 1...5 { _ = update(&state, .sourceError(source: "run.jsonl", description: "line \(i): bad")) }
         #expect(state.log.map(\.text) == ["run.jsonl: line 3: bad", "run.jsonl: line 4: bad", "run.jsonl: line 5: bad"])
         #expect(state.log.allSatisfy { $0.level == .error })
+    }
+}
+
+@Suite struct KeymapAndViewTests {
+    @Test func everyBindingIsDispatchedByUpdate() {
+        for binding in Keymap.bindings {
+            var state = DashboardState(width: 80, height: 24)
+            let effects = update(&state, .key(binding.key))
+            switch binding.action {
+            case .quit: #expect(effects == [.quit] && state.isQuitting)
+            case .togglePause: #expect(effects == [.control(ControlMessage(.pause))] && state.isPaused)
+            case .toggleHelp: #expect(effects.isEmpty && state.isShowingHelp)
+            }
+        }
+        var state = DashboardState(width: 80, height: 24)
+        #expect(update(&state, .key("x")).isEmpty && state == DashboardState(width: 80, height: 24))
+    }
+
+    @Test func helpOverlayListsTheKeymapAndTooSmallSaysSo() {
+        var state = DashboardState(width: 80, height: 24)
+        _ = update(&state, .key("?"))
+        let screen = DashboardView(theme: Theme.builtIn["default"]!).render(state).lines.joined(separator: "\n")
+        #expect(screen.contains("Keys"))
+        for binding in Keymap.bindings { #expect(screen.contains(binding.summary), "help lacks \(binding.label)") }
+        let tiny = DashboardView(theme: Theme.builtIn["mono"]!).render(DashboardState(width: 30, height: 8)).lines
+        #expect(tiny.contains { $0.contains("terminal too small") } && tiny.contains { $0.contains("30×8, needs 40×12") })
+    }
+
+    @Test func chartsShowTheRunAtEverySize() {
+        var state = DashboardState(width: 120, height: 40)
+        _ = update(&state, .telemetry(.run(RunEvent(run: "r", task: "modular"))))
+        for step in 1...500 {
+            let values = ["train/loss": 5 / Double(step), "train/acc": min(1, Double(step) / 200)]
+            _ = update(&state, .telemetry(.scalars(ScalarsEvent(step: step, time: Double(step) / 50, values: values))))
+        }
+        for (w, h) in [(40, 12), (80, 24), (120, 40), (200, 60)] {
+            _ = update(&state, .resize(width: w, height: h))
+            let lines = DashboardView(theme: Theme.builtIn["default"]!).render(state).lines
+            #expect(lines.count == h && lines[0].contains("run r") && lines[0].contains("step 500"))
+            #expect(lines.contains { $0.contains("╭ Loss") } && lines.contains { $0.contains("╭ Accuracy") })
+            #expect(lines.joined().unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF }, "\(w)×\(h): no braille")
+        }
     }
 }
