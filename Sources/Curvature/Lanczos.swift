@@ -68,7 +68,7 @@ public struct LanczosProcess {
         }
         betas.append(residualNorm)
         current = w.scaled(by: 1 / residualNorm)
-        if keepBasis || basis.count < 2 { basis.append(current) } else { basis = [basis[basis.count - 1], current] }
+        basis.append(current)  // kept for full reorthogonalization even when not returned
     }
 
     /// The decomposition so far.
@@ -120,7 +120,7 @@ public func topEigenpairs(_ matrix: SymmetricOperator, k: Int, maxSteps: Int = 1
         found = lockedRun(matrix, k: wanted, maxSteps: maxSteps, tolerance: tolerance, warmStart: warmStart,
                           locked: [], rng: &rng)
     }
-    while findMultiplicities && found.values.count + 0 < matrix.dimension {
+    while findMultiplicities && found.values.count < matrix.dimension {
         let extra = lockedRun(matrix, k: wanted, maxSteps: maxSteps, tolerance: tolerance, warmStart: [],
                               locked: found.vectors, rng: &rng)
         guard let best = extra.values.first, found.values.count < wanted || best > found.values[wanted - 1] + tolerance * abs(found.values[0]) else {
@@ -130,7 +130,6 @@ public func topEigenpairs(_ matrix: SymmetricOperator, k: Int, maxSteps: Int = 1
         let merged = zip(found.values + extra.values, zip(found.vectors + extra.vectors, found.residuals + extra.residuals))
             .sorted { $0.0 > $1.0 }.prefix(wanted)
         found = Eigenpairs(values: merged.map(\.0), vectors: merged.map(\.1.0), residuals: merged.map(\.1.1), products: 0)
-        if extra.values.count == 0 { break }
     }
     found.products = matrix.products - before
     return found

@@ -30,6 +30,11 @@ public struct SafeTensorsFile: Sendable, Equatable {
             }
         }
 
+        /// An entry from its parts, as read from a file.
+        public init(dtype: String, shape: [Int], bytes: [UInt8]) {
+            self.dtype = dtype; self.shape = shape; self.bytes = bytes
+        }
+
         /// An int32 vector's entry.
         public init(int32 values: [Int32]) {
             dtype = "I32"; shape = [values.count]; bytes = values.withUnsafeBytes { Array($0) }
@@ -144,11 +149,7 @@ public struct SafeTensorsFile: Sendable, Equatable {
                 throw fail("tensor \"\(name)\" has \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtype)")
             }
             ranges.append((offsets[0], offsets[1], name))
-            var entry = Entry(int32: [])
-            entry.dtype = dtype
-            entry.shape = shape
-            entry.bytes = Array(bytes[(headerEnd + offsets[0])..<(headerEnd + offsets[1])])
-            tensors[name] = entry
+            tensors[name] = Entry(dtype: dtype, shape: shape, bytes: Array(bytes[(headerEnd + offsets[0])..<(headerEnd + offsets[1])]))
         }
         ranges.sort { $0.0 < $1.0 }
         for (a, b) in zip(ranges, ranges.dropFirst()) where b.0 < a.1 {
