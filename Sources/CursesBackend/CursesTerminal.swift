@@ -5,8 +5,8 @@ import TerminalUI
 /// The real terminal through ncurses: shows Buffers (writing only changed cells), reads keys,
 /// tracks the size, and always gives the terminal back as it found it.
 ///
-/// `start()` installs SIGINT/SIGTERM handlers that restore the terminal before the process ends,
-/// and `stop()` is idempotent, so `defer { terminal.stop() }` covers normal exits and thrown errors.
+/// `start()` installs handlers for SIGINT, SIGTERM, SIGHUP and the crash signals (a failed Swift
+/// precondition traps with SIGILL or SIGTRAP) that restore the terminal before the process ends, and `stop()` is idempotent, so `defer { terminal.stop() }` covers normal exits and thrown errors.
 public final class CursesTerminal {
     private var table: ColorPairTable
     private var previous: Buffer?
@@ -26,6 +26,8 @@ public final class CursesTerminal {
         keypad(trainscope_stdscr(), true)
         nodelay(trainscope_stdscr(), true)
         curs_set(0)
+        // Esc arrives alone only after this many milliseconds without a following byte (default 1000).
+        set_escdelay(25)
         if has_colors() {
             start_color()
             use_default_colors()
@@ -73,21 +75,48 @@ public final class CursesTerminal {
         if started { wclear(trainscope_stdscr()) }
     }
 
-    /// A key press: a character, or a curses function-key code (arrows, resize, …).
-    public enum Key: Equatable, Sendable {
-        case character(Character)
-        case function(Int32)
-    }
-
-    /// The next key press, or nil when none is waiting (never blocks).
+    /// The next key press, or nil when none is waiting (never blocks). Keys the dashboard has no use
+    /// for (function keys, the resize pseudo-key) are skipped.
     public func readKey() -> Key? {
         guard started else { return nil }
-        var character: wint_t = 0
-        let result = wget_wch(trainscope_stdscr(), &character)
-        if result == ERR { return nil }
-        if result == KEY_CODE_YES { return .function(Int32(bitPattern: character)) }
-        guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
-        return .character(Character(scalar))
+        while true {
+            var character: wint_t = 0
+            let result = wget_wch(trainscope_stdscr(), &character)
+            if result == ERR { return nil }
+            if result == KEY_CODE_YES {
+                if let key = Self.functionKey(Int32(bitPattern: character)) { return key }
+                continue
+            }
+            switch character {
+            case 0x0A, 0x0D: return .enter
+            case 0x09: return .tab
+            case 0x1B: return .escape
+            case 0x08, 0x7F: return .backspace
+            default:
+                guard let scalar = Unicode.Scalar(UInt32(character)) else { continue }
+                return .character(Character(scalar))
+            }
+        }
+    }
+
+    /// The dashboard key for a curses function-key code.
+    static func functionKey(_ code: Int32) -> Key? {
+        switch code {
+        case KEY_UP: .up
+        case KEY_DOWN: .down
+        case KEY_LEFT: .left
+        case KEY_RIGHT: .right
+        case KEY_SLEFT: .shiftLeft
+        case KEY_SRIGHT: .shiftRight
+        case KEY_BTAB: .backTab
+        case KEY_ENTER: .enter
+        case KEY_BACKSPACE, KEY_DC: .backspace
+        case KEY_PPAGE: .pageUp
+        case KEY_NPAGE: .pageDown
+        case KEY_HOME: .home
+        case KEY_END: .end
+        default: nil
+        }
     }
 
     nonisolated(unsafe) private static var handlersInstalled = false
@@ -95,7 +124,7 @@ public final class CursesTerminal {
     private static func installSignalHandlers() {
         guard !handlersInstalled else { return }
         handlersInstalled = true
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE] {
             signal(sig) { received in
                 endwin()
                 // Re-raise with the default action so the exit status tells the parent what happened.

@@ -1,4 +1,5 @@
 import Telemetry
+import TerminalUI
 
 /// What the dashboard knows about one run.
 public struct RunState: Sendable, Equatable {
@@ -8,21 +9,126 @@ public struct RunState: Sendable, Equatable {
     public var model: String?
     public var config: JSONObject
     public var knobs: [KnobSpec]
-    /// Metric name → its points at every resolution.
-    public var series: [String: SeriesStore]
+    /// Fields of the run event beyond the contract's (parameters, chance_accuracy, …).
+    public var extra: JSONObject
+    /// Metric name → its points.
+    public var series: [String: MetricSeries]
     public var phases: [PhaseEvent]
     public var knobChanges: [KnobEvent]
-    public var spectra: [SpectrumEvent]
+    /// λ₁, λ₂, … of the Hessian over steps, one store per rank, from `spectrum` events.
+    public var eigenvalues: [SeriesStore]
+    /// 2/η over steps: the stability threshold of gradient descent, from the learning rate.
+    public var stabilityThreshold: SeriesStore
+    /// The newest spectrum event (its density, estimator and cost), and the densities over time.
+    public var latestSpectrum: SpectrumEvent?
+    public var densities: DensityHistory
+    /// Pareto rounds over time, newest last, with the reference point all their hypervolumes share.
+    public var paretoRounds: [ParetoRound]
+    public var paretoReference: [Double]?
     /// Latest histogram per name.
     public var histograms: [String: HistogramEvent]
+    /// Step → wall time, for an x axis in seconds.
+    public var clock: StepClock
     public var latestStep: Int
     /// Unix time of the run's first and latest event, when they carried one.
     public var startTime: Double?
     public var latestTime: Double?
 
     public init(id: String) {
-        self.id = id; config = JSONObject(); knobs = []; series = [:]; phases = []; knobChanges = []; spectra = []
-        histograms = [:]; latestStep = 0
+        self.id = id; config = JSONObject(); knobs = []; extra = JSONObject(); series = [:]; phases = []; knobChanges = []
+        eigenvalues = []; stabilityThreshold = SeriesStore(); densities = DensityHistory(); paretoRounds = []
+        histograms = [:]; clock = StepClock(); latestStep = 0
+    }
+
+    /// Steps the run is configured for, when its config says.
+    public var plannedSteps: Int? { config["steps"]?.number.map { Int($0) } }
+
+    /// Accuracy of guessing, for the reference line of accuracy charts.
+    public var chanceAccuracy: Double? { extra["chance_accuracy"]?.number }
+
+    /// The optimizer's name from the config or its knob.
+    public var optimizer: String? {
+        if case .choice(let name)? = knobs.first(where: { $0.name == "optimizer" })?.value { return name }
+        return config["optimizer"]?.string
+    }
+}
+
+/// One Pareto event with what the panel draws: which points are on the front, and the hypervolume.
+public struct ParetoRound: Sendable, Equatable {
+    public var step: Int
+    public var objectives: [ParetoObjective]
+    public var points: [ParetoPoint]
+    /// Parallel to `points`.
+    public var onFront: [Bool]
+    public var hypervolume: Double?
+}
+
+/// Spectral densities over steps for the spectrogram, bounded: when full, every other one is dropped.
+public struct DensityHistory: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public var step: Int
+        public var grid: [Double]
+        public var values: [Double]
+    }
+
+    public private(set) var entries: [Entry] = []
+    public let capacity: Int
+
+    public init(capacity: Int = 512) { self.capacity = capacity }
+
+    public mutating func append(_ entry: Entry) {
+        if entries.count >= capacity { entries = entries.enumerated().filter { $0.offset % 2 == 1 }.map(\.element) }
+        entries.append(entry)
+    }
+}
+
+/// Samples of (step, wall time), bounded by thinning, to turn a time axis into step ranges.
+public struct StepClock: Sendable, Equatable {
+    public struct Sample: Sendable, Equatable {
+        public var step: Double
+        public var time: Double
+    }
+
+    public private(set) var samples: [Sample] = []
+    public let capacity: Int
+
+    public init(capacity: Int = 4096) { self.capacity = capacity }
+
+    public mutating func note(step: Double, time: Double) {
+        if let last = samples.last, step <= last.step { return }
+        if samples.count >= capacity { samples = samples.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) }
+        samples.append(Sample(step: step, time: time))
+    }
+
+    /// The step at `t` seconds after the first sample (linear between samples). Outside the samples
+    /// it continues past the first or last step, so increasing times stay increasing steps and times
+    /// beyond the data fall beyond it.
+    public func step(atSeconds t: Double) -> Double? {
+        guard let first = samples.first, let last = samples.last else { return nil }
+        let time = first.time + t
+        if time <= first.time { return first.step - 1 - (first.time - time) }
+        if time >= last.time { return last.step + (time > last.time ? 1 + (time - last.time) : 0) }
+        var lo = 0, hi = samples.count - 1
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if samples[mid].time <= time { lo = mid } else { hi = mid }
+        }
+        let a = samples[lo], b = samples[hi]
+        return b.time > a.time ? a.step + (b.step - a.step) * (time - a.time) / (b.time - a.time) : a.step
+    }
+
+    /// The wall time at step `s`, seconds since the first sample.
+    public func secondsSinceStart(atStep s: Double) -> Double? {
+        guard let first = samples.first else { return nil }
+        var lo = 0, hi = samples.count - 1
+        guard s > first.step else { return 0 }
+        guard s < samples[hi].step else { return samples[hi].time - first.time }
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if samples[mid].step <= s { lo = mid } else { hi = mid }
+        }
+        let a = samples[lo], b = samples[hi]
+        return a.time - first.time + (b.time - a.time) * (s - a.step) / (b.step - a.step)
     }
 }
 
@@ -31,6 +137,95 @@ public struct LogEntry: Sendable, Equatable {
     public enum Level: Sendable, Equatable { case info, warning, error }
     public var level: Level
     public var text: String
+}
+
+/// The panels of the dashboard.
+public enum PanelKind: String, Sendable, Equatable, CaseIterable {
+    case curves, grokking, hessian, pareto, knobs, events
+
+    public var title: String {
+        switch self {
+        case .curves: "Curves"
+        case .grokking: "Grokking"
+        case .hessian: "Hessian"
+        case .pareto: "Pareto"
+        case .knobs: "Knobs"
+        case .events: "Events"
+        }
+    }
+}
+
+/// How panels share the screen (`v` steps through them; Enter zooms the focused panel).
+public enum LayoutPreset: String, Sendable, Equatable, CaseIterable {
+    /// Every panel with something to show, in a grid.
+    case grid
+    /// The curves beside the focused (or last focused) other panel.
+    case pair
+    /// The focused panel alone, full screen.
+    case single
+
+    public var next: LayoutPreset { Self.allCases[(Self.allCases.firstIndex(of: self)! + 1) % Self.allCases.count] }
+}
+
+/// What the curves' x axis measures.
+public enum XAxis: Sendable, Equatable {
+    case step
+    /// Seconds since the run's first event.
+    case wallTime
+    /// Another metric at the same step (a parametric plot, e.g. test accuracy against weight norm).
+    case metric(String)
+
+    public var label: String {
+        switch self {
+        case .step: "step"
+        case .wallTime: "seconds"
+        case .metric(let name): name
+        }
+    }
+}
+
+/// The curves panel's view settings.
+public struct CurveSettings: Sendable, Equatable {
+    public var smoothing = Smoothing.none
+    public var xAxis = XAxis.step
+    public var xScale = AxisScale.linear
+    /// Per chart group: a y scale chosen with `l` (otherwise log for losses, linear for the rest).
+    public var yScales: [String: AxisScale] = [:]
+    /// Percentile-clipped y ranges (`o`), so one spike does not flatten the rest.
+    public var clipOutliers = false
+    /// The x range shown (zoom and pan); nil follows the whole run.
+    public var xWindow: ClosedRange<Double>?
+    /// The value cursor's cell column in the plot; nil when off.
+    public var cursor: Int?
+    /// The highlighted chart group (its y scale is what `l` changes).
+    public var selectedGroup = 0
+    /// A regular expression over series names; only matching series are drawn.
+    public var filter: String?
+
+    public init() {}
+}
+
+/// A line of text being typed: a series filter or an exact knob value.
+public struct TextInput: Sendable, Equatable {
+    public enum Purpose: Sendable, Equatable {
+        case filter
+        case knobValue(String)
+    }
+
+    public var purpose: Purpose
+    public var text: String
+    /// Why the text was refused on Enter, shown until the next key.
+    public var error: String?
+
+    public init(purpose: Purpose, text: String = "") { self.purpose = purpose; self.text = text }
+}
+
+/// A knob value chosen but not applied yet.
+public struct PendingKnob: Sendable, Equatable {
+    public var name: String
+    public var value: KnobValue
+
+    public init(name: String, value: KnobValue) { self.name = name; self.value = value }
 }
 
 /// The whole dashboard state: a pure value that `update` transforms and the view draws.
@@ -44,15 +239,43 @@ public struct DashboardState: Sendable, Equatable {
     /// Terminal size.
     public var width: Int
     public var height: Int
-    /// Latest frame-clock time (Unix seconds) seen.
+    /// Latest frame-clock time (Unix seconds) seen, and the frame time of the latest event.
     public var now: Double = 0
+    public var lastEventAt: Double?
+    /// Where events come from, for the status bar (`preset grokking`, a file name, `stdin`).
+    public var sourceName: String
     public var isPaused = false
     public var isQuitting = false
     /// The help overlay (`?`) is open.
     public var isShowingHelp = false
+    /// Lines the help overlay is scrolled down.
+    public var helpScroll = 0
+    public var layout = LayoutPreset.grid
+    /// Enter's full-screen zoom of the focused panel, over any layout.
+    public var isZoomed = false
+    public var focus = PanelKind.curves
+    /// The panel shown beside the curves in the pair layout.
+    public var companion = PanelKind.events
+    public var curves = CurveSettings()
+    /// Text being typed (`/` filter, knob value); while set, keys edit it.
+    public var input: TextInput?
+    public var selectedKnob = 0
+    /// A knob value chosen with ←/→ or typed, not applied yet (Enter applies, Esc drops it).
+    public var pendingKnob: PendingKnob?
+    /// Lines the events panel is scrolled back.
+    public var eventsScroll = 0
+    /// The Pareto round shown (index into the current run's rounds); nil follows the newest.
+    public var paretoRound: Int?
+    /// The selected point of the shown Pareto round, whose label is displayed.
+    public var paretoPoint: Int?
 
-    public init(width: Int, height: Int) { self.width = width; self.height = height }
+    public init(width: Int, height: Int, sourceName: String = "") {
+        self.width = width; self.height = height; self.sourceName = sourceName
+    }
 
     /// The run that data lines without a `run` id belong to: the latest announced run.
     public var currentRunID: String { runOrder.last ?? "default" }
+
+    /// The run the panels describe.
+    public var currentRun: RunState? { runOrder.last.flatMap { runs[$0] } }
 }

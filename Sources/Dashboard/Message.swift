@@ -1,4 +1,5 @@
 import Telemetry
+import TerminalUI
 
 /// Everything that can happen to the dashboard: the only input of `update`.
 public enum Message: Sendable, Equatable {
@@ -6,8 +7,8 @@ public enum Message: Sendable, Equatable {
     case telemetry(TelemetryEvent)
     /// A source reported a problem (a bad line, a lost connection), with where it happened.
     case sourceError(source: String, description: String)
-    /// A key press (a Unicode scalar, or a curses key code above 0xFFFF… as sent by the backend).
-    case key(Character)
+    /// A key press.
+    case key(Key)
     /// The terminal changed size.
     case resize(width: Int, height: Int)
     /// The frame clock ticked; time enters the dashboard only here.

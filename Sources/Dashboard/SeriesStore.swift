@@ -124,21 +124,36 @@ public struct SeriesStore: Sendable, Equatable {
     public var storedBuckets: Int { levels.reduce(0) { $0 + $1.completed + ($1.partial == nil ? 0 : 1) } }
 
     /// Aggregates of the points with x in `range`, one per column of `columns` equal-width x slices
-    /// (nil for a column with no point), and how many points they summarize. Where only coarse
-    /// buckets cover the range, each spans all the columns it overlaps.
+    /// (nil for a column with no point), and how many points they summarize.
     public func columns(_ columns: Int, over range: ClosedRange<Double>) -> (columns: [SeriesBucket?], points: Int) {
-        guard columns > 0, count > 0 else { return (Array(repeating: nil, count: max(columns, 0)), 0) }
-        let buckets = buckets(covering: range, budget: 4 * columns)
-        var out = [SeriesBucket?](repeating: nil, count: columns)
-        var points = 0
+        guard columns > 0 else { return ([], 0) }
         let width = range.upperBound - range.lowerBound
+        return self.columns(edges: (0...columns).map { range.lowerBound + width * Double($0) / Double(columns) })
+    }
+
+    /// Aggregates of the points between consecutive `edges` (increasing x; `edges.count − 1` columns of
+    /// any widths, as a log axis needs), nil for a column with no point, and how many points they
+    /// summarize. Where only coarse buckets cover the range, each spans all the columns it overlaps.
+    public func columns(edges: [Double]) -> (columns: [SeriesBucket?], points: Int) {
+        let columns = edges.count - 1
+        guard columns > 0 else { return ([], 0) }
+        var out = [SeriesBucket?](repeating: nil, count: columns)
+        guard count > 0, let low = edges.first, let high = edges.last, low <= high else { return (out, 0) }
+        let buckets = buckets(covering: low...high, budget: 4 * columns)
+        var points = 0
+        // The column holding x: the last edge at or below it (binary search), clamped to the ends.
         func column(_ x: Double) -> Int {
-            width > 0 ? Swift.min(columns - 1, Swift.max(0, Int((x - range.lowerBound) / width * Double(columns)))) : 0
+            var lo = 0, hi = columns
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if edges[mid] <= x { lo = mid } else { hi = mid }
+            }
+            return lo
         }
-        for b in buckets where b.xMax >= range.lowerBound && b.xMin <= range.upperBound {
+        for b in buckets where b.xMax >= low && b.xMin <= high {
             points += b.count
             // A bucket wider than a column (old data kept only coarsely) spans every column it overlaps.
-            for c in column(Swift.max(b.xMin, range.lowerBound))...column(Swift.min(b.xMax, range.upperBound)) {
+            for c in column(Swift.max(b.xMin, low))...column(Swift.min(b.xMax, high)) {
                 out[c] = out[c].map { $0.merged(with: b) } ?? b
             }
         }

@@ -1,4 +1,5 @@
 import Telemetry
+import TerminalUI
 
 /// The dashboard's one state transition: pure, no I/O, no clock — `message` in, `state` and
 /// effects out. The runtime owns every side effect.
@@ -6,6 +7,7 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     switch message {
     case .telemetry(let event):
         apply(event, to: &state)
+        state.lastEventAt = state.now
         return []
     case .sourceError(let source, let description):
         appendLog(&state, .error, "\(source): \(description)")
@@ -13,26 +15,17 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     case .resize(let width, let height):
         state.width = width
         state.height = height
+        keepFocusOnScreen(&state)
         return []
     case .frameTick(let time):
         state.now = time
         return []
     case .key(let key):
-        switch Keymap.action(for: key) {
-        case .quit?:
-            state.isQuitting = true
-            return [.quit]
-        case .togglePause?:
-            state.isPaused.toggle()
-            return [.control(ControlMessage(state.isPaused ? .pause : .resume))]
-        case .toggleHelp?:
-            state.isShowingHelp.toggle()
-            return []
-        case nil:
-            return []
-        }
+        return handle(key, &state)
     }
 }
+
+// MARK: - Events
 
 private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
     switch event {
@@ -44,28 +37,86 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         runState.model = run.model
         runState.config = run.config
         runState.knobs = run.knobs
+        runState.extra = run.extra
         runState.startTime = runState.startTime ?? run.time
+        if case .number(let lr)? = run.knobs.first(where: { $0.name == "lr" })?.value, lr > 0 {
+            runState.stabilityThreshold.append(x: 0, y: 2 / lr)
+        }
         state.runs[run.run] = runState
         appendLog(&state, .info, "run \(run.run) started\(run.task.map { ": \($0)" } ?? "")")
     case .scalars(let s):
+        let smoothing = state.curves.smoothing
         withRun(s.run, &state) { run in
-            for (name, value) in s.values { run.series[name, default: SeriesStore()].append(x: Double(s.step), y: value) }
+            for (name, value) in s.values {
+                run.series[name, default: MetricSeries(smoothing: smoothing)].append(x: Double(s.step), y: value)
+            }
+            if let lr = s.values["lr"], lr > 0, lr.isFinite { run.stabilityThreshold.append(x: Double(s.step), y: 2 / lr) }
             run.latestStep = max(run.latestStep, s.step)
-            note(time: s.time, &run)
+            note(time: s.time, step: s.step, &run)
         }
-    case .spectrum(let e): withRun(e.run, &state) { $0.spectra.append(e) }
+    case .spectrum(let e):
+        withRun(e.run, &state) { run in
+            guard e.block == nil else { return }
+            for (rank, value) in e.top.enumerated() {
+                if rank >= run.eigenvalues.count { run.eigenvalues.append(SeriesStore()) }
+                run.eigenvalues[rank].append(x: Double(e.step), y: value)
+            }
+            if let d = e.density { run.densities.append(DensityHistory.Entry(step: e.step, grid: d.grid, values: d.values)) }
+            run.latestSpectrum = e
+            run.latestStep = max(run.latestStep, e.step)
+            note(time: e.time, step: e.step, &run)
+        }
     case .histogram(let e): withRun(e.run, &state) { $0.histograms[e.name] = e }
     case .knob(let e):
         withRun(e.run, &state) { run in
             run.knobChanges.append(e)
             if let index = run.knobs.firstIndex(where: { $0.name == e.name }) { run.knobs[index].value = e.new }
+            if e.name == "lr", case .number(let lr) = e.new, lr > 0 { run.stabilityThreshold.append(x: Double(e.step), y: 2 / lr) }
         }
         appendLog(&state, .info, "step \(e.step): \(e.name) \(e.old.map { "\($0) → " } ?? "")\(e.new) by \(e.by)")
     case .phase(let e):
         withRun(e.run, &state) { $0.phases.append(e) }
         appendLog(&state, e.name == "diverged" ? .error : .info, "step \(e.step): \(e.name)\(e.message.map { " — \($0)" } ?? "")")
-    case .pareto, .control, .unknown:
+    case .pareto(let e):
+        var failure: String?
+        withRun(e.run, &state) { run in
+            do throws(ParetoError) { try run.addParetoRound(e) } catch { failure = "step \(e.step): pareto event refused: \(error)" }
+        }
+        if let failure { appendLog(&state, .warning, failure) }
+    case .control(let c):
+        appendLog(&state, .info, "control \(c.command.typeName)\(c.run.map { " for \($0)" } ?? "")")
+    case .unknown:
         break
+    }
+}
+
+extension RunState {
+    /// Rounds kept per run; older ones are dropped.
+    static let paretoCapacity = 256
+
+    /// Adds a Pareto event as a round: its front and hypervolume against the run's reference point
+    /// (the event's `reference`, else the first round's worst values pushed out by 10% of their span).
+    mutating func addParetoRound(_ e: ParetoEvent) throws(ParetoError) {
+        let directions = e.objectives.map(\.direction)
+        let values = e.points.map(\.values)
+        let front = Set(try Pareto.nondominatedIndices(values, directions: directions))
+        if let given = e.extra["reference"]?.array?.compactMap(\.number), given.count == directions.count {
+            paretoReference = given
+        } else if paretoReference?.count != directions.count, !values.isEmpty {
+            paretoReference = directions.indices.map { i in
+                let column = values.map { $0[i] }
+                let (low, high) = (column.min()!, column.max()!)
+                let margin = Swift.max((high - low) * 0.1, Swift.max(abs(high), abs(low)) * 0.01, 1e-12)
+                return directions[i] == .minimize ? high + margin : low - margin
+            }
+        }
+        let hypervolume = try paretoReference.map { reference throws(ParetoError) in
+            try Pareto.hypervolume(values, directions: directions, reference: reference)
+        }
+        paretoRounds.append(ParetoRound(step: e.step, objectives: e.objectives, points: e.points,
+                                        onFront: values.indices.map { front.contains($0) }, hypervolume: hypervolume))
+        if paretoRounds.count > Self.paretoCapacity { paretoRounds.removeFirst() }
+        latestStep = Swift.max(latestStep, e.step)
     }
 }
 
@@ -78,13 +129,14 @@ private func withRun(_ id: String?, _ state: inout DashboardState, _ body: (inou
     body(&state.runs[key]!)
 }
 
-private func note(time: Double?, _ run: inout RunState) {
+private func note(time: Double?, step: Int, _ run: inout RunState) {
     guard let time else { return }
     run.startTime = run.startTime ?? time
     run.latestTime = time
+    run.clock.note(step: Double(step), time: time)
 }
 
-private func appendLog(_ state: inout DashboardState, _ level: LogEntry.Level, _ text: String) {
+func appendLog(_ state: inout DashboardState, _ level: LogEntry.Level, _ text: String) {
     state.log.append(LogEntry(level: level, text: text))
     if state.log.count > state.logCapacity { state.log.removeFirst(state.log.count - state.logCapacity) }
 }

@@ -31,6 +31,12 @@ public enum JSONValue: Sendable {
         if case .string(let s) = self { return s }
         return nil
     }
+
+    /// The elements, or nil when this is not an array.
+    public var array: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
 }
 
 extension JSONValue: Equatable {

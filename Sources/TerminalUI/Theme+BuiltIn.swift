@@ -22,6 +22,7 @@ good = 114
 warning = 214
 error = bold 203
 status_bar = reverse 238
+heatmap = 17 18 19 20 26 32 38 44 78 113 149 185 221 220 226
 
 """
 
@@ -42,6 +43,7 @@ good = default
 warning = bold default
 error = bold reverse default
 status_bar = reverse default
+heatmap = default
 
 """
 

@@ -12,7 +12,7 @@ public struct ThemeError: Error, Sendable, Equatable, CustomStringConvertible {
 ///
 /// Themes are data (as in btop): one `key = value` per line, `#` comments, every key required
 /// once. A value is attribute words (`bold`, `dim`, `underline`, `reverse`) followed by a colour:
-/// `default`, an xterm index 0–255, or `#RRGGBB`; `series` takes a list of such entries.
+/// `default`, an xterm index 0–255, or `#RRGGBB`; `series` and `heatmap` take lists of such entries.
 public struct Theme: Sendable, Equatable {
     public var name: String
     public var text: Style
@@ -30,10 +30,12 @@ public struct Theme: Sendable, Equatable {
     public var warning: Style
     public var error: Style
     public var statusBar: Style
+    /// Colours of heat maps (the spectrogram), from low to high intensity.
+    public var heatmap: [Color]
 
     /// The keys of a theme file, in the order the files list them.
     public static let keys = ["text", "dim_text", "border", "focus_border", "title", "axis", "series", "reference",
-                              "marker_knob", "marker_phase", "good", "warning", "error", "status_bar"]
+                              "marker_knob", "marker_phase", "good", "warning", "error", "status_bar", "heatmap"]
 
     /// Parses a theme file's text; `source` names it in errors.
     public static func parse(_ text: String, name: String, source: String) throws(ThemeError) -> Theme {
@@ -79,7 +81,7 @@ public struct Theme: Sendable, Equatable {
             }
             if sawAttribute { throw fail(line.count + 1, "attributes must be followed by a colour") }
             if entries.isEmpty { throw fail(offset, "key '\(key)' has no value") }
-            if entries.count > 1 && key != "series" { throw fail(offset, "key '\(key)' takes one colour, got \(entries.count)") }
+            if entries.count > 1 && key != "series" && key != "heatmap" { throw fail(offset, "key '\(key)' takes one colour, got \(entries.count)") }
             styles[key] = entries
         }
         if let missing = Theme.keys.first(where: { styles[$0] == nil }) {
@@ -89,7 +91,8 @@ public struct Theme: Sendable, Equatable {
         return Theme(name: name, text: one("text"), dimText: one("dim_text"), border: one("border"),
                      focusBorder: one("focus_border"), title: one("title"), axis: one("axis"), series: styles["series"]!,
                      reference: one("reference"), markerKnob: one("marker_knob"), markerPhase: one("marker_phase"),
-                     good: one("good"), warning: one("warning"), error: one("error"), statusBar: one("status_bar"))
+                     good: one("good"), warning: one("warning"), error: one("error"), statusBar: one("status_bar"),
+                     heatmap: styles["heatmap"]!.map(\.foreground))
     }
 
     static func parseColor(_ word: Substring) -> Color? {

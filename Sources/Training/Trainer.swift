@@ -210,6 +210,33 @@ public final class Trainer {
         state.grokfast.lambda = config.double("grokfast_lambda")
     }
 
+    /// Sets a knob for the next step and describes the change as a `knob` event; refuses unknown
+    /// names, keys that are not knobs, and values out of range (the config stays as it was).
+    public func setKnob(_ name: String, to value: KnobValue, by: String) throws(ConfigError) -> TelemetryEvent {
+        guard let key = TrainingConfig.key(name), key.isKnob else {
+            throw ConfigError("'\(name)' is not a knob of this engine (knobs: \(TrainingConfig.keys.filter(\.isKnob).map(\.name).joined(separator: ", ")))")
+        }
+        let json: JSONValue
+        switch value {
+        case .number(let x): json = .number(x)
+        case .choice(let s): json = .string(s)
+        }
+        var config = state.config
+        let old = config.values[name]!
+        try config.set(name, key.value(from: json))
+        try config.validate()
+        apply(config: config)
+        func knobValue(_ v: ConfigValue) -> KnobValue {
+            switch v {
+            case .text(let s): .choice(s)
+            case .int(let i): .number(Double(i))
+            case .real(let x): .number(x)
+            }
+        }
+        return .knob(KnobEvent(run: runID, step: state.step, time: clock(), name: name, old: knobValue(old),
+                               new: knobValue(config.values[name]!), by: by))
+    }
+
     /// Continues from a saved state; clears divergence.
     public func restore(_ saved: TrainerState) {
         state = saved

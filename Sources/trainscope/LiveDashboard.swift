@@ -9,6 +9,8 @@ import Training
 protocol LiveSource: AnyObject {
     /// Events ready now (`elapsed`: seconds since the dashboard started).
     func poll(elapsed: Double) -> [TelemetryEvent]
+    /// Problems since the last call (a refused knob value), for the events panel.
+    func problems() -> [String]
     /// Performs a control message (pause, resume, stop…) where the source supports it.
     func perform(_ control: ControlMessage)
 }
@@ -20,7 +22,11 @@ final class LiveDashboard {
     private let recorder: EventRecorder?
     static let frameInterval = 1.0 / 30
 
-    init(theme: Theme, recorder: EventRecorder?) { self.theme = theme; self.recorder = recorder }
+    private let sourceName: String
+
+    init(theme: Theme, recorder: EventRecorder?, sourceName: String) {
+        self.theme = theme; self.recorder = recorder; self.sourceName = sourceName
+    }
 
     /// Runs until the user quits; returns an error message when recording failed.
     func run(_ source: LiveSource) -> String? {
@@ -29,7 +35,7 @@ final class LiveDashboard {
         defer { terminal.stop() }
         let view = DashboardView(theme: theme)
         var size = terminal.size
-        var state = DashboardState(width: size.width, height: size.height)
+        var state = DashboardState(width: size.width, height: size.height, sourceName: sourceName)
         let start = Date()
         var failure: String?
         loop: while true {
@@ -40,9 +46,9 @@ final class LiveDashboard {
                 }
                 _ = update(&state, .telemetry(event))
             }
+            for problem in source.problems() { _ = update(&state, .sourceError(source: sourceName, description: problem)) }
             while let key = terminal.readKey() {
-                guard case .character(let character) = key else { continue }
-                for effect in update(&state, .key(character)) {
+                for effect in update(&state, .key(key)) {
                     switch effect {
                     case .quit: break loop
                     case .control(let message): source.perform(message)
@@ -71,6 +77,11 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
     private let lock = NSLock()
     private var paused = false
     private var stopped = false
+    /// Steps still to take while paused (`n`).
+    private var singleSteps = 0
+    /// Knob changes waiting for the trainer thread, applied before its next step.
+    private var pendingKnobs: [(name: String, value: KnobValue)] = []
+    private var refusals: [String] = []
 
     init(trainer: Trainer) {
         let box = UncheckedBox(trainer)
@@ -78,9 +89,19 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
             let trainer = box.value
             mailbox.post(trainer.runEvent())
             while !trainer.isFinished {
-                let (isPaused, isStopped) = lock.withLock { (paused, stopped) }
+                let (isPaused, isStopped, knobs, mayStep) = lock.withLock { () -> (Bool, Bool, [(name: String, value: KnobValue)], Bool) in
+                    defer { pendingKnobs = [] }
+                    let step = !paused || singleSteps > 0
+                    if paused && singleSteps > 0 { singleSteps -= 1 }
+                    return (paused, stopped, pendingKnobs, step)
+                }
                 if isStopped { break }
-                if isPaused {
+                for knob in knobs {
+                    do { mailbox.post(try trainer.setKnob(knob.name, to: knob.value, by: "user")) } catch {
+                        lock.withLock { refusals.append("\(knob.name) not set: \(error)") }
+                    }
+                }
+                if isPaused && !mayStep {
                     Thread.sleep(forTimeInterval: 0.02)
                     continue
                 }
@@ -93,12 +114,21 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
 
     func poll(elapsed: Double) -> [TelemetryEvent] { mailbox.drain() }
 
+    func problems() -> [String] {
+        lock.withLock {
+            defer { refusals = [] }
+            return refusals
+        }
+    }
+
     func perform(_ control: ControlMessage) {
         lock.withLock {
             switch control.command {
             case .pause: paused = true
             case .resume: paused = false
             case .stop: stopped = true
+            case .step(let count): singleSteps += max(0, count)
+            case .set(let knob, let value): pendingKnobs.append((knob, value))
             default: break
             }
         }
@@ -118,6 +148,8 @@ final class ReplaySource: LiveSource {
         guard pausedAt == nil else { return [] }
         return Array(schedule.take(upTo: elapsed - pausedTotal))
     }
+
+    func problems() -> [String] { [] }
 
     func perform(_ control: ControlMessage) {
         switch control.command {

@@ -47,7 +47,7 @@ struct ReplayCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             let source = ReplaySource(events: recording.events, speed: fast ? .infinity : speed)
-            _ = LiveDashboard(theme: dashboardTheme, recorder: nil).run(source)
+            _ = LiveDashboard(theme: dashboardTheme, recorder: nil, sourceName: (file as NSString).lastPathComponent).run(source)
             return
         }
         var schedule = ReplaySchedule(events: recording.events, speed: fast ? .infinity : speed)

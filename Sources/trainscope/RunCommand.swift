@@ -97,7 +97,8 @@ struct RunCommand: ParsableCommand {
                 state.config = config
                 return Trainer(resuming: state, runID: runID, clock: { Date().timeIntervalSince1970 })
             } ?? Trainer(config: config, runID: runID, clock: { Date().timeIntervalSince1970 })
-            if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder).run(TrainerSource(trainer: trainer)) {
+            if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset)")
+                .run(TrainerSource(trainer: trainer)) {
                 printError("trainscope: error: \(failure)")
                 throw ExitCode(1)
             }

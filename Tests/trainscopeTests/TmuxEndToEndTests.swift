@@ -35,18 +35,29 @@ import TestSupport
         defer { _ = try? tmux(["kill-server"]) }
 
         let screen = try waitForScreen { $0.contains("step 3000/3000") }
-        #expect(screen.contains("╭ Loss") && screen.contains("╭ Accuracy") && screen.contains("╭ Run") && screen.contains("╭ Events"))
+        for title in ["╭ Curves", "╭ Grokking", "╭ Knobs", "╭ Events"] { #expect(screen.contains(title), "no \(title) panel") }
         #expect(screen.unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF }, "no braille cells on screen")
-        #expect(screen.contains("generalization at step 1560"))
+        #expect(screen.contains("memorized 166 · generalized 1560"))
         #expect(try tmux(["display", "-p", "-t", "t", "#{alternate_on}"]).hasPrefix("1"))
 
+        _ = try tmux(["send-keys", "-t", "t", "?"])
+        #expect(try waitForScreen { $0.contains("╭ Keys") }.contains("pause or resume the run"))
+        _ = try tmux(["send-keys", "-t", "t", "Escape"])
+        #expect(!(try waitForScreen { !$0.contains("╭ Keys") }).contains("╭ Keys"))
+        _ = try tmux(["send-keys", "-t", "t", "Tab", "Enter"])
+        let zoomed = try waitForScreen { !$0.contains("╭ Curves") }
+        #expect(zoomed.contains("╭ Grokking") && !zoomed.contains("╭ Events"), "Tab then Enter zooms the grokking panel")
+        _ = try tmux(["send-keys", "-t", "t", "Enter"])
+        #expect(try waitForScreen { $0.contains("╭ Curves") }.contains("╭ Events"))
+
         _ = try tmux(["resize-window", "-t", "t", "-x", "40", "-y", "12"])
-        let small = try waitForScreen { $0.contains("╭ Loss") && !$0.contains("╭ Run") }
-        #expect(small.contains("╭ Loss") && small.contains("╭ Accuracy"))
+        let small = try waitForScreen { $0.contains("╭ Curves") && !$0.contains("╭ Knobs") }
+        #expect(small.contains("╭ Curves") && !small.contains("terminal too small"))
         _ = try tmux(["resize-window", "-t", "t", "-x", "39", "-y", "11"])
         #expect(try waitForScreen { $0.contains("terminal too small") }.contains("39×11, needs 40×12"))
         _ = try tmux(["resize-window", "-t", "t", "-x", "200", "-y", "60"])
-        #expect(try waitForScreen { $0.contains("╭ Events") }.contains("╭ Events"))
+        let large = try waitForScreen { $0.contains("╭ Knobs") }
+        #expect(large.contains("╭ Events") && large.contains("╭ Grokking"))
 
         _ = try tmux(["send-keys", "-t", "t", "q"])
         for _ in 0..<50 where !FileManager.default.fileExists(atPath: exitFile) { usleep(100_000) }

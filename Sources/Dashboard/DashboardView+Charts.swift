@@ -1,0 +1,116 @@
+import Telemetry
+import TerminalUI
+
+/// One line ready to draw: its per-dot-column extents and what the legend says about it.
+struct PlottedLine {
+    var label: String
+    var style: Style
+    var columns: [ClosedRange<Double>?]
+    /// The value the legend shows: the latest, or the one under the cursor.
+    var value: Double?
+    /// Points the line summarizes, and dot columns it fills (the downsampling badge compares them).
+    var points: Int
+    var shownColumns: Int
+    /// Drawn faintly and left out of the legend (raw data under a smoothed line).
+    var isFaint = false
+}
+
+extension DashboardView {
+    /// y extents of store buckets on `scale` (log drops what is ≤ 0; NaN and ±∞ are left out).
+    static func extents(_ buckets: [SeriesBucket?], scale: AxisScale) -> [ClosedRange<Double>?] {
+        buckets.map { bucket in
+            guard let b = bucket, b.yMin.isFinite, b.yMax.isFinite else { return nil }
+            if scale == .log {
+                guard b.yMax > 0 else { return nil }
+                return (b.yMin > 0 ? b.yMin : b.yMax)...b.yMax
+            }
+            return b.yMin...b.yMax
+        }
+    }
+
+    /// The y range that shows `lines`: all of them, or the 2nd–98th percentile of their column
+    /// midpoints when `clip` is on (an outlier-robust scale); widened when flat.
+    static func yRange(_ lines: [PlottedLine], scale: AxisScale, clip: Bool, including extra: [Double] = []) -> ClosedRange<Double>? {
+        var values: [Double] = extra.filter { $0.isFinite && (scale != .log || $0 > 0) }
+        for line in lines {
+            for e in line.columns.compactMap({ $0 }) {
+                if clip { values.append((e.lowerBound + e.upperBound) / 2) } else { values += [e.lowerBound, e.upperBound] }
+            }
+        }
+        guard !values.isEmpty else { return nil }
+        values.sort()
+        var low = values[0], high = values[values.count - 1]
+        if clip && values.count >= 10 {
+            low = values[Int(Double(values.count - 1) * 0.02)]
+            high = values[Int(Double(values.count - 1) * 0.98)]
+        }
+        if high <= low {
+            let pad = scale == .log ? low : Swift.max(abs(low) * 0.5, 1e-9)
+            return scale == .log ? (low / 2)...(high * 2) : (low - pad)...(high + pad)
+        }
+        return low...high
+    }
+
+    /// Vertical markers for the run's phases and knob changes, placed by `column` (step → dot column).
+    func markers(_ run: RunState, column: (Double) -> Int?) -> [ChartMarker] {
+        let phases = run.phases.compactMap { p in
+            column(Double(p.step)).map { ChartMarker(dotColumn: $0, label: String(p.name.prefix(3)), style: theme.markerPhase) }
+        }
+        let knobs = run.knobChanges.compactMap { k in
+            column(Double(k.step)).map { ChartMarker(dotColumn: $0, label: k.name, style: theme.markerKnob) }
+        }
+        return phases + knobs
+    }
+
+    /// A chart: a legend row (title, each line's value, the downsampling badge), then the plot.
+    func drawChart(title: String, selected: Bool, lines: [PlottedLine], yScale: AxisScale, yRange: ClosedRange<Double>,
+                   xLabels: (String, String), references: [ReferenceLine], markers: [ChartMarker], cursor: Int?,
+                   cursorNote: String?, area: Rect, _ buffer: inout Buffer) {
+        guard area.height >= 2 else { return }
+        var x = area.x + 1
+        let titleText = (selected ? "▸ " : "") + title + (yScale == .linear ? "" : " [\(yScale.rawValue)]") + "  "
+        x += buffer.write(titleText, x: x, y: area.y, style: selected ? theme.focusBorder : theme.title, maxWidth: area.x + area.width - x)
+        if let cursorNote { x += buffer.write(cursorNote + "  ", x: x, y: area.y, style: theme.text, maxWidth: area.x + area.width - x) }
+        for line in lines where !line.isFaint {
+            let text = "━ \(line.label) \(line.value.map { NumberFormat.short($0) } ?? "-")  "
+            x += buffer.write(text, x: x, y: area.y, style: line.style, maxWidth: area.x + area.width - x)
+        }
+        let total = lines.filter { !$0.isFaint }.reduce(0) { $0 + $1.points }
+        let shown = lines.filter { !$0.isFaint }.reduce(0) { $0 + Swift.min($1.points, $1.shownColumns) }
+        if shown < total {
+            let badge = " \(shown) of \(total) points "
+            if x + badge.count <= area.x + area.width { buffer.write(badge, x: area.x + area.width - badge.count, y: area.y, style: theme.dimText) }
+        }
+        let chartArea = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
+        let series = lines.map { ChartSeries(label: $0.label, style: $0.style, columns: $0.columns) }
+        LineChart(series: series, yRange: yRange, yScale: yScale, xLabels: xLabels, axisStyle: theme.axis, references: references,
+                  markers: markers, cursorColumn: cursor, cursorStyle: theme.focusBorder).render(into: &buffer, area: chartArea)
+    }
+
+    /// The style of the i-th line of a chart, and its faint twin for raw data under smoothing.
+    func lineStyle(_ i: Int) -> Style { theme.series[i % theme.series.count] }
+
+    func faint(_ style: Style) -> Style {
+        var s = style
+        s.dim = true
+        s.bold = false
+        return s
+    }
+
+    /// Resamples a density (grid, values) onto `count` equal bins over `range`, by linear interpolation.
+    static func resample(grid: [Double], values: [Double], over range: ClosedRange<Double>, count: Int) -> [Double?] {
+        guard count > 0, grid.count == values.count, grid.count >= 2 else { return Array(repeating: nil, count: Swift.max(0, count)) }
+        let width = range.upperBound - range.lowerBound
+        return (0..<count).map { i in
+            let x = range.lowerBound + width * (Double(i) + 0.5) / Double(count)
+            guard x >= grid[0], x <= grid[grid.count - 1] else { return nil }
+            var lo = 0, hi = grid.count - 1
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if grid[mid] <= x { lo = mid } else { hi = mid }
+            }
+            let t = grid[hi] > grid[lo] ? (x - grid[lo]) / (grid[hi] - grid[lo]) : 0
+            return values[lo] + (values[hi] - values[lo]) * t
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Telemetry
+import TerminalUI
+
+extension DashboardView {
+    /// Lines drawn per chart at most (the theme's colours, cycled, stay distinguishable up to here).
+    static let maxLinesPerChart = 8
+
+    /// The curves panel: one chart per group of metrics, stacked; the selected one kept in view.
+    func curvesPanel(_ state: DashboardState, _ inner: Rect, _ buffer: inout Buffer) {
+        var area = inner
+        if let input = state.input, input.purpose == .filter {
+            area.height -= 1
+            let prompt = "/\(input.text)▏" + (input.error.map { "  \($0)" } ?? "  Enter applies · Esc cancels · empty clears")
+            buffer.write(prompt, x: inner.x + 1, y: inner.y + inner.height - 1, style: input.error == nil ? theme.text : theme.error,
+                         maxWidth: inner.width - 2)
+        }
+        let groups = state.curveGroups
+        guard !groups.isEmpty, area.height >= 3 else {
+            let message = state.curves.filter != nil ? "no series match /\(state.curves.filter!)/" : "no metrics yet"
+            buffer.write(message, x: area.x + 1, y: area.y, style: theme.dimText, maxWidth: area.width - 2)
+            return
+        }
+        let fit = Swift.max(1, Swift.min(groups.count, area.height / 7))
+        let selected = Swift.min(state.curves.selectedGroup, groups.count - 1)
+        let first = Swift.min(Swift.max(0, selected - fit + 1), groups.count - fit)
+        for i in 0..<fit {
+            let y0 = area.y + area.height * i / fit, y1 = area.y + area.height * (i + 1) / fit
+            let chartArea = Rect(x: area.x, y: y0, width: area.width, height: y1 - y0)
+            let group = groups[first + i]
+            if case .metric(let xMetric) = state.curves.xAxis {
+                parametricChart(state, group, xMetric: xMetric, selected: first + i == selected, area: chartArea, &buffer)
+            } else {
+                timeChart(state, group, selected: first + i == selected, area: chartArea, &buffer)
+            }
+        }
+        if groups.count > fit {
+            let more = " \(first + 1)–\(first + fit) of \(groups.count) charts · j/k "
+            buffer.write(more, x: inner.x + inner.width - more.count - 1, y: inner.y + inner.height, style: theme.dimText)
+        }
+    }
+
+    /// A chart over steps or seconds from the multi-resolution stores (smoothed over faint raw when on).
+    private func timeChart(_ state: DashboardState, _ group: CurveGroup, selected: Bool, area: Rect, _ buffer: inout Buffer) {
+        guard let xRange = state.curvesXRange else { return }
+        let chartArea = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
+        let dotColumns = LineChart.dotColumns(in: chartArea)
+        guard dotColumns >= 4 else { return }
+        let xAxis = AxisMapping(scale: state.curves.xScale, range: xRange)
+        let edges = xAxis.edges(count: dotColumns)
+        let yScale = state.yScale(ofGroup: group.name)
+        let cursorDots = state.curves.cursor.map { [2 * $0, 2 * $0 + 1] }
+        var lines: [PlottedLine] = []
+        var colour = 0
+        let multipleRuns = state.runOrder.count > 1
+        for id in state.runOrder {
+            let run = state.runs[id]!
+            let stepEdges: [Double]
+            if state.curves.xAxis == .wallTime {
+                let mapped = edges.compactMap { run.clock.step(atSeconds: $0) }
+                guard mapped.count == edges.count else { continue }
+                stepEdges = mapped
+            } else {
+                stepEdges = edges
+            }
+            for metric in group.metrics {
+                guard let series = run.series[metric], colour < Self.maxLinesPerChart else { continue }
+                let style = lineStyle(colour)
+                colour += 1
+                let label = multipleRuns ? "\(metric)@\(id)" : metric
+                let raw = series.raw.columns(edges: stepEdges)
+                let rawExtents = Self.extents(raw.columns, scale: yScale)
+                func valueAtCursor(_ columns: [SeriesBucket?]) -> Double? {
+                    guard let dots = cursorDots else { return series.raw.last?.y }
+                    return dots.compactMap { $0 < columns.count ? columns[$0] : nil }.last?.yLast
+                }
+                if let smoothedStore = series.smoothed {
+                    var smoothed = smoothedStore.columns(edges: stepEdges).columns
+                    Self.merge(series.provisional, into: &smoothed, edges: stepEdges)
+                    lines.append(PlottedLine(label: label, style: faint(style), columns: rawExtents, value: nil, points: 0, shownColumns: 0,
+                                             isFaint: true))
+                    let lastSmoothed = series.provisional.last?.y ?? smoothedStore.last?.y
+                    lines.append(PlottedLine(label: label, style: style, columns: Self.extents(smoothed, scale: yScale),
+                                             value: cursorDots == nil ? lastSmoothed : valueAtCursor(smoothed),
+                                             points: series.raw.count, shownColumns: raw.columns.compactMap { $0 }.count))
+                } else {
+                    lines.append(PlottedLine(label: label, style: style, columns: rawExtents, value: valueAtCursor(raw.columns),
+                                             points: series.raw.count, shownColumns: raw.columns.compactMap { $0 }.count))
+                }
+            }
+        }
+        let run = state.currentRun
+        let chance = group.name == "acc" ? run?.chanceAccuracy : nil
+        guard let yRange = Self.yRange(lines, scale: yScale, clip: state.curves.clipOutliers, including: chance.map { [$0] } ?? []) else {
+            buffer.write("▸ \(group.name): no finite values", x: area.x + 1, y: area.y, style: theme.dimText, maxWidth: area.width - 2)
+            return
+        }
+        let references = chance.map { [ReferenceLine(value: $0, label: "chance", style: theme.reference)] } ?? []
+        func column(_ step: Double) -> Int? {
+            var x = step
+            if state.curves.xAxis == .wallTime {
+                guard let seconds = run?.clock.secondsSinceStart(atStep: step) else { return nil }
+                x = seconds
+            }
+            guard let f = xAxis.fraction(x), (0...1).contains(f) else { return nil }
+            return Swift.min(dotColumns - 1, Int(f * Double(dotColumns)))
+        }
+        var cursorNote: String?
+        if let cursor = state.curves.cursor, 2 * cursor + 1 < edges.count {
+            let x = (edges[2 * cursor] + edges[2 * cursor + 2 < edges.count ? 2 * cursor + 2 : 2 * cursor + 1]) / 2
+            cursorNote = state.curves.xAxis == .wallTime ? "@ \(NumberFormat.short(x)) s" : "@ step \(Int(x.rounded()))"
+        }
+        let unit = state.curves.xAxis == .wallTime ? " s" : ""
+        let scaleNote = state.curves.xScale == .linear ? "" : " (\(state.curves.xScale.rawValue))"
+        drawChart(title: group.name, selected: selected && state.focus == .curves, lines: lines, yScale: yScale, yRange: yRange,
+                  xLabels: (NumberFormat.short(xRange.lowerBound) + unit, "\(state.curves.xAxis.label) \(NumberFormat.short(xRange.upperBound))\(scaleNote)"),
+                  references: references, markers: run.map { markers($0, column: column) } ?? [], cursor: state.curves.cursor,
+                  cursorNote: cursorNote, area: area, &buffer)
+    }
+
+    /// Adds points (a Gaussian's provisional tail) to store columns cut at `edges`.
+    static func merge(_ points: [(x: Double, y: Double)], into columns: inout [SeriesBucket?], edges: [Double]) {
+        guard let low = edges.first, let high = edges.last, columns.count == edges.count - 1 else { return }
+        for p in points where p.x >= low && p.x <= high {
+            var c = 0
+            while c + 1 < columns.count && edges[c + 1] <= p.x { c += 1 }
+            let b = SeriesBucket(x: p.x, y: p.y)
+            columns[c] = columns[c].map { $0.merged(with: b) } ?? b
+        }
+    }
+
+    /// A chart of the group's metrics against another metric, joined at equal steps (a path through
+    /// the recent full-resolution points).
+    private func parametricChart(_ state: DashboardState, _ group: CurveGroup, xMetric: String, selected: Bool, area: Rect,
+                                 _ buffer: inout Buffer) {
+        var series: [ScatterSeries] = []
+        var legend: [(String, Style, Double?)] = []
+        var total = 0, drawn = 0
+        var colour = 0
+        for id in state.runOrder {
+            let run = state.runs[id]!
+            guard let xs = run.series[xMetric] else { continue }
+            for metric in group.metrics where metric != xMetric {
+                guard let ys = run.series[metric], colour < Self.maxLinesPerChart else { continue }
+                var points: [(x: Double, y: Double)] = []
+                ys.recent.forEach { step, y in
+                    if let x = xs.recent.value(at: step), x.isFinite, y.isFinite { points.append((x, y)) }
+                }
+                total += ys.raw.count
+                drawn += points.count
+                let style = lineStyle(colour)
+                colour += 1
+                series.append(ScatterSeries(points: points, style: style, connected: true))
+                legend.append((state.runOrder.count > 1 ? "\(metric)@\(id)" : metric, style, points.last?.y))
+            }
+        }
+        let all = series.flatMap(\.points)
+        let yScale = state.yScale(ofGroup: group.name)
+        let xs = all.map(\.x).filter { state.curves.xScale != .log || $0 > 0 }
+        let ys = all.map(\.y).filter { yScale != .log || $0 > 0 }
+        var x = area.x + 1
+        x += buffer.write((selected && state.focus == .curves ? "▸ " : "") + "\(group.name) vs \(xMetric)  ", x: x, y: area.y,
+                          style: selected ? theme.focusBorder : theme.title, maxWidth: area.width - 2)
+        for (label, style, value) in legend {
+            x += buffer.write("━ \(label) \(value.map { NumberFormat.short($0) } ?? "-")  ", x: x, y: area.y, style: style,
+                              maxWidth: area.x + area.width - x)
+        }
+        guard let xLow = xs.min(), let xHigh = xs.max(), let yLow = ys.min(), let yHigh = ys.max() else {
+            buffer.write("no steps where both are logged", x: area.x + 1, y: area.y + 1, style: theme.dimText, maxWidth: area.width - 2)
+            return
+        }
+        if drawn < total {
+            let badge = " \(drawn) of \(total) points "
+            if x + badge.count <= area.x + area.width { buffer.write(badge, x: area.x + area.width - badge.count, y: area.y, style: theme.dimText) }
+        }
+        let xRange = xHigh > xLow ? xLow...xHigh : (xLow - 1)...(xHigh + 1)
+        let yRange = yHigh > yLow ? yLow...yHigh : (yLow - 1)...(yHigh + 1)
+        ScatterPlot(series: series, x: AxisMapping(scale: state.curves.xScale, range: xRange), y: AxisMapping(scale: yScale, range: yRange),
+                    axisStyle: theme.axis).render(into: &buffer, area: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1))
+    }
+}

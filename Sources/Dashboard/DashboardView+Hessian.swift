@@ -1,0 +1,122 @@
+import Telemetry
+import TerminalUI
+
+extension DashboardView {
+    /// Optimizers whose step is not plain gradient descent: 2/η is then the threshold of the
+    /// unpreconditioned Hessian only.
+    static let plainGradientOptimizers: Set<String> = ["sgd", "momentum", "nesterov"]
+
+    /// Top-k eigenvalues over steps with the 2/η line, the latest density, and the spectrogram.
+    func hessianPanel(_ run: RunState?, _ inner: Rect, _ buffer: inout Buffer) {
+        guard let run, !run.eigenvalues.isEmpty else {
+            buffer.write("no spectrum yet (spectrum_every)", x: inner.x + 1, y: inner.y, style: theme.dimText, maxWidth: inner.width - 2)
+            return
+        }
+        badge(run, Rect(x: inner.x, y: inner.y, width: inner.width, height: 1), &buffer)
+        let body = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
+        let hasDensity = !run.densities.entries.isEmpty && body.height >= 12
+        let chartHeight = hasDensity ? body.height * 11 / 20 : body.height
+        eigenvalueChart(run, Rect(x: body.x, y: body.y, width: body.width, height: chartHeight), &buffer)
+        guard hasDensity else { return }
+        let lower = Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: body.height - chartHeight)
+        let (left, right) = lower.splitColumns(at: lower.width * 2 / 5)
+        densityHistogram(run, left, &buffer)
+        spectrogram(run, right, &buffer)
+    }
+
+    /// `lanczos k=2 tol 0.001 batch 512 · 14 HVPs · paused 0.11 s`, and the latest trace.
+    private func badge(_ run: RunState, _ area: Rect, _ buffer: inout Buffer) {
+        guard let s = run.latestSpectrum else { return }
+        var parts: [String] = ["step \(s.step)"]
+        var settings = s.estimator["method"]?.string ?? "estimate"
+        for (key, name) in [("top_k", "k="), ("tolerance", "tol "), ("batch", "batch "), ("probes", "probes ")] {
+            if let v = s.estimator[key]?.number { settings += " \(name)\(NumberFormat.short(v))" }
+        }
+        parts.append(settings)
+        if let cost = s.cost { parts.append("\(cost.hvps) HVPs · paused \(NumberFormat.short(cost.seconds)) s") }
+        if let trace = s.trace { parts.append("tr \(NumberFormat.short(trace))\(s.traceStderr.map { "±\(NumberFormat.short($0))" } ?? "")") }
+        buffer.write(parts.joined(separator: " · "), x: area.x + 1, y: area.y, style: theme.dimText, maxWidth: area.width - 2)
+    }
+
+    private func eigenvalueChart(_ run: RunState, _ area: Rect, _ buffer: inout Buffer) {
+        let chartArea = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
+        let dotColumns = LineChart.dotColumns(in: chartArea)
+        let high = Double(Swift.max(run.latestStep, 1))
+        guard dotColumns >= 4 else { return }
+        let edges = AxisMapping(scale: .linear, range: 0...high).edges(count: dotColumns)
+        var lines: [PlottedLine] = []
+        for (rank, store) in run.eigenvalues.enumerated().prefix(Self.maxLinesPerChart - 1) {
+            let columns = store.columns(edges: edges)
+            lines.append(PlottedLine(label: "λ\(Self.subscriptDigits(rank + 1))", style: lineStyle(rank),
+                                     columns: Self.extents(columns.columns, scale: .linear), value: store.last?.y, points: store.count,
+                                     shownColumns: columns.columns.compactMap { $0 }.count))
+        }
+        let threshold = run.stabilityThreshold.columns(edges: edges)
+        let plain = run.optimizer.map { Self.plainGradientOptimizers.contains($0) } ?? true
+        if run.stabilityThreshold.count > 0 {
+            // The threshold is drawn as a line so that it moves where the learning rate changed.
+            lines.append(PlottedLine(label: plain ? "2/η" : "2/η (unpreconditioned)", style: theme.reference,
+                                     columns: Self.extents(threshold.columns, scale: .linear), value: run.stabilityThreshold.last?.y,
+                                     points: 0, shownColumns: 0))
+        }
+        // The threshold's scale is kept only while it is within 4× of the top eigenvalue.
+        let eigenLines = Array(lines.prefix(run.eigenvalues.count))
+        var extra: [Double] = []
+        if let t = run.stabilityThreshold.last?.y, let top = run.eigenvalues.first?.last?.y, t <= 4 * Swift.max(top, 1e-12) { extra.append(t) }
+        guard let yRange = Self.yRange(eigenLines, scale: .linear, clip: false, including: extra) else { return }
+        func column(_ step: Double) -> Int? { Swift.min(dotColumns - 1, Int(step / high * Double(dotColumns))) }
+        drawChart(title: "top eigenvalues", selected: false, lines: lines, yScale: .linear, yRange: yRange,
+                  xLabels: ("0", "step \(Int(high))"), references: [], markers: markers(run, column: column), cursor: nil,
+                  cursorNote: nil, area: area, &buffer)
+    }
+
+    /// The latest density as bars over the eigenvalue axis (log heights: densities span decades).
+    private func densityHistogram(_ run: RunState, _ area: Rect, _ buffer: inout Buffer) {
+        guard let entry = run.densities.entries.last, let low = entry.grid.first, let high = entry.grid.last, high > low,
+              area.width >= 6, area.height >= 3 else { return }
+        buffer.write(" density @ \(entry.step)", x: area.x, y: area.y, style: theme.title, maxWidth: area.width)
+        let bars = Rect(x: area.x + 1, y: area.y + 1, width: area.width - 2, height: area.height - 2)
+        let values = Self.resample(grid: entry.grid, values: entry.values, over: low...high, count: bars.width).map { $0 ?? 0 }
+        Histogram(values: values, style: lineStyle(0), scale: .log).render(into: &buffer, area: bars)
+        let right = NumberFormat.short(high)
+        buffer.write(NumberFormat.short(low), x: bars.x, y: bars.y + bars.height, style: theme.axis)
+        buffer.write(right, x: bars.x + bars.width - right.count, y: bars.y + bars.height, style: theme.axis)
+    }
+
+    /// Density over eigenvalue (rows) × step (columns), log-scaled to four decades, half-block cells.
+    private func spectrogram(_ run: RunState, _ area: Rect, _ buffer: inout Buffer) {
+        let entries = run.densities.entries
+        guard area.width >= 10, area.height >= 4 else { return }
+        let low = entries.compactMap(\.grid.first).min()!, high = entries.compactMap(\.grid.last).max()!
+        guard high > low else { return }
+        buffer.write(" spectrogram · λ \(NumberFormat.short(low))…\(NumberFormat.short(high)) ↑ · step →", x: area.x, y: area.y,
+                     style: theme.title, maxWidth: area.width)
+        let map = Rect(x: area.x + 1, y: area.y + 1, width: area.width - 2, height: area.height - 2)
+        let rows = 2 * map.height
+        // Each screen column shows the density entry whose step is nearest its centre.
+        let firstStep = Double(entries[0].step), lastStep = Double(entries[entries.count - 1].step)
+        var peak = -Double.infinity
+        let resampled = entries.map { e in
+            Self.resample(grid: e.grid, values: e.values, over: low...high, count: rows).map { v -> Double? in
+                guard let v, v > 0 else { return nil }
+                let l = NumberFormat.log10(v)
+                peak = Swift.max(peak, l)
+                return l
+            }
+        }
+        var columns: [[Double?]] = []
+        for c in 0..<map.width {
+            let target = lastStep > firstStep ? firstStep + (lastStep - firstStep) * (Double(c) + 0.5) / Double(map.width) : firstStep
+            let index = entries.indices.min { abs(Double(entries[$0].step) - target) < abs(Double(entries[$1].step) - target) }!
+            columns.append(resampled[index].map { $0.map { Swift.max(0, ($0 - (peak - 4)) / 4) } })
+        }
+        Heatmap(columns: columns, ramp: theme.heatmap).render(into: &buffer, area: map)
+        buffer.write("\(entries[0].step)", x: map.x, y: map.y + map.height, style: theme.axis)
+        let right = "\(entries[entries.count - 1].step)"
+        buffer.write(right, x: map.x + map.width - right.count, y: map.y + map.height, style: theme.axis)
+    }
+
+    static func subscriptDigits(_ n: Int) -> String {
+        String(String(n).map { Character(Unicode.Scalar(0x2080 + UInt32(String($0))!)!) })
+    }
+}

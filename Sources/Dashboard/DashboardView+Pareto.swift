@@ -1,0 +1,66 @@
+import Telemetry
+import TerminalUI
+
+extension DashboardView {
+    /// The shown round's points (front bright and joined, dominated dim), its hypervolume, the
+    /// hypervolume history and the step scrubber.
+    func paretoPanel(_ state: DashboardState, _ inner: Rect, _ buffer: inout Buffer) {
+        guard let run = state.currentRun, let round = state.shownParetoRound, round.objectives.count >= 2 else {
+            buffer.write("no Pareto points yet", x: inner.x + 1, y: inner.y, style: theme.dimText, maxWidth: inner.width - 2)
+            return
+        }
+        let index = state.paretoRound.map { Swift.min($0, run.paretoRounds.count - 1) } ?? run.paretoRounds.count - 1
+        let frontCount = round.onFront.filter { $0 }.count
+        var header = "step \(round.step) · \(round.points.count) points · \(frontCount) on front"
+        if let hv = round.hypervolume { header += " · HV \(NumberFormat.short(hv))" }
+        if run.paretoRounds.count > 1 {
+            header += " · ◀ \(index + 1)/\(run.paretoRounds.count) ▶" + (state.paretoRound == nil ? " live" : "")
+        }
+        buffer.write(header, x: inner.x + 1, y: inner.y, style: theme.text, maxWidth: inner.width - 2)
+        let (x, y) = (round.objectives[0], round.objectives[1])
+        func arrow(_ o: ParetoObjective) -> String { o.direction == .minimize ? "↓" : "↑" }
+        var selectedLabel: String?
+        if let p = state.paretoPoint, p < round.points.count {
+            let point = round.points[p]
+            selectedLabel = "◆ \(point.label ?? "point \(p)"): " + zip(round.objectives, point.values).map { "\($0.name) \(NumberFormat.short($1))" }
+                .joined(separator: ", ")
+        }
+        let axes = "y \(y.name) \(arrow(y)) · x \(x.name) \(arrow(x))" + (round.objectives.count > 2 ? " · 3rd: \(round.objectives[2].name)" : "")
+        buffer.write(selectedLabel ?? axes, x: inner.x + 1, y: inner.y + 1, style: selectedLabel == nil ? theme.dimText : theme.markerKnob,
+                     maxWidth: inner.width - 2)
+        let historyHeight = run.paretoRounds.count > 1 && inner.height >= 14 ? 5 : 0
+        let plotArea = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2 - historyHeight)
+        let points = round.points.map { ($0.values[0], $0.values[1]) }
+        guard let xLow = points.map(\.0).min(), let xHigh = points.map(\.0).max(), let yLow = points.map(\.1).min(),
+              let yHigh = points.map(\.1).max() else { return }
+        func padded(_ a: Double, _ b: Double) -> ClosedRange<Double> {
+            let pad = b > a ? (b - a) * 0.05 : Swift.max(abs(a) * 0.1, 1e-9)
+            return (a - pad)...(b + pad)
+        }
+        let dominated = round.points.indices.filter { !round.onFront[$0] }.map { points[$0] }
+        let front = round.points.indices.filter { round.onFront[$0] }.map { points[$0] }.sorted { $0.0 < $1.0 }
+        var highlights: [(x: Double, y: Double, character: Character, style: Style)] = []
+        if let p = state.paretoPoint, p < points.count { highlights.append((points[p].0, points[p].1, "◆", theme.markerKnob)) }
+        ScatterPlot(series: [ScatterSeries(points: dominated.map { (x: $0.0, y: $0.1) }, style: theme.dimText),
+                             ScatterSeries(points: front.map { (x: $0.0, y: $0.1) }, style: lineStyle(0), connected: true)],
+                    x: AxisMapping(scale: .linear, range: padded(xLow, xHigh)), y: AxisMapping(scale: .linear, range: padded(yLow, yHigh)),
+                    axisStyle: theme.axis, highlights: highlights).render(into: &buffer, area: plotArea)
+        guard historyHeight > 0 else { return }
+        let history = Rect(x: inner.x, y: plotArea.y + plotArea.height, width: inner.width, height: historyHeight)
+        let dotColumns = LineChart.dotColumns(in: Rect(x: history.x, y: history.y + 1, width: history.width, height: history.height - 1))
+        let volumes = run.paretoRounds.map { $0.hypervolume ?? .nan }
+        guard dotColumns >= 4, let yRange = Self.yRange([PlottedLine(label: "", style: .plain, columns: volumes.map { $0.isFinite ? $0...$0 : nil },
+                                                                     value: nil, points: 0, shownColumns: 0)], scale: .linear, clip: false) else { return }
+        // One column per round, spread over the plot.
+        var columns = [ClosedRange<Double>?](repeating: nil, count: dotColumns)
+        for (i, v) in volumes.enumerated() where v.isFinite {
+            let c = volumes.count > 1 ? i * (dotColumns - 1) / (volumes.count - 1) : 0
+            columns[c] = v...v
+        }
+        let cursor = (volumes.count > 1 ? index * (dotColumns - 1) / (volumes.count - 1) : 0) / 2
+        drawChart(title: "hypervolume", selected: false,
+                  lines: [PlottedLine(label: "HV", style: lineStyle(1), columns: columns, value: round.hypervolume, points: 0, shownColumns: 0)],
+                  yScale: .linear, yRange: yRange, xLabels: ("step \(run.paretoRounds[0].step)", "step \(run.paretoRounds.last!.step)"),
+                  references: [], markers: [], cursor: cursor, cursorNote: nil, area: history, &buffer)
+    }
+}

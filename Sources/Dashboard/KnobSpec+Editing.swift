@@ -1,0 +1,68 @@
+import Telemetry
+
+/// Why a knob value was refused.
+public struct KnobValueError: Error, Sendable, Equatable {
+    public var message: String
+}
+
+extension KnobSpec {
+    /// `current` moved one notch: the next or previous choice, × or ÷ `step` (default 2) on a log
+    /// scale, ± `step` on a linear one, kept inside min…max.
+    public func nudged(_ current: KnobValue, up: Bool) -> KnobValue {
+        switch current {
+        case .choice(let name):
+            guard let choices, !choices.isEmpty else { return current }
+            let index = choices.firstIndex(of: name) ?? 0
+            return .choice(choices[(index + (up ? 1 : choices.count - 1)) % choices.count])
+        case .number(let x):
+            var next: Double
+            if scale == .log {
+                let factor = step.map { $0 > 1 ? $0 : 2 } ?? 2
+                next = x > 0 ? (up ? x * factor : x / factor) : (min.map { $0 > 0 ? $0 : 1e-6 } ?? 1e-6)
+            } else {
+                let delta = step ?? 1
+                // On the step grid, so repeated nudges do not accumulate rounding (0.98 + 0.01 = 0.99).
+                next = ((x + (up ? delta : -delta)) / delta).rounded() * delta
+            }
+            if let max, next > max { next = max }
+            if let min, next < min { next = scale == .log && min <= 0 ? x : min }
+            return .number(next)
+        }
+    }
+
+    /// Whether `value` is one the spec allows.
+    public func check(_ value: KnobValue) -> Result<Void, KnobValueError> {
+        switch value {
+        case .choice(let name):
+            guard let choices else { return .failure(KnobValueError(message: "expects a number, got '\(name)'")) }
+            return choices.contains(name) ? .success(())
+                : .failure(KnobValueError(message: "'\(name)' is not one of \(choices.joined(separator: ", "))"))
+        case .number(let x):
+            if choices != nil { return .failure(KnobValueError(message: "expects one of \(choices!.joined(separator: ", "))")) }
+            guard x.isFinite else { return .failure(KnobValueError(message: "\(x) is not a finite number")) }
+            if let min, x < min { return .failure(KnobValueError(message: "\(JSONValue.number(x).jsonText) is below the minimum \(JSONValue.number(min).jsonText)")) }
+            if let max, x > max { return .failure(KnobValueError(message: "\(JSONValue.number(x).jsonText) is above the maximum \(JSONValue.number(max).jsonText)")) }
+            if scale == .log && x <= 0 { return .failure(KnobValueError(message: "a log-scale knob needs a positive value")) }
+            return .success(())
+        }
+    }
+
+    /// A typed value: a number (or a choice name), checked against the spec.
+    public func parse(_ text: String) -> Result<KnobValue, KnobValueError> {
+        let trimmed = text.trimmingCharacters(in: " ")
+        let value: KnobValue
+        if choices != nil {
+            value = .choice(trimmed)
+        } else {
+            guard let x = Double(trimmed) else { return .failure(KnobValueError(message: "'\(trimmed)' is not a number")) }
+            value = .number(x)
+        }
+        return check(value).map { value }
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        String(drop { $0 == set }.reversed().drop { $0 == set }.reversed())
+    }
+}

@@ -1,0 +1,75 @@
+/// Compact number formatting without Foundation (axis labels, values at the cursor).
+public enum NumberFormat {
+    /// At most about 6 characters: `0.0123`, `1.5e-06`, `2.4e+04`, `150`, `-3.25`.
+    public static func short(_ x: Double) -> String {
+        if x.isNaN { return "NaN" }
+        if x.isInfinite { return x > 0 ? "∞" : "-∞" }
+        if x == 0 { return "0" }
+        let magnitude = abs(x)
+        if magnitude >= 1e4 || magnitude < 1e-3 {
+            var exponent = Int(log10(magnitude).rounded(.down))
+            var mantissa = x / power10(exponent)
+            mantissa = (mantissa * 10).rounded() / 10
+            if abs(mantissa) >= 10 { mantissa /= 10; exponent += 1 }
+            let sign = exponent < 0 ? "-" : "+"
+            let digits = String(abs(exponent))
+            return "\(trim(mantissa, decimals: 1))e\(sign)\(digits.count < 2 ? "0" + digits : digits)"
+        }
+        let decimals = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3
+        return trim(x, decimals: decimals)
+    }
+
+    /// log₁₀ without Foundation, by the change of base from the standard library's logarithm-free bits.
+    public static func log10(_ x: Double) -> Double {
+        // x = m · 2ᵉ with m in [1, 2): log10(x) = (e + log2(m)) · log10(2); log2(m) by a short series.
+        let e = Double(x.exponent)
+        let m = x.significand
+        // ln(m) by atanh series: ln(m) = 2·atanh((m−1)/(m+1)).
+        let t = (m - 1) / (m + 1), t2 = t * t
+        var term = t, sum = 0.0
+        for k in stride(from: 1, through: 31, by: 2) {
+            sum += term / Double(k)
+            term *= t2
+        }
+        let ln2 = 0.693_147_180_559_945_3
+        return (e * ln2 + 2 * sum) / 2.302_585_092_994_046
+    }
+
+    /// 10 raised to a real power, without Foundation: 2^(t·log₂10) split into an exact power of two and
+    /// a Taylor series for the fraction.
+    public static func exp10(_ t: Double) -> Double {
+        guard t.isFinite else { return t.isNaN ? t : (t > 0 ? .infinity : 0) }
+        let y = t * 3.321_928_094_887_362_3
+        let whole = y.rounded(.down)
+        guard whole < 1100 else { return .infinity }
+        guard whole > -1100 else { return 0 }
+        let z = (y - whole) * 0.693_147_180_559_945_3
+        var term = 1.0, sum = 1.0
+        for k in 1...20 {
+            term *= z / Double(k)
+            sum += term
+        }
+        return Double(sign: .plus, exponent: Int(whole), significand: sum)
+    }
+
+    static func power10(_ n: Int) -> Double {
+        var result = 1.0
+        for _ in 0..<abs(n) { result *= 10 }
+        return n < 0 ? 1 / result : result
+    }
+
+    static func trim(_ x: Double, decimals: Int) -> String {
+        let scale = power10(decimals)
+        let rounded = (x * scale).rounded() / scale
+        var text = decimals == 0 ? String(Int(rounded)) : String(rounded)
+        if text.contains("e") { return String(rounded) }
+        if decimals > 0, let dot = text.firstIndex(of: ".") {
+            let fraction = text[text.index(after: dot)...]
+            if fraction.count > decimals { text = String(text[...text.index(dot, offsetBy: decimals)]) }
+            while text.last == "0" { text.removeLast() }
+            if text.last == "." { text.removeLast() }
+        }
+        return text
+    }
+}
+
