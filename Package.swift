@@ -57,6 +57,11 @@ let package = Package(
             dependencies: ["TensorCore", "Training"],
             path: "Benchmarks/EngineBenchmark"
         ),
+        .executableTarget(
+            name: "trainscope-dashboard-bench",
+            dependencies: ["Dashboard", "Telemetry", "TerminalUI"],
+            path: "Benchmarks/DashboardBenchmark"
+        ),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["Telemetry"], path: "Tests/TestSupport"),

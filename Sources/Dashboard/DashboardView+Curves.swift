@@ -34,7 +34,7 @@ extension DashboardView {
             }
         }
         if groups.count > fit {
-            let more = " \(first + 1)–\(first + fit) of \(groups.count) charts · j/k "
+            let more = " \(first + 1)–\(first + fit) of \(groups.count) charts · \(Keymap.label(of: .selectNext)) \(Keymap.label(of: .selectPrevious)) "
             buffer.write(more, x: inner.x + inner.width - more.count - 1, y: inner.y + inner.height, style: theme.dimText)
         }
     }

@@ -21,8 +21,11 @@ extension KnobSpec {
                 next = x > 0 ? (up ? x * factor : x / factor) : (min.map { $0 > 0 ? $0 : 1e-6 } ?? 1e-6)
             } else {
                 let delta = step ?? 1
-                // On the step grid, so repeated nudges do not accumulate rounding (0.98 + 0.01 = 0.99).
-                next = ((x + (up ? delta : -delta)) / delta).rounded() * delta
+                // On the step grid, so repeated nudges do not accumulate rounding (0.5 − 0.1 − 0.1 = 0.3):
+                // k / 10 is correctly rounded where k · 0.1 is not.
+                let k = ((x + (up ? delta : -delta)) / delta).rounded()
+                let perUnit = (1 / delta).rounded()
+                next = abs(1 / delta - perUnit) < 1e-9 ? k / perUnit : k * delta
             }
             if let max, next > max { next = max }
             if let min, next < min { next = scale == .log && min <= 0 ? x : min }

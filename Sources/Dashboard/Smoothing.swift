@@ -58,7 +58,6 @@ struct Smoother: Sendable, Equatable {
     /// The Gaussian's recent raw points: the last `2r + 1`, r = 3σ.
     private var window: [Point] = []
     private var windowStart = 0
-    private var finalized = 0
     private let weights: [Double]
 
     struct Point: Sendable, Equatable { var x: Double; var y: Double }
@@ -83,17 +82,20 @@ struct Smoother: Sendable, Equatable {
         case .none: return [Point(x: x, y: y)]
         case .ema, .twema:
             guard y.isFinite else { return [Point(x: x, y: y)] }
-            let w: Double
             if settings.kind == .ema {
-                w = settings.emaWeight
+                // TensorBoard: the new point weighs 1 − w, and dividing by the weights' sum debiases.
+                let w = settings.emaWeight
+                average = average * w + (1 - w) * y
+                debias = debias * w + (1 - w)
             } else {
+                // W&B's time-weighted form: every point weighs 1, older ones decay with their distance.
                 let dx = previousX.map { Swift.max(0, x - $0) } ?? 0
-                w = NumberFormat.exp10(-dx / settings.halfLife * 0.301_029_995_663_981_2)
+                let w = NumberFormat.exp10(-dx / settings.halfLife * 0.301_029_995_663_981_2)
+                average = average * w + y
+                debias = debias * w + 1
             }
             previousX = x
-            average = average * w + (1 - w) * y
-            debias = debias * w + (1 - w)
-            return [Point(x: x, y: debias > 0 ? average / debias : y)]
+            return [Point(x: x, y: average / debias)]
         case .gaussian:
             guard y.isFinite else { return [] }
             window.append(Point(x: x, y: y))
@@ -102,7 +104,6 @@ struct Smoother: Sendable, Equatable {
             // The point `radius` back from the newest now has its whole right half.
             let center = window.count - 1 - radius
             guard center >= windowStart else { return [] }
-            finalized += 1
             return [gaussian(at: center)]
         }
     }

@@ -212,16 +212,18 @@ private func moveWindow(_ action: KeyAction, _ state: inout DashboardState) {
         low = anchor - width / 2 * f
         high = low + width / 2
     case .zoomOut:
-        low -= width / 2
-        high += width / 2
+        let wider = min(2 * width, domain.upperBound - domain.lowerBound)
+        low = (low + high - wider) / 2
+        high = low + wider
     case .panLeft, .panRight:
         let shift = width / 4 * (action == .panRight ? 1 : -1)
         low += shift
         high += shift
-        if low < domain.lowerBound { (low, high) = (domain.lowerBound, domain.lowerBound + width) }
-        if high > domain.upperBound { (low, high) = (domain.upperBound - width, domain.upperBound) }
     default: return
     }
+    // Slid back inside the data, keeping the width.
+    if low < domain.lowerBound { (low, high) = (domain.lowerBound, domain.lowerBound + (high - low)) }
+    if high > domain.upperBound { (low, high) = (domain.upperBound - (high - low), domain.upperBound) }
     low = max(domain.lowerBound, low)
     high = min(domain.upperBound, high)
     state.curves.xWindow = (low <= domain.lowerBound && high >= domain.upperBound) || high <= low ? nil : low...high

@@ -149,7 +149,7 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         _ = keys(&state, .character("L"))
         #expect(state.curves.xScale == .log && state.curvesXDomain == 1...200)
         _ = keys(&state, .character("x"))
-        #expect(state.curves.xAxis == .wallTime && state.curvesXDomain == 0...19.9)
+        #expect(state.curves.xAxis == .wallTime && state.curvesXDomain == 1...19.9, "seconds since the first scalars (from 1 on a log axis)")
         _ = keys(&state, .character("x"))
         #expect(state.curves.xAxis == .metric("lr"))
         _ = keys(&state, .character("o"))
@@ -338,5 +338,34 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         #expect(view.render(state).lines[0].contains("○ idle"))
         _ = keys(&state, .character(" "))
         #expect(view.render(state).lines[0].contains("⏸ paused"))
+    }
+
+    @Test func paretoAndHessianPanelsDrawTheirData() {
+        var state = runState(width: 160, height: 48)
+        let objectives = [ParetoObjective(name: "bits", direction: .minimize), ParetoObjective(name: "test/acc", direction: .maximize)]
+        for step in [100, 200] {
+            let points = [ParetoPoint(values: [32, 0.99], label: "dense"), ParetoPoint(values: [4, 0.97], label: "4-bit"),
+                          ParetoPoint(values: [8, 0.9], label: "8-bit bad")]
+            _ = update(&state, .telemetry(.pareto(ParetoEvent(step: step, objectives: objectives, points: points))))
+        }
+        var estimator = JSONObject()
+        estimator["method"] = .string("lanczos")
+        estimator["top_k"] = .number(2)
+        for step in stride(from: 10, through: 200, by: 10) {
+            let density = SpectralDensity(grid: [0, 1, 2, 3], values: [5, 1, 0.1, 0.01])
+            _ = update(&state, .telemetry(.spectrum(SpectrumEvent(step: step, top: [1.5 + Double(step) / 100, 1], density: density,
+                                                                  estimator: estimator,
+                                                                  cost: SpectrumCost(hvps: 14, seconds: 0.25)))))
+        }
+        state.layout = .single
+        state.focus = .pareto
+        _ = keys(&state, .down)
+        var screen = view.render(state).lines.joined(separator: "\n")
+        #expect(screen.contains("step 200 · 3 points · 2 on front · HV") && screen.contains("◀ 2/2 ▶ live"))
+        #expect(screen.contains("◆ dense: bits 32, test/acc 0.99") && screen.contains("hypervolume"))
+        state.focus = .hessian
+        screen = view.render(state).lines.joined(separator: "\n")
+        #expect(screen.contains("lanczos k=2 · 14 HVPs · paused 0.25 s") && screen.contains("━ λ₁ 3.5") && screen.contains("━ 2/η 200"))
+        #expect(screen.contains("density @ 200") && screen.contains("spectrogram") && screen.contains("▀"))
     }
 }

@@ -34,21 +34,23 @@ import TestSupport
         _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
         defer { _ = try? tmux(["kill-server"]) }
 
-        let screen = try waitForScreen { $0.contains("step 3000/3000") }
-        for title in ["╭ Curves", "╭ Grokking", "╭ Knobs", "╭ Events"] { #expect(screen.contains(title), "no \(title) panel") }
+        let titles = ["╭ Curves", "╭ Grokking", "╭ Knobs", "╭ Events"]
+        // Each wait asks for everything it then checks: a capture can land between two halves of a frame.
+        let screen = try waitForScreen { s in s.contains("step 3000/3000") && titles.allSatisfy { s.contains($0) } && s.contains("generalized 1560") }
+        for title in titles { #expect(screen.contains(title), "no \(title) panel") }
         #expect(screen.unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF }, "no braille cells on screen")
         #expect(screen.contains("memorized 166 · generalized 1560"))
         #expect(try tmux(["display", "-p", "-t", "t", "#{alternate_on}"]).hasPrefix("1"))
 
         _ = try tmux(["send-keys", "-t", "t", "?"])
-        #expect(try waitForScreen { $0.contains("╭ Keys") }.contains("pause or resume the run"))
+        #expect(try waitForScreen { $0.contains("╭ Keys") && $0.contains("pause or resume the run") }.contains("pause or resume the run"))
         _ = try tmux(["send-keys", "-t", "t", "Escape"])
         #expect(!(try waitForScreen { !$0.contains("╭ Keys") }).contains("╭ Keys"))
         _ = try tmux(["send-keys", "-t", "t", "Tab", "Enter"])
-        let zoomed = try waitForScreen { !$0.contains("╭ Curves") }
+        let zoomed = try waitForScreen { !$0.contains("╭ Curves") && $0.contains("╭ Grokking") }
         #expect(zoomed.contains("╭ Grokking") && !zoomed.contains("╭ Events"), "Tab then Enter zooms the grokking panel")
         _ = try tmux(["send-keys", "-t", "t", "Enter"])
-        #expect(try waitForScreen { $0.contains("╭ Curves") }.contains("╭ Events"))
+        #expect(try waitForScreen { $0.contains("╭ Curves") && $0.contains("╭ Events") }.contains("╭ Events"))
 
         _ = try tmux(["resize-window", "-t", "t", "-x", "40", "-y", "12"])
         let small = try waitForScreen { $0.contains("╭ Curves") && !$0.contains("╭ Knobs") }
@@ -56,13 +58,28 @@ import TestSupport
         _ = try tmux(["resize-window", "-t", "t", "-x", "39", "-y", "11"])
         #expect(try waitForScreen { $0.contains("terminal too small") }.contains("39×11, needs 40×12"))
         _ = try tmux(["resize-window", "-t", "t", "-x", "200", "-y", "60"])
-        let large = try waitForScreen { $0.contains("╭ Knobs") }
-        #expect(large.contains("╭ Events") && large.contains("╭ Grokking"))
+        let large = try waitForScreen { $0.contains("╭ Knobs") && $0.contains("╭ Events") && $0.contains("╭ Grokking") }
+        #expect(large.contains("╭ Knobs") && large.contains("╭ Events") && large.contains("╭ Grokking"))
 
         _ = try tmux(["send-keys", "-t", "t", "q"])
         for _ in 0..<50 where !FileManager.default.fileExists(atPath: exitFile) { usleep(100_000) }
         let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(status == "0")
+        #expect(try tmux(["display", "-p", "-t", "t", "#{alternate_on}"]).hasPrefix("0"), "the terminal did not leave the alternate screen")
+    }
+
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
+    func sigtermRestoresTheTerminal() throws {
+        let exitFile = TestPaths.scratchDirectory().appendingPathComponent("exit").path
+        let command = "\(CommandRunner.binary.path) replay \(TestPaths.sample("runs/eos.jsonl")) --fast; echo $? > \(exitFile); sleep 30"
+        _ = try tmux(["new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command])
+        defer { _ = try? tmux(["kill-server"]) }
+        #expect(try waitForScreen { $0.contains("╭ Hessian") }.contains("╭ Hessian"))
+        let shell = try tmux(["display", "-p", "-t", "t", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = system("pkill -TERM -P \(shell) trainscope")
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: exitFile) { usleep(100_000) }
+        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(status == "143", "killed by SIGTERM (128 + 15)")
         #expect(try tmux(["display", "-p", "-t", "t", "#{alternate_on}"]).hasPrefix("0"), "the terminal did not leave the alternate screen")
     }
 

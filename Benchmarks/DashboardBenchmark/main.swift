@@ -1,0 +1,69 @@
+// trainscope-dashboard-bench: frame render time against history length, and resident memory while
+// streaming, for Benchmarks/dashboard.sh. Prints `key value` lines.
+// Build: swift build -c release --product trainscope-dashboard-bench
+import Foundation
+import Dashboard
+import Telemetry
+import TerminalUI
+
+let arguments = CommandLine.arguments
+let totalEvents = arguments.firstIndex(of: "--events").flatMap { Int(arguments[$0 + 1]) } ?? 10_000_000
+let seriesCount = 8
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// Resident set size in MiB, from /proc/self/status.
+func residentMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return .nan }
+    return kb / 1024
+}
+
+/// Median milliseconds of `frames` full frames (state → buffer → diff against the previous frame).
+func frameTime(_ state: DashboardState, view: DashboardView, frames: Int = 30) -> Double {
+    var previous = view.render(state)
+    var times: [Double] = []
+    var changed = 0
+    for _ in 0..<frames {
+        let start = now()
+        let buffer = view.render(state)
+        changed += buffer.changes(from: previous).count
+        previous = buffer
+        times.append(now() - start)
+    }
+    precondition(changed >= 0)
+    return times.sorted()[frames / 2] * 1000
+}
+
+var state = DashboardState(width: 160, height: 48, sourceName: "benchmark")
+var config = JSONObject()
+config["steps"] = .number(Double(totalEvents))
+_ = update(&state, .telemetry(.run(RunEvent(run: "bench", task: "synthetic", config: config, time: 0))))
+let view = DashboardView(theme: Theme.builtIn["default"]!)
+let names = (0..<seriesCount).map { "train/loss\($0)" }
+var checkpoints = [1_000, 100_000, totalEvents].filter { $0 <= totalEvents }
+print("series \(seriesCount)")
+print("rss_start_mib \(String(format: "%.1f", residentMiB()))")
+var rng = UInt64(0x2545_F491_4F6C_DD1D)
+let streamStart = now()
+for step in 1...totalEvents {
+    var values: [String: Double] = [:]
+    for (i, name) in names.enumerated() {
+        rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17
+        let noise = Double(rng >> 11) / Double(1 << 53)
+        values[name] = (1 + Double(i)) / Double(step).squareRoot() + 0.01 * noise
+    }
+    _ = update(&state, .telemetry(.scalars(ScalarsEvent(step: step, time: Double(step) * 0.01, values: values))))
+    if step == checkpoints.first {
+        checkpoints.removeFirst()
+        print("points_per_series \(step) frame_ms \(String(format: "%.2f", frameTime(state, view: view))) rss_mib \(String(format: "%.1f", residentMiB()))")
+        fflush(nil)
+    }
+}
+let seconds = now() - streamStart
+print("ingest_events_per_s \(String(format: "%.0f", Double(totalEvents) / seconds))")

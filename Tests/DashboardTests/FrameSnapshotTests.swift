@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import Dashboard
+import Snapshot
+import Telemetry
+import TerminalUI
+import TestSupport
+
+/// Whole frames built by replaying Samples/runs recordings through `update`, compared byte for byte
+/// with the ANSI text in Snapshots/. Record them with TRAINSCOPE_RECORD_SNAPSHOTS=1 (never in CI).
+@Suite struct FrameSnapshotTests {
+    static let recording = ProcessInfo.processInfo.environment["TRAINSCOPE_RECORD_SNAPSHOTS"] == "1"
+
+    static let cases: [(sample: String, width: Int, height: Int, theme: String)] = ["grokking", "eos"].flatMap { sample in
+        [(80, 24), (160, 48)].flatMap { size in ["default", "mono"].map { (sample, size.0, size.1, $0) } }
+    }
+
+    static func frame(sample: String, width: Int, height: Int, theme: String) throws -> String {
+        let recording = try Recording(path: TestPaths.sample("runs/\(sample).jsonl"))
+        var state = DashboardState(width: width, height: height, sourceName: "\(sample).jsonl")
+        for event in recording.events { _ = update(&state, .telemetry(event)) }
+        return TextExport.ansi(DashboardView(theme: Theme.builtIn[theme]!).render(state))
+    }
+
+    @Test(arguments: cases)
+    func frameMatchesItsSnapshot(_ c: (sample: String, width: Int, height: Int, theme: String)) throws {
+        let text = try Self.frame(sample: c.sample, width: c.width, height: c.height, theme: c.theme)
+        let file = TestPaths.repositoryRoot.appendingPathComponent("Tests/DashboardTests/Snapshots/\(c.sample)-\(c.width)x\(c.height)-\(c.theme).ansi")
+        if Self.recording {
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
+            Issue.record("no snapshot \(file.lastPathComponent); record with TRAINSCOPE_RECORD_SNAPSHOTS=1 swift test --filter FrameSnapshotTests")
+            return
+        }
+        #expect(text == expected, "frame differs from \(file.lastPathComponent); inspect with `cat` and re-record if intended")
+        #expect(try Self.frame(sample: c.sample, width: c.width, height: c.height, theme: c.theme) == text, "rendering is deterministic")
+    }
+}
