@@ -13,6 +13,8 @@ protocol LiveSource: AnyObject {
     func problems() -> [String]
     /// Performs a control message (pause, resume, stop…) where the source supports it.
     func perform(_ control: ControlMessage)
+    /// After `stop`: returns once the source's threads are done (the process may then exit safely).
+    func waitUntilStopped()
 }
 
 /// The runtime of the live dashboard: the only place with I/O. Each frame it drains the source,
@@ -66,6 +68,8 @@ final class LiveDashboard {
             Thread.sleep(forTimeInterval: Self.frameInterval)
         }
         source.perform(ControlMessage(.stop))
+        terminal.stop()
+        source.waitUntilStopped()
         return failure
     }
 }
@@ -82,6 +86,8 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
     /// Knob changes waiting for the trainer thread, applied before its next step.
     private var pendingKnobs: [(name: String, value: KnobValue)] = []
     private var refusals: [String] = []
+    /// Signalled when the trainer thread has left its loop.
+    private let threadDone = DispatchSemaphore(value: 0)
 
     init(trainer: Trainer) {
         let box = UncheckedBox(trainer)
@@ -107,12 +113,17 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
                 }
                 for event in trainer.step() { mailbox.post(event) }
             }
+            threadDone.signal()
         }
         thread.stackSize = 16 << 20
         thread.start()
     }
 
     func poll(elapsed: Double) -> [TelemetryEvent] { mailbox.drain() }
+
+    /// Exiting while the trainer thread is inside a step tears down memory it still uses (OpenBLAS
+    /// buffers, the allocator) and crashes at exit, so the runtime waits for the current step to end.
+    func waitUntilStopped() { threadDone.wait() }
 
     func problems() -> [String] {
         lock.withLock {
@@ -150,6 +161,8 @@ final class ReplaySource: LiveSource {
     }
 
     func problems() -> [String] { [] }
+
+    func waitUntilStopped() {}
 
     func perform(_ control: ControlMessage) {
         switch control.command {

@@ -83,6 +83,23 @@ import TestSupport
         #expect(try tmux(["display", "-p", "-t", "t", "#{alternate_on}"]).hasPrefix("0"), "the terminal did not leave the alternate screen")
     }
 
+    /// Quitting while the trainer thread is inside a step once crashed at exit (status 139): the
+    /// runtime now waits for the step to end.
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
+    func quittingALiveTrainingRunExitsCleanly() throws {
+        for attempt in 0..<3 {
+            let exitFile = TestPaths.scratchDirectory("quit\(attempt)").appendingPathComponent("exit").path
+            let command = "\(CommandRunner.binary.path) run --preset grokking --steps 100000; echo $? > \(exitFile); sleep 30"
+            _ = try tmux(["new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command])
+            defer { _ = try? tmux(["kill-server"]) }
+            _ = try waitForScreen { $0.contains("grokking-s0 │ step") && !$0.contains("step 0/") }
+            _ = try tmux(["send-keys", "-t", "t", "q"])
+            for _ in 0..<100 where !FileManager.default.fileExists(atPath: exitFile) { usleep(100_000) }
+            let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(status == "0", "attempt \(attempt)")
+        }
+    }
+
     @Test func withoutATerminalTheDashboardSaysSo() throws {
         let out = try CommandRunner.run(["replay", TestPaths.sample("runs/grokking.jsonl")])
         #expect(out.status == 2)
