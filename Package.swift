@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
         .testTarget(name: "CursesBackendTests", dependencies: ["CursesBackend", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Snapshot", "TestSupport"], exclude: ["Snapshots"]),
-        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"]),
+        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"], exclude: ["Goldens"]),
         .testTarget(name: "trainscopeTests", dependencies: ["TestSupport"]),
     ]
 )

@@ -31,7 +31,9 @@ extension DashboardState {
         for id in runOrder { names.formUnion(runs[id]!.series.keys) }
         let pattern = curves.filter.flatMap { try? Regex($0) }
         var groups: [String: [String]] = [:]
-        for name in names.sorted() {
+        // Training data first, then validation and test, so a metric's colour is the same in every panel.
+        func rank(_ name: String) -> Int { ["train", "val", "valid", "test"].firstIndex { name.hasPrefix($0 + "/") } ?? 4 }
+        for name in names.sorted(by: { rank($0) != rank($1) ? rank($0) < rank($1) : $0 < $1 }) {
             if let pattern, (try? pattern.firstMatch(in: name)) == nil { continue }
             groups[Self.groupName(of: name), default: []].append(name)
         }

@@ -245,6 +245,8 @@ public struct DashboardState: Sendable, Equatable {
     /// Where events come from, for the status bar (`preset grokking`, a file name, `stdin`).
     public var sourceName: String
     public var isPaused = false
+    /// False for a headless snapshot: the status bar then shows no liveness.
+    public var isLive = true
     public var isQuitting = false
     /// The help overlay (`?`) is open.
     public var isShowingHelp = false

@@ -86,7 +86,10 @@ public struct DashboardView {
 
     private func statusBar(_ state: DashboardState, _ buffer: inout Buffer) {
         buffer.fill(Rect(x: 0, y: 0, width: state.width, height: 1), with: Cell(" ", style: theme.statusBar))
-        var parts = [" trainscope", liveIndicator(state)]
+        var parts = [" trainscope"]
+        // A snapshot has no liveness, only "done" when the run reached its planned steps.
+        let indicator = liveIndicator(state)
+        if state.isLive || indicator == "■ done" { parts.append(indicator) }
         if let run = state.currentRun {
             parts.append(run.id)
             parts.append("step \(run.latestStep)\(run.plannedSteps.map { "/\($0)" } ?? "")")

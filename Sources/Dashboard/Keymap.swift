@@ -2,7 +2,7 @@ import TerminalUI
 
 /// What a key does in the dashboard.
 public enum KeyAction: Sendable, Equatable, CaseIterable {
-    case quit, togglePause, stepOnce, toggleHelp, escape
+    case quit, togglePause, stepOnce, toggleHelp, escape, snapshot
     case focusNext, focusPrevious, zoom, cycleLayout
     case startFilter, cycleSmoothing, smoothLess, smoothMore, cycleYScale, cycleXScale, cycleXAxis, toggleClip
     case toggleCursor, cursorLeft, cursorRight, cursorFarLeft, cursorFarRight, zoomIn, zoomOut, panLeft, panRight, resetView
@@ -80,6 +80,7 @@ public enum Keymap {
         bind(chars("<"), .global, .panLeft, "pan x left"),
         bind(chars(">"), .global, .panRight, "pan x right"),
         bind(chars("0"), .global, .resetView, "whole run on x, following live"),
+        bind(chars("S"), .global, .snapshot, "write the screen as SVG and its data as JSON"),
         bind(chars("?"), .global, .toggleHelp, "show or hide this help"),
         bind([.escape], .global, .escape, "close help, cancel typing or an edit, unzoom"),
         bind(chars("q"), .global, .quit, "quit (the terminal is restored)"),

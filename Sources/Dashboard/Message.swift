@@ -7,6 +7,8 @@ public enum Message: Sendable, Equatable {
     case telemetry(TelemetryEvent)
     /// A source reported a problem (a bad line, a lost connection), with where it happened.
     case sourceError(source: String, description: String)
+    /// Something the runtime did, for the events panel (where a snapshot was written).
+    case notice(String)
     /// A key press.
     case key(Key)
     /// The terminal changed size.
@@ -18,6 +20,8 @@ public enum Message: Sendable, Equatable {
 /// What `update` asks the runtime to do; the runtime performs it and may answer with messages.
 public enum Effect: Sendable, Equatable {
     case quit
+    /// Write a snapshot of the current screen (SVG) and its data (JSON) to files.
+    case snapshot
     /// Send a control message to the engine or source.
     case control(ControlMessage)
 }

@@ -36,6 +36,7 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
             return []
         }
         return [.control(ControlMessage(.step(count: 1)))]
+    case .snapshot: return [.snapshot]
     case .toggleHelp:
         state.isShowingHelp.toggle()
         state.helpScroll = 0

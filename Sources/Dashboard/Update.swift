@@ -12,6 +12,9 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     case .sourceError(let source, let description):
         appendLog(&state, .error, "\(source): \(description)")
         return []
+    case .notice(let text):
+        appendLog(&state, .info, text)
+        return []
     case .resize(let width, let height):
         state.width = width
         state.height = height

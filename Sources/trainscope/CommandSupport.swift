@@ -11,3 +11,9 @@ func notBuiltYet(_ what: String, issue: Int) -> ExitCode {
     printError("trainscope: \(what) is not built yet (tracked in issue #\(issue)).")
     return ExitCode(2)
 }
+
+/// A bad command line: one error line on standard error, exit status 2 (as for every other bad input).
+func usageError(_ message: String) -> ExitCode {
+    printError("trainscope: error: \(message)")
+    return ExitCode(2)
+}

@@ -1,6 +1,7 @@
 import CursesBackend
 import Dashboard
 import Foundation
+import Snapshot
 import Telemetry
 import TerminalUI
 import Training
@@ -54,6 +55,7 @@ final class LiveDashboard {
                     switch effect {
                     case .quit: break loop
                     case .control(let message): source.perform(message)
+                    case .snapshot: _ = update(&state, .notice(writeSnapshot(state, view: view)))
                     }
                 }
             }
@@ -71,6 +73,25 @@ final class LiveDashboard {
         terminal.stop()
         source.waitUntilStopped()
         return failure
+    }
+}
+
+extension LiveDashboard {
+    /// Writes the screen as `trainscope-RUN-stepN.svg` and its data as `.json` in the current
+    /// directory; returns the line for the events panel.
+    func writeSnapshot(_ state: DashboardState, view: DashboardView) -> String {
+        let run = state.currentRun
+        let base = "trainscope-\(run?.id ?? "empty")-step\(run?.latestStep ?? 0)"
+        let options = SnapshotOptions(width: state.width, height: state.height, layout: state.layout, panel: state.focus,
+                                      smoothing: state.curves.smoothing, sourceName: state.sourceName)
+        var frame = state
+        frame.isShowingHelp = false
+        let svg = SVGExport.render(view.render(frame), theme: theme)
+        let json = JSONExport.document(frame, options)
+        let ok = FileManager.default.createFile(atPath: base + ".svg", contents: Data(svg.utf8))
+            && FileManager.default.createFile(atPath: base + ".json", contents: Data(json.utf8))
+        let directory = FileManager.default.currentDirectoryPath
+        return ok ? "snapshot: \(directory)/\(base).svg and .json" : "snapshot: cannot write \(base).svg/.json in \(directory)"
     }
 }
 

@@ -112,34 +112,7 @@ struct RunCommand: ParsableCommand {
 
     /// Preset (or resumed config), then --config, then --set, then --steps; validated.
     func resolveConfig(base: TrainingConfig?) throws -> TrainingConfig {
-        var config: TrainingConfig
-        if let base {
-            config = base
-        } else {
-            guard let preset = Preset.named(preset) else {
-                throw ConfigError("unknown preset '\(preset)' (available: \(Preset.all.map(\.name).joined(separator: ", ")))")
-            }
-            config = preset.config
-        }
-        if let path = self.config {
-            guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError("\(path): cannot read the file") }
-            let json: JSONValue
-            do { json = try JSONParser.parse(bytes: [UInt8](data)) } catch {
-                throw ConfigError("\(path): not valid JSON at column \(error.column): \(error.reason)")
-            }
-            guard case .object(let object) = json else { throw ConfigError("\(path): the config must be a JSON object") }
-            try config.apply(json: object, source: path)
-        }
-        for setting in settings {
-            guard let eq = setting.firstIndex(of: "="), eq != setting.startIndex else {
-                throw ConfigError("--set needs key=value, got '\(setting)'")
-            }
-            let key = String(setting[..<eq]), value = String(setting[setting.index(after: eq)...])
-            do { try config.set(key, text: value) } catch { throw ConfigError("--set \(setting): \(error.message)") }
-        }
-        if let steps { try config.set("steps", .int(steps)) }
-        try config.validate()
-        return config
+        try resolveTrainingConfig(preset: preset, base: base, file: config, settings: settings, steps: steps)
     }
 }
 
@@ -170,4 +143,37 @@ struct PresetsCommand: ParsableCommand {
             print("\(preset.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(preset.summary)\(i == 0 ? " [default]" : "")")
         }
     }
+}
+
+/// The training configuration from its layers: a checkpoint's config or the preset, then a JSON
+/// config file, then each `key=value` setting, then the step count; validated.
+func resolveTrainingConfig(preset: String, base: TrainingConfig?, file: String?, settings: [String], steps: Int?) throws -> TrainingConfig {
+    var config: TrainingConfig
+    if let base {
+        config = base
+    } else {
+        guard let named = Preset.named(preset) else {
+            throw ConfigError("unknown preset '\(preset)' (available: \(Preset.all.map(\.name).joined(separator: ", ")))")
+        }
+        config = named.config
+    }
+    if let path = file {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError("\(path): cannot read the file") }
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes: [UInt8](data)) } catch {
+            throw ConfigError("\(path): not valid JSON at column \(error.column): \(error.reason)")
+        }
+        guard case .object(let object) = json else { throw ConfigError("\(path): the config must be a JSON object") }
+        try config.apply(json: object, source: path)
+    }
+    for setting in settings {
+        guard let eq = setting.firstIndex(of: "="), eq != setting.startIndex else {
+            throw ConfigError("--set needs key=value, got '\(setting)'")
+        }
+        let key = String(setting[..<eq]), value = String(setting[setting.index(after: eq)...])
+        do { try config.set(key, text: value) } catch { throw ConfigError("--set \(setting): \(error.message)") }
+    }
+    if let steps { try config.set("steps", .int(steps)) }
+    try config.validate()
+    return config
 }

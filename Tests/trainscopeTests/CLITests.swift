@@ -18,7 +18,7 @@ import TestSupport
         #expect(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 
-    @Test(arguments: [["watch", "-"], ["snapshot", "x.jsonl"], ["check", "x.jsonl"]])
+    @Test(arguments: [["watch", "-"], ["snapshot", "logs/run.csv"], ["check", "logs/run.csv", "--rule", "x > 1"]])
     func unbuiltCommandsSaySoAndExitTwo(_ arguments: [String]) throws {
         let out = try CommandRunner.run(arguments)
         #expect(out.status == 2)

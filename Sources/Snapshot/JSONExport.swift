@@ -1,0 +1,178 @@
+import Dashboard
+import Telemetry
+import TerminalUI
+
+/// The data behind a snapshot's panels as one JSON document (schema in PROTOCOL.md, "Snapshot
+/// JSON"): per run its config, knobs, every series as the curves panel sees it (point count, the
+/// columns it is drawn with, smoothed values), spectra, Pareto rounds, phases and knob changes.
+/// Keys are in a fixed order and nothing depends on the clock, so equal input gives equal bytes.
+public enum JSONExport {
+    /// Format version of the document.
+    public static let version = 1
+
+    public static func document(_ state: DashboardState, _ options: SnapshotOptions) -> String {
+        var o = JSONObject()
+        o["trainscope_snapshot"] = .number(Double(version))
+        o["source"] = .string(options.sourceName)
+        o["size"] = .object(JSONObject([("width", .number(Double(state.width))), ("height", .number(Double(state.height)))]))
+        o["layout"] = .string(state.layout.rawValue)
+        o["focus"] = .string(state.focus.rawValue)
+        o["panels"] = .array(state.panelRects().map { .string($0.panel.rawValue) })
+        o["at_step"] = options.atStep.map { .number(Double($0)) } ?? .null
+        o["smoothing"] = .object(JSONObject([("kind", .string(state.curves.smoothing.kind.rawValue)),
+                                             ("level", .number(Double(state.curves.smoothing.level))),
+                                             ("label", .string(state.curves.smoothing.label))]))
+        let columns = max(2, 2 * (state.curvesPlotWidth ?? state.width))
+        o["columns"] = .number(Double(columns))
+        o["runs"] = .array(state.runOrder.map { .object(run(state.runs[$0]!, columns: columns)) })
+        return o.jsonValue.jsonText + "\n"
+    }
+
+    static func run(_ run: RunState, columns: Int) -> JSONObject {
+        var o = JSONObject()
+        o["id"] = .string(run.id)
+        o["parent"] = run.parent.map(JSONValue.string) ?? .null
+        o["task"] = run.task.map(JSONValue.string) ?? .null
+        o["model"] = run.model.map(JSONValue.string) ?? .null
+        o["latest_step"] = .number(Double(run.latestStep))
+        o["config"] = .object(run.config)
+        o["knobs"] = .array(run.knobs.map { spec in
+            .object(JSONObject([("name", .string(spec.name)), ("value", knobValue(spec.value))]))
+        })
+        o["series"] = .array(run.series.keys.sorted().map { name in .object(series(name, run.series[name]!, columns: columns)) })
+        o["phases"] = .array(run.phases.map { p in
+            .object(JSONObject([("step", .number(Double(p.step))), ("name", .string(p.name)), ("message", p.message.map(JSONValue.string) ?? .null)]))
+        })
+        o["knob_changes"] = .array(run.knobChanges.map { k in
+            .object(JSONObject([("step", .number(Double(k.step))), ("name", .string(k.name)), ("old", k.old.map(knobValue) ?? .null),
+                                ("new", knobValue(k.new)), ("by", .string(k.by))]))
+        })
+        o["spectrum"] = spectrum(run, columns: columns)
+        o["pareto"] = .array(run.paretoRounds.map { r in
+            .object(JSONObject([
+                ("step", .number(Double(r.step))),
+                ("objectives", .array(r.objectives.map { .object(JSONObject([("name", .string($0.name)), ("direction", .string($0.direction.rawValue))])) })),
+                ("points", .array(zip(r.points, r.onFront).map { p, front in
+                    .object(JSONObject([("values", numbers(p.values)), ("label", p.label.map(JSONValue.string) ?? .null), ("on_front", .bool(front))]))
+                })),
+                ("hypervolume", r.hypervolume.map(JSONValue.number) ?? .null),
+            ]))
+        })
+        o["pareto_reference"] = run.paretoReference.map(numbers) ?? .null
+        return o
+    }
+
+    /// A series at the snapshot's resolution: `columns` equal step slices over its whole range,
+    /// each with the last point's step and value and the slice's extremes (one point per column
+    /// when not downsampled).
+    static func series(_ name: String, _ s: MetricSeries, columns: Int) -> JSONObject {
+        var o = JSONObject()
+        o["name"] = .string(name)
+        o["points"] = .number(Double(s.raw.count))
+        guard let range = s.raw.xRange else { return o }
+        let cut = s.raw.columns(columns, over: range).columns.compactMap { $0 }
+        o["shown"] = .number(Double(cut.count))
+        o["downsampled"] = .bool(cut.count < s.raw.count)
+        o["step"] = numbers(cut.map(\.xMax))
+        o["value"] = numbers(cut.map(\.yLast))
+        o["min"] = numbers(cut.map(\.yMin))
+        o["max"] = numbers(cut.map(\.yMax))
+        if let smoothed = s.smoothed {
+            var points = smoothed.columns(columns, over: range).columns.compactMap { $0 }.map { ($0.xMax, $0.yLast) }
+            points += s.provisional.map { ($0.x, $0.y) }
+            o["smoothed_step"] = numbers(points.map(\.0))
+            o["smoothed_value"] = numbers(points.map(\.1))
+        }
+        return o
+    }
+
+    static func spectrum(_ run: RunState, columns: Int) -> JSONValue {
+        guard !run.eigenvalues.isEmpty || run.latestSpectrum != nil else { return .null }
+        var o = JSONObject()
+        func line(_ store: SeriesStore) -> JSONObject {
+            guard let range = store.xRange else { return JSONObject() }
+            let cut = store.columns(columns, over: range).columns.compactMap { $0 }
+            return JSONObject([("points", .number(Double(store.count))), ("step", numbers(cut.map(\.xMax))), ("value", numbers(cut.map(\.yLast)))])
+        }
+        o["eigenvalues"] = .array(run.eigenvalues.enumerated().map { rank, store in
+            var l = line(store)
+            l["rank"] = .number(Double(rank + 1))
+            return .object(l)
+        })
+        o["stability_threshold"] = .object(line(run.stabilityThreshold))
+        o["latest"] = run.latestSpectrum.map { .object(TelemetryEvent.spectrum($0).jsonObject.removing(["v", "type", "run"])) } ?? .null
+        o["densities"] = .array(run.densities.entries.map { d in
+            .object(JSONObject([("step", .number(Double(d.step))), ("grid", numbers(d.grid)), ("values", numbers(d.values))]))
+        })
+        return .object(o)
+    }
+
+    static func numbers(_ xs: [Double]) -> JSONValue { .array(xs.map(JSONValue.number)) }
+
+    static func knobValue(_ v: KnobValue) -> JSONValue {
+        switch v {
+        case .number(let x): .number(x)
+        case .choice(let s): .string(s)
+        }
+    }
+}
+
+/// Scalar series of a run as one CSV file in wide layout: `run,step,time,<metric>,…`, one row per
+/// run and step in the order runs appeared, an empty cell where a metric was not logged at a step.
+public enum CSVExport {
+    public static func wide(_ events: [TelemetryEvent]) -> String {
+        var runOrder: [String] = []
+        var rows: [String: [Int: (time: Double?, values: [String: Double])]] = [:]
+        var metrics = Set<String>()
+        var current = "default"
+        for event in events {
+            switch event {
+            case .run(let r):
+                current = r.run
+                if rows[r.run] == nil { runOrder.append(r.run); rows[r.run] = [:] }
+            case .scalars(let s):
+                let id = s.run ?? current
+                if rows[id] == nil { runOrder.append(id); rows[id] = [:] }
+                var row = rows[id]![s.step] ?? (nil, [:])
+                row.time = s.time ?? row.time
+                for (k, v) in s.values { row.values[k] = v; metrics.insert(k) }
+                rows[id]![s.step] = row
+            default: break
+            }
+        }
+        let columns = metrics.sorted()
+        var out = (["run", "step", "time"] + columns).map(field).joined(separator: ",") + "\n"
+        for id in runOrder {
+            for step in rows[id]!.keys.sorted() {
+                let row = rows[id]![step]!
+                var cells = [field(id), String(step), row.time.map(number) ?? ""]
+                cells += columns.map { row.values[$0].map(number) ?? "" }
+                out += cells.joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
+    /// A number as the event contract writes it (shortest round trip, `NaN`, `Infinity`).
+    static func number(_ x: Double) -> String {
+        let text = JSONValue.number(x).jsonText
+        return text.hasPrefix("\"") ? String(text.dropFirst().dropLast()) : text
+    }
+
+    /// RFC 4180 quoting where needed.
+    static func field(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences("\"", "\"\"") + "\"" : s
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}
+
+extension JSONObject {
+    var jsonValue: JSONValue { .object(self) }
+}

@@ -1,0 +1,59 @@
+import Dashboard
+import Telemetry
+import TerminalUI
+
+/// What a headless snapshot shows: the terminal size, layout, focused panel, a cut-off step and
+/// the smoothing of the curves.
+public struct SnapshotOptions: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var layout: LayoutPreset
+    /// The focused panel (alone on screen with the `single` layout).
+    public var panel: PanelKind?
+    /// Only events up to this step (`run` events always).
+    public var atStep: Int?
+    public var smoothing: Smoothing
+    /// Named in the status bar.
+    public var sourceName: String
+
+    public init(width: Int = 120, height: Int = 40, layout: LayoutPreset = .grid, panel: PanelKind? = nil, atStep: Int? = nil,
+                smoothing: Smoothing = .none, sourceName: String = "") {
+        self.width = width; self.height = height; self.layout = layout; self.panel = panel; self.atStep = atStep
+        self.smoothing = smoothing; self.sourceName = sourceName
+    }
+}
+
+/// Builds the dashboard state of a snapshot by folding events through the same `update` as the
+/// live view, so a snapshot shows exactly what the dashboard would.
+public enum SnapshotFrame {
+    /// The state after `events` (those after `options.atStep` left out).
+    public static func state(_ events: [TelemetryEvent], _ options: SnapshotOptions) -> DashboardState {
+        var state = DashboardState(width: options.width, height: options.height, sourceName: options.sourceName)
+        state.isLive = false
+        state.curves.smoothing = options.smoothing
+        for event in events {
+            if let last = options.atStep, let step = step(of: event), step > last { continue }
+            _ = update(&state, .telemetry(event))
+        }
+        state.layout = options.layout
+        if let panel = options.panel {
+            state.focus = panel
+            if panel != .curves { state.companion = panel }
+        }
+        if !state.focusablePanels.contains(state.focus) && options.panel == nil { state.focus = .curves }
+        return state
+    }
+
+    /// The step an event belongs to (nil for `run`, control and unknown lines).
+    public static func step(of event: TelemetryEvent) -> Int? {
+        switch event {
+        case .scalars(let e): e.step
+        case .spectrum(let e): e.step
+        case .pareto(let e): e.step
+        case .histogram(let e): e.step
+        case .knob(let e): e.step
+        case .phase(let e): e.step
+        case .run, .control, .unknown: nil
+        }
+    }
+}

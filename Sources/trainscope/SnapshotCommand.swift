@@ -1,0 +1,184 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import Snapshot
+import Telemetry
+import TerminalUI
+
+/// `trainscope snapshot`: the dashboard rendered headless to a file.
+struct SnapshotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Render the dashboard headless: txt, ansi, svg, json (the data behind the panels) or csv (scalars, wide).",
+        discussion: """
+        The same input always gives the same bytes. Examples:
+          trainscope snapshot Samples/runs/grokking.jsonl --format svg -o grokking.svg
+          trainscope snapshot Samples/runs/eos.jsonl --panel hessian --size 100x30
+          trainscope snapshot --preset eos --steps 600 --format json -o eos.json
+        """
+    )
+
+    @OptionGroup var input: EventSourceOptions
+
+    @Option(help: "txt, ansi, svg, json or csv (default: from the -o extension, else txt).")
+    var format: String?
+
+    @Option(help: ArgumentHelp("Terminal size to render.", valueName: "WxH"))
+    var size: String = "120x40"
+
+    @Option(help: "Layout: grid, pair (curves + --panel) or single (--panel alone).")
+    var layout: String?
+
+    @Option(help: "Panel to focus: curves, grokking, hessian, pareto, knobs or events (alone unless --layout says otherwise).")
+    var panel: String?
+
+    @Option(help: "Colour theme: default, mono, or Themes/NAME.theme (light, okabe-ito).")
+    var theme: String?
+
+    @Option(help: "Only events up to this step.")
+    var at: Int?
+
+    @Option(help: ArgumentHelp("Curve smoothing: none, ema, twema or gaussian, optionally with a level 0-6.", valueName: "KIND[:LEVEL]"))
+    var smoothing: String = "none"
+
+    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func run() throws {
+        let format = try resolvedFormat()
+        let (width, height) = try parsedSize()
+        let options = try snapshotOptions(width: width, height: height)
+        let (events, name, errors) = try input.load()
+        for error in errors { printError(error) }
+        var resolved = options
+        resolved.sourceName = name
+        let text: String
+        if format == "csv" {
+            text = CSVExport.wide(events)
+        } else {
+            let state = SnapshotFrame.state(events, resolved)
+            let dashboardTheme: Theme
+            do { dashboardTheme = try loadTheme(theme) } catch {
+                printError("trainscope: error: \(error)")
+                throw ExitCode(2)
+            }
+            let buffer = DashboardView(theme: dashboardTheme).render(state)
+            switch format {
+            case "txt": text = TextExport.plain(buffer)
+            case "ansi": text = TextExport.ansi(buffer)
+            case "svg": text = SVGExport.render(buffer, theme: dashboardTheme)
+            default: text = JSONExport.document(state, resolved)
+            }
+        }
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+                printError("trainscope: error: cannot write \(output)")
+                throw ExitCode(2)
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        if !errors.isEmpty { throw ExitCode(1) }
+    }
+
+    static let formats = ["txt", "ansi", "svg", "json", "csv"]
+
+    func resolvedFormat() throws -> String {
+        if let format {
+            guard Self.formats.contains(format) else { throw usageError("--format must be one of \(Self.formats.joined(separator: ", ")), got '\(format)'") }
+            return format
+        }
+        let ext = output.map { ($0 as NSString).pathExtension.lowercased() } ?? ""
+        return Self.formats.contains(ext) ? ext : "txt"
+    }
+
+    func parsedSize() throws -> (Int, Int) {
+        let parts = size.lowercased().split(separator: "x")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (1...1000).contains(w), (1...1000).contains(h) else {
+            throw usageError("--size must be WIDTHxHEIGHT in cells (1-1000 each), got '\(size)'")
+        }
+        return (w, h)
+    }
+
+    func snapshotOptions(width: Int, height: Int) throws -> SnapshotOptions {
+        let focus = try panel.map { name throws -> PanelKind in
+            guard let p = PanelKind(rawValue: name) else {
+                throw usageError("--panel must be one of \(PanelKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+            }
+            return p
+        }
+        let preset = try layout.map { name throws -> LayoutPreset in
+            guard let l = LayoutPreset(rawValue: name) else {
+                throw usageError("--layout must be one of \(LayoutPreset.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+            }
+            return l
+        } ?? (focus == nil ? .grid : .single)
+        let parts = smoothing.split(separator: ":", maxSplits: 1)
+        guard let kind = SmoothingKind(rawValue: String(parts[0])),
+              let level = parts.count == 2 ? Int(parts[1]) : Smoothing.none.level, (0..<Smoothing.levels).contains(level) else {
+            throw usageError("--smoothing must be none, ema, twema or gaussian, optionally :LEVEL with LEVEL 0-\(Smoothing.levels - 1); got '\(smoothing)'")
+        }
+        return SnapshotOptions(width: width, height: height, layout: preset, panel: focus, atStep: at,
+                               smoothing: Smoothing(kind: kind, level: level))
+    }
+}
+
+/// `trainscope check`: rule assertions over a run, for CI.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Evaluate rules over a run (e.g. \"phase generalization before 3000\"); exit 0 only if all hold.",
+        discussion: """
+        Rules compare expressions of metrics, numbers and aggregates, optionally over steps:
+          max(train/loss) < 10            mean(test/acc) >= 0.9 between 2000 and 3000
+          sharpness <= 2.2/lr after 500   test/loss <= 1.5 * min(test/loss) after 2000
+          phase generalization before 3000    phase generalization delay < 2000    no phase diverged
+        A comparison with bare metric names must hold at every step of its window (each name keeps
+        its latest value); aggregates are taken over the window. `a/b` is one metric name: write
+        `a / b` to divide. Names: scalar metrics, and sharpness, lambda1…, trace from spectra.
+        Exit status: 0 all rules hold, 1 one fails (or the source had bad lines), 2 a rule or the source cannot be read.
+        """
+    )
+
+    @OptionGroup var input: EventSourceOptions
+
+    @Option(name: .customLong("rule"), help: "A rule to check; repeatable.")
+    var rules: [String] = []
+
+    @Option(name: .customLong("run"), help: "The run to check (default: the first run of the source).")
+    var runID: String?
+
+    func validate() throws {
+        guard !rules.isEmpty else { throw usageError("give at least one --rule") }
+    }
+
+    func run() throws {
+        var parsed: [CheckRule] = []
+        var syntaxErrors = false
+        for (index, text) in rules.enumerated() {
+            do throws(CheckRuleError) { parsed.append(try CheckRule.parse(text)) } catch {
+                printError("trainscope: rule \(index + 1): \(error)\n  \(text)\n  \(String(repeating: " ", count: error.column - 1))^")
+                syntaxErrors = true
+            }
+        }
+        if syntaxErrors { throw ExitCode(2) }
+        let (events, name, errors) = try input.load()
+        for error in errors { printError(error) }
+        let data = CheckData(events: events)
+        guard let id = runID ?? data.runs.first else {
+            printError("trainscope: error: \(name) has no run to check")
+            throw ExitCode(2)
+        }
+        guard data.runs.contains(id) else {
+            printError("trainscope: error: no run '\(id)' in \(name) (runs: \(data.runs.joined(separator: ", ")))")
+            throw ExitCode(2)
+        }
+        let outcomes = parsed.map { $0.evaluate(data, run: id) }
+        var report = "check \(name), run \(id)\n"
+        for outcome in outcomes { report += outcome.line + "\n" }
+        let held = outcomes.filter(\.holds).count
+        report += "\(held) of \(outcomes.count) rules hold\n"
+        FileHandle.standardOutput.write(Data(report.utf8))
+        if held < outcomes.count || !errors.isEmpty { throw ExitCode(1) }
+    }
+}

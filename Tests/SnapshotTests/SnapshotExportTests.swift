@@ -1,0 +1,166 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import Dashboard
+import Snapshot
+import Telemetry
+import TerminalUI
+import TestSupport
+
+func recording(_ name: String) throws -> [TelemetryEvent] { try Recording(path: TestPaths.sample("runs/\(name).jsonl")).events }
+
+func frame(_ name: String, width: Int = 120, height: Int = 40, theme: String = "default") throws -> (Buffer, DashboardState, SnapshotOptions) {
+    let options = SnapshotOptions(width: width, height: height, sourceName: "\(name).jsonl")
+    let state = SnapshotFrame.state(try recording(name), options)
+    return (DashboardView(theme: Theme.builtIn[theme]!).render(state), state, options)
+}
+
+/// Golden txt and svg frames of each recording at 120×40 in the default theme. Recorded only with
+/// TRAINSCOPE_RECORD_SNAPSHOTS=1, never in CI.
+@Suite struct GoldenSnapshotTests {
+    static let recording = ProcessInfo.processInfo.environment["TRAINSCOPE_RECORD_SNAPSHOTS"] == "1"
+
+    @Test(arguments: ["grokking", "eos"])
+    func framesMatchTheirGoldens(_ name: String) throws {
+        let (buffer, _, _) = try frame(name)
+        let outputs = ["txt": TextExport.plain(buffer), "svg": SVGExport.render(buffer, theme: Theme.builtIn["default"]!)]
+        for (ext, text) in outputs.sorted(by: { $0.key < $1.key }) {
+            let file = TestPaths.repositoryRoot.appendingPathComponent("Tests/SnapshotTests/Goldens/\(name)-120x40.\(ext)")
+            if Self.recording {
+                try text.write(to: file, atomically: true, encoding: .utf8)
+                continue
+            }
+            guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
+                Issue.record("no golden \(file.lastPathComponent); record with TRAINSCOPE_RECORD_SNAPSHOTS=1 swift test --filter GoldenSnapshotTests")
+                continue
+            }
+            #expect(text == expected, "\(file.lastPathComponent) differs")
+        }
+        let (again, _, _) = try frame(name)
+        #expect(SVGExport.render(again, theme: Theme.builtIn["default"]!) == outputs["svg"], "the same input gives the same bytes")
+    }
+}
+
+/// Collects the elements of an SVG document.
+final class SVGCollector: NSObject, XMLParserDelegate {
+    var elements: [(name: String, attributes: [String: String])] = []
+    var texts: [(attributes: [String: String], content: String)] = []
+    private var inText: [String: String]?
+    private var content = ""
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        elements.append((name, attributes))
+        if name == "text" { inText = attributes; content = "" }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) { if inText != nil { content += string } }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        if name == "text", let attributes = inText { texts.append((attributes, content)); inText = nil }
+    }
+}
+
+@Suite struct SVGExportTests {
+    @Test(arguments: ["grokking", "eos"])
+    func svgIsXMLWhoseTextRunsAreTheFramesCells(_ name: String) throws {
+        let (buffer, _, _) = try frame(name)
+        let svg = SVGExport.render(buffer, theme: Theme.builtIn["default"]!)
+        let parser = XMLParser(data: Data(svg.utf8))
+        let collector = SVGCollector()
+        parser.delegate = collector
+        #expect(parser.parse(), "not well-formed XML: \(parser.parserError.map { "\($0)" } ?? "")")
+        let root = try #require(collector.elements.first)
+        #expect(root.name == "svg" && root.attributes["width"] == "1008" && root.attributes["height"] == "680"
+                && root.attributes["viewBox"] == "0 0 10080 6800")
+        // Every text element starts on a cell, spans exactly its characters' cells, and sits on a row's baseline;
+        // put back on the grid, the text elements give every cell that is not drawn as a shape or a line.
+        var grid = [[Character]](repeating: [Character](repeating: " ", count: buffer.width), count: buffer.height)
+        for text in collector.texts {
+            let x = Int(text.attributes["x"]!)!, y = Int(text.attributes["y"]!)!
+            #expect(x % 84 == 0 && (y - 128) % 170 == 0)
+            #expect(Int(text.attributes["textLength"]!)! == text.content.count * 84, "\(text.content)")
+            #expect(!text.content.hasSuffix(" ") && !text.content.isEmpty)
+            for (i, c) in text.content.enumerated() { grid[(y - 128) / 170][x / 84 + i] = c }
+        }
+        var drawnAsShapes = 0
+        for row in 0..<buffer.height {
+            for column in 0..<buffer.width {
+                let c = buffer[column, row].character
+                let v = c.unicodeScalars.first!.value
+                let isShape = (0x2801...0x28FF).contains(v) || (0x2580...0x258F).contains(v)
+                    || [0x2500, 0x2501, 0x2502, 0x2524, 0x250A, 0x254C, 0x256D, 0x256E, 0x2570, 0x256F].contains(v)
+                if isShape { drawnAsShapes += 1 } else { #expect(grid[row][column] == c, "cell \(column),\(row)") }
+            }
+        }
+        #expect(drawnAsShapes > 1000, "braille and borders are drawn as shapes")
+        #expect(collector.elements.filter { $0.name == "path" }.count >= 3)
+    }
+
+    @Test func coloursFollowTheThemeAndTheCanvasFollowsItsTextColour() throws {
+        #expect(SVGExport.canvasColors(Theme.builtIn["default"]!) == ("#1c1c1c", "#d0d0d0"))
+        let light = try Theme.parse(try String(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("Themes/light.theme"), encoding: .utf8),
+                                    name: "light", source: "light")
+        #expect(SVGExport.canvasColors(light).background == "#ffffff")
+        var b = Buffer(width: 3, height: 1)
+        b.write("a&", x: 0, y: 0, style: Style(foreground: .indexed(196), bold: true))
+        b[2, 0] = Cell("⣿", style: Style(foreground: .rgb(1, 2, 3)))
+        let svg = SVGExport.render(b, theme: Theme.builtIn["default"]!)
+        #expect(svg.contains("fill=\"#ff0000\" font-weight=\"bold\">a&amp;</text>"))
+        #expect(svg.contains("<path fill=\"#010203\" d=\"M180 10h22v22h-22z"), "a full braille cell is eight dots")
+        #expect(XtermPalette.hex(XtermPalette.rgb(.indexed(244))!) == "#808080" && XtermPalette.hex(XtermPalette.rgb(.indexed(75))!) == "#5fafff")
+    }
+}
+
+@Suite struct DataExportTests {
+    @Test func jsonCarriesThePanelsData() throws {
+        let (_, state, options) = try frame("eos")
+        let text = JSONExport.document(state, options)
+        let json = try JSONParser.parse(bytes: Array(text.utf8))
+        guard case .object(let doc) = json, case .array(let runs)? = doc["runs"], case .object(let run)? = runs.first,
+              case .array(let series)? = run["series"], case .object(let spectrum)? = run["spectrum"] else {
+            Issue.record("unexpected shape: \(text.prefix(200))")
+            return
+        }
+        #expect(doc["trainscope_snapshot"] == .number(1) && doc["source"] == .string("eos.jsonl") && doc["layout"] == .string("grid"))
+        #expect(doc["panels"] == .array([.string("curves"), .string("hessian"), .string("knobs"), .string("events")]))
+        #expect(run["id"] == .string("eos-s0") && run["latest_step"] == .number(3000) && run["config"]?.number == nil)
+        for case .object(let s) in series {
+            let points = s["points"]!.number!, shown = s["shown"]!.number!
+            guard case .array(let steps)? = s["step"], case .array(let values)? = s["value"] else { Issue.record("series arrays"); continue }
+            #expect(steps.count == Int(shown) && values.count == Int(shown) && shown <= points)
+            #expect(s["downsampled"] == .bool(shown < points))
+        }
+        guard case .array(let eigen)? = spectrum["eigenvalues"], case .array(let densities)? = spectrum["densities"] else {
+            Issue.record("spectrum arrays")
+            return
+        }
+        #expect(eigen.count == 2 && densities.count == 6)
+        #expect(JSONExport.document(state, options) == text, "the same input gives the same bytes")
+    }
+
+    @Test func jsonCarriesSmoothedSeriesPhasesAndTheCutOffStep() throws {
+        let options = SnapshotOptions(width: 120, height: 40, layout: .single, panel: .grokking, atStep: 1000,
+                                      smoothing: Smoothing(kind: .ema, level: 3), sourceName: "g")
+        let state = SnapshotFrame.state(try recording("grokking"), options)
+        let text = JSONExport.document(state, options)
+        #expect(state.currentRun?.latestStep == 1000 && state.currentRun?.phases.map(\.name) == ["memorization"])
+        #expect(text.contains("\"smoothed_step\":[") && text.contains("\"at_step\":1000") && text.contains("\"layout\":\"single\""))
+    }
+
+    @Test func csvIsWideWithOneRowPerRunAndStep() throws {
+        let csv = CSVExport.wide(try recording("grokking"))
+        let lines = csv.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines[0] == "run,step,time,grad/norm,lr,test/acc,test/loss,train/acc,train/loss,update/ratio,weights/norm,weights/norm/embed_a,weights/norm/embed_b,weights/norm/out")
+        #expect(lines.count == 1 + 602)
+        let first = lines[1].split(separator: ",", omittingEmptySubsequences: false)
+        #expect(first[0] == "grokking-s0" && first[1] == "1" && first[2] == "1795362784.8943098" && first[8] == "6.53291654586792")
+        let second = lines[2].split(separator: ",", omittingEmptySubsequences: false)
+        #expect(second[1] == "5" && second.count == 14 && second[5] == "" && second[6] == "", "test metrics are logged every 10 steps")
+        let mixed = CSVExport.wide([.scalars(ScalarsEvent(run: "a,b", step: 2, values: ["x": .nan])),
+                                    .scalars(ScalarsEvent(run: "a,b", step: 1, time: 5, values: ["y": 0.5]))])
+        #expect(mixed == "run,step,time,x,y\n\"a,b\",1,5,,0.5\n\"a,b\",2,,NaN,\n")
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct SnapshotCommandTests {
+    let grokking = TestPaths.sample("runs/grokking.jsonl")
+    let eos = TestPaths.sample("runs/eos.jsonl")
+
+    @Test func everyFormatIsWrittenAndRerunsAreByteIdentical() throws {
+        let dir = TestPaths.scratchDirectory()
+        for format in ["txt", "ansi", "svg", "json", "csv"] {
+            let path = dir.appendingPathComponent("a.\(format)").path
+            let out = try CommandRunner.run(["snapshot", eos, "-o", path])
+            #expect(out.status == 0 && out.stdout.isEmpty && out.stderr.isEmpty, "\(format): \(out.stderr)")
+            let first = try Data(contentsOf: URL(fileURLWithPath: path))
+            let again = try CommandRunner.run(["snapshot", eos, "--format", format])
+            #expect(again.status == 0 && Data(again.stdout.utf8) == first, "\(format): stdout and -o differ or are not stable")
+        }
+        let txt = try String(contentsOfFile: dir.appendingPathComponent("a.txt").path, encoding: .utf8)
+        #expect(txt.split(separator: "\n", omittingEmptySubsequences: false).count == 41 && txt.contains("╭ Hessian"))
+        #expect(try String(contentsOfFile: dir.appendingPathComponent("a.svg").path, encoding: .utf8).hasPrefix("<?xml"))
+        #expect(try String(contentsOfFile: dir.appendingPathComponent("a.csv").path, encoding: .utf8).hasPrefix("run,step,time,"))
+    }
+
+    @Test func sizePanelLayoutAndCutOffStep() throws {
+        let out = try CommandRunner.run(["snapshot", grokking, "--size", "80x24", "--panel", "grokking", "--at", "1000"])
+        let lines = out.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(out.status == 0 && lines.count == 25 && lines.allSatisfy { $0.count <= 80 })
+        #expect(lines[0].contains("step 1000/3000") && lines[1].hasPrefix("╭ Grokking") && !out.stdout.contains("╭ Curves"))
+        #expect(out.stdout.contains("memorized 166 · generalized –"))
+        let pair = try CommandRunner.run(["snapshot", eos, "--layout", "pair", "--panel", "hessian", "--smoothing", "ema:5"])
+        #expect(pair.status == 0 && pair.stdout.contains("╭ Curves · ema 0.99") && pair.stdout.contains("╭ Hessian")
+                && !pair.stdout.contains("╭ Knobs"))
+    }
+
+    @Test func aPresetIsTrainedFirst() throws {
+        let out = try CommandRunner.run(["snapshot", "--preset", "eos", "--steps", "20", "--format", "csv"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n")
+        // The eos preset logs at step 1 and every 10 steps.
+        #expect(lines.count == 1 + 3 && lines[1].hasPrefix("eos-s0,1,") && lines.last!.hasPrefix("eos-s0,20,"))
+    }
+
+    @Test(arguments: [
+        (["snapshot"], "give a SOURCE (a .jsonl recording or '-') or --preset NAME"),
+        (["snapshot", "x.jsonl", "--preset", "eos"], "give either a SOURCE or --preset, not both"),
+        (["snapshot", "x.jsonl", "--size", "80by24"], "--size must be WIDTHxHEIGHT"),
+        (["snapshot", "x.jsonl", "--format", "png"], "--format must be one of txt, ansi, svg, json, csv, got 'png'"),
+        (["snapshot", "x.jsonl", "--panel", "loss"], "--panel must be one of curves, grokking, hessian, pareto, knobs, events"),
+        (["snapshot", "x.jsonl", "--smoothing", "ema:9"], "--smoothing must be none, ema, twema or gaussian"),
+        (["snapshot", "missing.jsonl"], "missing.jsonl"),
+        (["check", "x.jsonl"], "give at least one --rule"),
+    ])
+    func badArgumentsAreOneLineAndExitTwo(_ arguments: [String], _ message: String) throws {
+        let out = try CommandRunner.run(arguments)
+        #expect(out.status == 2 && out.stderr.contains(message), "\(out.stderr)")
+        #expect(out.stdout.isEmpty)
+    }
+
+    @Test func badLinesInTheSourceAreReportedAndTheRestIsDrawn() throws {
+        let input = "{\"v\":1,\"type\":\"scalars\",\"step\":1,\"values\":{\"loss\":1}}\n{\"v\":1,\"type\":\nnot json\n"
+        let out = try CommandRunner.run(["snapshot", "-", "--size", "60x20"], stdin: Data(input.utf8))
+        #expect(out.status == 1 && out.stdout.contains("╭ Curves") && out.stdout.contains("loss"))
+        #expect(out.stderr == "stdin: line 2, column 15: unexpected end of line, expected a value\nstdin: line 3, column 2: invalid literal, expected 'null'\n")
+    }
+}
+
+@Suite struct CheckCommandTests {
+    let grokking = TestPaths.sample("runs/grokking.jsonl")
+    let eos = TestPaths.sample("runs/eos.jsonl")
+
+    @Test func holdingRulesExitZeroWithAReport() throws {
+        let out = try CommandRunner.run(["check", grokking, "--rule", "phase generalization before 3000", "--rule", "max(train/loss) < 10",
+                                         "--rule", "test/acc >= 0.99 after 1560"])
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout == """
+        check grokking.jsonl, run grokking-s0
+        PASS  phase generalization before 3000  —  generalization at step 1560
+        PASS  max(train/loss) < 10  —  max(train/loss) = 6.53292 (< 10)
+        PASS  test/acc >= 0.99 after 1560  —  held at 145 steps (1560…3000); closest at step 1560: test/acc = 0.990284 (>= 0.99)
+        3 of 3 rules hold
+
+        """)
+    }
+
+    @Test func aFailingRuleExitsOneAndSaysWhere() throws {
+        let out = try CommandRunner.run(["check", eos, "--rule", "sharpness <= 2.2/lr after 500", "--rule", "sharpness <= 2/lr after 500"])
+        #expect(out.status == 1)
+        let lines = out.stdout.split(separator: "\n")
+        #expect(lines[1].hasPrefix("PASS  sharpness <= 2.2/lr after 500  —  held at 251 steps (500…3000)"))
+        #expect(lines[2].hasPrefix("FAIL  sharpness <= 2/lr after 500  —  at step ") && lines[2].contains("2/lr = 4"))
+        #expect(lines[3] == "1 of 2 rules hold")
+    }
+
+    @Test func malformedRulesArePositionedAndExitTwo() throws {
+        let out = try CommandRunner.run(["check", grokking, "--rule", "max(train/loss) < 10", "--rule", "max(train/loss) <> 3"])
+        #expect(out.status == 2 && out.stdout.isEmpty)
+        #expect(out.stderr == """
+        trainscope: rule 2: column 18: expected a value (a number, a metric or min/max/mean/first/last(metric)), found '>'
+          max(train/loss) <> 3
+                           ^
+
+        """)
+    }
+
+    @Test func presetsAndRunsCanBeChosen() throws {
+        let out = try CommandRunner.run(["check", "--preset", "eos", "--steps", "10", "--rule", "max(train/loss) < 1", "--run", "nope"])
+        #expect(out.status == 2 && out.stderr.contains("no run 'nope' in preset eos (runs: eos-s0)"))
+    }
+}
