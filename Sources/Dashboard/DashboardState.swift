@@ -137,6 +137,8 @@ public struct LogEntry: Sendable, Equatable {
     public enum Level: Sendable, Equatable { case info, warning, error }
     public var level: Level
     public var text: String
+
+    public init(level: Level, text: String) { self.level = level; self.text = text }
 }
 
 /// The panels of the dashboard.

@@ -32,6 +32,12 @@ public enum JSONValue: Sendable {
         return nil
     }
 
+    /// The fields, or nil when this is not an object.
+    public var object: JSONObject? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
     /// The elements, or nil when this is not an array.
     public var array: [JSONValue]? {
         if case .array(let a) = self { return a }

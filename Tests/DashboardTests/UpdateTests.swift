@@ -91,6 +91,13 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         #expect(keys(&state, .character("q")) == [.quit] && state.isQuitting)
     }
 
+    @Test func snapshotKeyAsksTheRuntimeAndTheNoticeIsLogged() {
+        var state = runState()
+        #expect(keys(&state, .character("S")) == [.snapshot])
+        _ = update(&state, .notice("snapshot: /tmp/a.svg and .json"))
+        #expect(state.log.last == LogEntry(level: .info, text: "snapshot: /tmp/a.svg and .json"))
+    }
+
     @Test func tabCyclesFocusAndEnterZooms() {
         var state = runState()
         #expect(state.focusablePanels == [.curves, .grokking, .knobs, .events])
