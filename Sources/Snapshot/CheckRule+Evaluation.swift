@@ -209,20 +209,7 @@ extension CheckRule {
     }
 
     static func suggestion(_ name: String, _ known: [String]) -> String {
-        func distance(_ a: String, _ b: String) -> Int {
-            let a = Array(a), b = Array(b)
-            var row = Array(0...b.count)
-            for i in 1...max(a.count, 1) where !a.isEmpty {
-                var previous = row[0]
-                row[0] = i
-                for j in 1...max(b.count, 1) where !b.isEmpty {
-                    let saved = row[j]
-                    row[j] = Swift.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                    previous = saved
-                }
-            }
-            return row[b.count]
-        }
+        let distance = editDistance
         // A known name that starts the unknown one (`test/acc` for `test/accuracy`), else the nearest by edits.
         if let prefix = known.filter({ name.hasPrefix($0) || $0.hasPrefix(name) }).max(by: { $0.count < $1.count }) {
             return "; did you mean '\(prefix)'?"
