@@ -48,9 +48,12 @@ extension DashboardState {
         return knobs[Swift.min(selectedKnob, knobs.count - 1)]
     }
 
+    /// The run whose fronts the Pareto panel shows.
+    public var shownParetoRun: RunState? { paretoRun.flatMap { runs[$0] } }
+
     /// The Pareto round on show: the scrubbed one, else the newest.
     public var shownParetoRound: ParetoRound? {
-        guard let rounds = currentRun?.paretoRounds, !rounds.isEmpty else { return nil }
+        guard let rounds = shownParetoRun?.paretoRounds, !rounds.isEmpty else { return nil }
         return rounds[Swift.min(paretoRound ?? rounds.count - 1, rounds.count - 1)]
     }
 }

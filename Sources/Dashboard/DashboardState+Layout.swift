@@ -18,7 +18,7 @@ extension DashboardState {
             panels.append(.grokking)
         }
         if !run.eigenvalues.isEmpty { panels.append(.hessian) }
-        if !run.paretoRounds.isEmpty { panels.append(.pareto) }
+        if shownParetoRun != nil { panels.append(.pareto) }
         if !run.knobs.isEmpty { panels.append(.knobs) }
         panels.append(.events)
         return panels

@@ -268,7 +268,10 @@ public struct DashboardState: Sendable, Equatable {
     public var pendingKnob: PendingKnob?
     /// Lines the events panel is scrolled back.
     public var eventsScroll = 0
-    /// The Pareto round shown (index into the current run's rounds); nil follows the newest.
+    /// The run whose fronts the Pareto panel shows: the one that sent the latest `pareto` event (a
+    /// sweep's front, or the compression probes of the run in training).
+    public var paretoRun: String?
+    /// The Pareto round shown (index into that run's rounds); nil follows the newest.
     public var paretoRound: Int?
     /// The selected point of the shown Pareto round, whose label is displayed.
     public var paretoPoint: Int?

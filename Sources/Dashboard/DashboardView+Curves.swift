@@ -52,7 +52,8 @@ extension DashboardView {
         var lines: [PlottedLine] = []
         var colour = 0
         let multipleRuns = state.runOrder.count > 1
-        for id in state.runOrder {
+        // The newest runs first, so the run in training always has a line when the chart is full.
+        for id in state.runOrder.reversed() {
             let run = state.runs[id]!
             let stepEdges: [Double]
             if state.curves.xAxis == .wallTime {
@@ -136,7 +137,7 @@ extension DashboardView {
         var legend: [(String, Style, Double?)] = []
         var total = 0, drawn = 0
         var colour = 0
-        for id in state.runOrder {
+        for id in state.runOrder.reversed() {
             let run = state.runs[id]!
             guard let xs = run.series[xMetric] else { continue }
             for metric in group.metrics where metric != xMetric {

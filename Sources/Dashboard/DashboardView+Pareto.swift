@@ -5,13 +5,13 @@ extension DashboardView {
     /// The shown round's points (front bright and joined, dominated dim), its hypervolume, the
     /// hypervolume history and the step scrubber.
     func paretoPanel(_ state: DashboardState, _ inner: Rect, _ buffer: inout Buffer) {
-        guard let run = state.currentRun, let round = state.shownParetoRound, round.objectives.count >= 2 else {
+        guard let run = state.shownParetoRun, let round = state.shownParetoRound, round.objectives.count >= 2 else {
             buffer.write("no Pareto points yet", x: inner.x + 1, y: inner.y, style: theme.dimText, maxWidth: inner.width - 2)
             return
         }
         let index = state.paretoRound.map { Swift.min($0, run.paretoRounds.count - 1) } ?? run.paretoRounds.count - 1
         let frontCount = round.onFront.filter { $0 }.count
-        var header = "step \(round.step) · \(round.points.count) points · \(frontCount) on front"
+        var header = (run.id == state.currentRun?.id ? "" : "\(run.id) · ") + "step \(round.step) · \(round.points.count) points · \(frontCount) on front"
         if let hv = round.hypervolume { header += " · HV \(NumberFormat.short(hv))" }
         if run.paretoRounds.count > 1 {
             header += " · ◀ \(index + 1)/\(run.paretoRounds.count) ▶" + (state.paretoRound == nil ? " live" : "")
@@ -25,7 +25,7 @@ extension DashboardView {
             selectedLabel = "◆ \(point.label ?? "point \(p)"): " + zip(round.objectives, point.values).map { "\($0.name) \(NumberFormat.short($1))" }
                 .joined(separator: ", ")
         }
-        let axes = "y \(y.name) \(arrow(y)) · x \(x.name) \(arrow(x))" + (round.objectives.count > 2 ? " · 3rd: \(round.objectives[2].name)" : "")
+        let axes = "y \(y.name) \(arrow(y)) · x \(x.name) \(arrow(x))\(Self.isLogAxis(round.points.map { $0.values[0] }) ? " (log)" : "")" + (round.objectives.count > 2 ? " · 3rd: \(round.objectives[2].name)" : "")
         buffer.write(selectedLabel ?? axes, x: inner.x + 1, y: inner.y + 1, style: selectedLabel == nil ? theme.dimText : theme.markerKnob,
                      maxWidth: inner.width - 2)
         let historyHeight = run.paretoRounds.count > 1 && inner.height >= 14 ? 5 : 0
@@ -33,9 +33,11 @@ extension DashboardView {
         let points = round.points.map { ($0.values[0], $0.values[1]) }
         guard let xLow = points.map(\.0).min(), let xHigh = points.map(\.0).max(), let yLow = points.map(\.1).min(),
               let yHigh = points.map(\.1).max() else { return }
-        func padded(_ a: Double, _ b: Double) -> ClosedRange<Double> {
+        // An objective spanning more than 1.5 decades (parameters, bits) is drawn on a log axis.
+        func axis(_ a: Double, _ b: Double) -> AxisMapping {
+            if Self.isLogAxis([a, b]) { return AxisMapping(scale: .log, range: (a / 1.25)...(b * 1.25)) }
             let pad = b > a ? (b - a) * 0.05 : Swift.max(abs(a) * 0.1, 1e-9)
-            return (a - pad)...(b + pad)
+            return AxisMapping(scale: .linear, range: (a - pad)...(b + pad))
         }
         let dominated = round.points.indices.filter { !round.onFront[$0] }.map { points[$0] }
         let front = round.points.indices.filter { round.onFront[$0] }.map { points[$0] }.sorted { $0.0 < $1.0 }
@@ -43,7 +45,7 @@ extension DashboardView {
         if let p = state.paretoPoint, p < points.count { highlights.append((points[p].0, points[p].1, "◆", theme.markerKnob)) }
         ScatterPlot(series: [ScatterSeries(points: dominated.map { (x: $0.0, y: $0.1) }, style: theme.dimText),
                              ScatterSeries(points: front.map { (x: $0.0, y: $0.1) }, style: lineStyle(0), connected: true)],
-                    x: AxisMapping(scale: .linear, range: padded(xLow, xHigh)), y: AxisMapping(scale: .linear, range: padded(yLow, yHigh)),
+                    x: axis(xLow, xHigh), y: axis(yLow, yHigh),
                     axisStyle: theme.axis, highlights: highlights).render(into: &buffer, area: plotArea)
         guard historyHeight > 0 else { return }
         let history = Rect(x: inner.x, y: plotArea.y + plotArea.height, width: inner.width, height: historyHeight)
@@ -62,5 +64,11 @@ extension DashboardView {
                   lines: [PlottedLine(label: "HV", style: lineStyle(1), columns: columns, value: round.hypervolume, points: 0, shownColumns: 0)],
                   yScale: .linear, yRange: yRange, xLabels: ("step \(run.paretoRounds[0].step)", "step \(run.paretoRounds.last!.step)"),
                   references: [], markers: [], cursor: cursor, cursorNote: nil, area: history, &buffer)
+    }
+
+    /// Values spanning more than 1.5 decades, all positive, read best on a log axis.
+    static func isLogAxis(_ values: [Double]) -> Bool {
+        guard let low = values.min(), let high = values.max(), low > 0 else { return false }
+        return high / low > 30
     }
 }

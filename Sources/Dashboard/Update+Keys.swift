@@ -99,7 +99,7 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         state.pendingKnob = nil
         return apply(pending, &state)
     case .earlierRound, .laterRound:
-        guard let count = state.currentRun?.paretoRounds.count, count > 0 else { return [] }
+        guard let count = state.shownParetoRun?.paretoRounds.count, count > 0 else { return [] }
         let shown = state.paretoRound ?? count - 1
         let next = shown + (action == .laterRound ? 1 : -1)
         state.paretoRound = next >= count ? nil : max(0, next)

@@ -85,7 +85,16 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         withRun(e.run, &state) { run in
             do throws(ParetoError) { try run.addParetoRound(e) } catch { failure = "step \(e.step): pareto event refused: \(error)" }
         }
-        if let failure { appendLog(&state, .warning, failure) }
+        if let failure {
+            appendLog(&state, .warning, failure)
+        } else {
+            let id = e.run ?? state.currentRunID
+            if state.paretoRun != id {
+                state.paretoRun = id
+                state.paretoRound = nil
+                state.paretoPoint = nil
+            }
+        }
     case .control(let c):
         appendLog(&state, .info, "control \(c.command.typeName)\(c.run.map { " for \($0)" } ?? "")")
     case .unknown:

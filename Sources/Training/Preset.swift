@@ -4,6 +4,12 @@ public struct Preset: Sendable {
     public let summary: String
     /// Values that differ from `Preset.baseValues`.
     public let overrides: [String: ConfigValue]
+    /// A config key and the values a sweep trains one after another (see `Sweep`), if any.
+    public let sweep: (key: String, values: [ConfigValue])?
+
+    init(name: String, summary: String, overrides: [String: ConfigValue], sweep: (key: String, values: [ConfigValue])? = nil) {
+        self.name = name; self.summary = summary; self.overrides = overrides; self.sweep = sweep
+    }
 
     /// Every built-in preset; the first is the default run of `make demo`.
     public static let all: [Preset] = [
@@ -26,6 +32,11 @@ public struct Preset: Sendable {
                overrides: ["task": .text("spirals"), "hidden": .int(64), "activation": .text("relu"), "optimizer": .text("adam"),
                            "lr": .real(0.01), "weight_decay": .real(0), "batch_size": .int(128), "steps": .int(3000),
                            "samples": .int(1000), "noise": .real(0.02), "eval_every": .int(50), "log_every": .int(10)]),
+        Preset(name: "pareto",
+               summary: "a width sweep on modular addition (hidden 8…256, 1500 steps each): parameters against test accuracy, with compression probes of each member",
+               overrides: ["train_fraction": .real(0.5), "steps": .int(1500), "probe_every": .int(500), "histogram_every": .int(0),
+                           "log_every": .int(10), "eval_every": .int(25)],
+               sweep: ("hidden", [.int(8), .int(16), .int(32), .int(64), .int(128), .int(256)])),
         Preset(name: "teacher-student",
                summary: "regression onto a random tanh teacher network, full-batch gradient descent",
                overrides: ["task": .text("teacher_student"), "hidden": .int(64), "activation": .text("tanh"),
@@ -47,7 +58,7 @@ public struct Preset: Sendable {
         "schedule": .text("constant"), "warmup_steps": .int(0), "grokfast_alpha": .real(0.98), "grokfast_lambda": .real(0),
         "eval_every": .int(10), "log_every": .int(5), "histogram_every": .int(100),
         "spectrum_every": .int(0), "spectrum_top_k": .int(3), "spectrum_tolerance": .real(1e-3), "trace_probes": .int(8),
-        "density_every": .int(0), "density_probes": .int(10), "density_iterations": .int(80),
+        "density_every": .int(0), "density_probes": .int(10), "density_iterations": .int(80), "probe_every": .int(0),
     ]
 
     /// This preset's full configuration.

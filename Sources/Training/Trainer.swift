@@ -45,7 +45,7 @@ public final class Trainer {
     public private(set) var lastGood: TrainerState
     /// True once the loss became NaN or infinite; the trainer then refuses to step.
     public private(set) var hasDiverged = false
-    private let clock: @Sendable () -> Double
+    let clock: @Sendable () -> Double
     /// Eigenvectors of the last spectrum estimate: the warm start of the next one.
     private var trackedEigenvectors: [Tensor] = []
     /// Random probes of the curvature estimators; separate from `state.rng`, so tracking never
@@ -190,6 +190,8 @@ public final class Trainer {
             events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: values)))
         }
         events += phases
+        let probeEvery = config.int("probe_every")
+        if probeEvery > 0 && (stepNumber % probeEvery == 0 || isFinished) { events.append(.pareto(probeRound())) }
         let histogramEvery = config.int("histogram_every")
         if histogramEvery > 0 && (stepNumber % histogramEvery == 0 || stepNumber == 1) { events += histograms(step: stepNumber) }
         return events

@@ -2,19 +2,19 @@ import Foundation
 import Telemetry
 import Training
 
-/// Runs a trainer on its own thread and, on the calling thread, records its events and prints a
+/// Runs a trainer (or a sweep) on its own thread and, on the calling thread, records its events and prints a
 /// compact progress line at most once a second, plus one line per phase.
 final class HeadlessSession {
-    private let config: TrainingConfig
-    private let resumed: TrainerState?
-    private let runID: String
+    private let driver: TrainingDriver
+    private let total: Int
+    private let startStep: Int
     private let recorder: EventRecorder?
     private let checkpointEvery: Int?
     private let checkpointDirectory: String?
 
-    init(config: TrainingConfig, resumed: TrainerState?, runID: String, recorder: EventRecorder?,
-         checkpointEvery: Int?, checkpointDirectory: String?) {
-        self.config = config; self.resumed = resumed; self.runID = runID; self.recorder = recorder
+    /// `total` and `startStep` are for the progress line; checkpoints need a single `Trainer`.
+    init(driver: TrainingDriver, total: Int, startStep: Int, recorder: EventRecorder?, checkpointEvery: Int?, checkpointDirectory: String?) {
+        self.driver = driver; self.total = total; self.startStep = startStep; self.recorder = recorder
         self.checkpointEvery = checkpointEvery; self.checkpointDirectory = checkpointDirectory
     }
 
@@ -22,34 +22,26 @@ final class HeadlessSession {
     func run() -> Bool {
         let mailbox = Mailbox<TelemetryEvent>(capacity: 4096, policy: .block)
         let failures = Mailbox<String>(capacity: 64, policy: .dropOldest)
-        let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
-        let trainer: Trainer
-        if var resumed {
-            resumed.config = config
-            trainer = Trainer(resuming: resumed, runID: runID, clock: clock)
-        } else {
-            trainer = Trainer(config: config, runID: runID, clock: clock)
-        }
-        let box = UncheckedBox(trainer)
+        let box = UncheckedBox(driver)
         let every = checkpointEvery, directory = checkpointDirectory
         let thread = Thread {
-            let trainer = box.value
-            mailbox.post(trainer.runEvent())
-            while !trainer.isFinished {
-                for event in trainer.step() { mailbox.post(event) }
-                if let every, let directory, trainer.state.step % every == 0 {
+            let driver = box.value
+            let trainer = driver as? Trainer
+            for event in driver.openingEvents() { mailbox.post(event) }
+            while !driver.isFinished {
+                for event in driver.step() { mailbox.post(event) }
+                if let trainer, let every, let directory, trainer.state.step % every == 0 {
                     if let message = Self.save(trainer, directory) { failures.post(message) }
                 }
             }
-            if let directory, every == nil || trainer.state.step % every! != 0 {
+            if let trainer, let directory, every == nil || trainer.state.step % every! != 0 {
                 if let message = Self.save(trainer, directory) { failures.post(message) }
             }
             mailbox.close()
         }
         thread.stackSize = 16 << 20
         thread.start()
-        return consume(mailbox, failures: failures, total: config.int("steps"), startStep: resumed?.step ?? 0,
-                       trainer: box)
+        return consume(mailbox, failures: failures, total: total, startStep: startStep)
     }
 
     private static func save(_ trainer: Trainer, _ directory: String) -> String? {
@@ -58,9 +50,12 @@ final class HeadlessSession {
         return nil
     }
 
-    private func consume(_ mailbox: Mailbox<TelemetryEvent>, failures: Mailbox<String>, total: Int, startStep: Int,
-                         trainer: UncheckedBox<Trainer>) -> Bool {
-        let start = Date()
+    private func consume(_ mailbox: Mailbox<TelemetryEvent>, failures: Mailbox<String>, total: Int, startStep: Int) -> Bool {
+        var start = Date()
+        var startStep = startStep
+        // A sweep trains several runs in turn: the progress line names the run and restarts its rate.
+        var run: String?
+        var runs = 0
         var lastPrint = Date.distantPast
         var latest: [String: Double] = [:]
         var step = startStep
@@ -79,8 +74,20 @@ final class HeadlessSession {
                 }
                 switch event {
                 case .scalars(let s):
+                    if let id = s.run, id != run {
+                        if run != nil { print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(Date().timeIntervalSince(start), 1e-9))) }
+                        run = id
+                        runs += 1
+                        start = Date()
+                        startStep = s.step - 1
+                        latest = [:]
+                        if runs > 1 || driver is Sweep { print("run \(id)") }
+                    }
                     step = s.step
                     for (k, v) in s.values { latest[k] = v }
+                case .pareto(let p) where driver is Sweep && p.run == (driver as! Sweep).id:
+                    let best = p.points.map { $0.values[1] }
+                    print("front after \(p.step) run\(p.step == 1 ? "" : "s"): " + p.points.map { "\($0.label ?? "?") \(String(format: "%.4g", $0.values[1]))" }.joined(separator: ", ") + (best.isEmpty ? "" : ""))
                 case .spectrum(let e):
                     lastSpectrumSeconds = e.cost?.seconds
                 case .phase(let p):
@@ -109,6 +116,7 @@ final class HeadlessSession {
         let seconds = Date().timeIntervalSince(start)
         print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(seconds, 1e-9)))
         var summary = String(format: "done: %d steps in %.1f s", step - startStep, seconds)
+        if runs > 1 { summary = "done: \(runs) runs; the last, " + summary.dropFirst(6) }
         if latest["train/acc"] != nil {  // memorization and generalization mean something for classifiers only
             let memorized = phases["memorization"].map { "memorized at step \($0)" } ?? "did not memorize"
             let generalized = phases["generalization"].map { "generalized at step \($0)" } ?? "did not generalize"

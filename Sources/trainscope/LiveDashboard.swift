@@ -95,7 +95,7 @@ extension LiveDashboard {
     }
 }
 
-/// The built-in engine as a live source: the trainer runs on its own thread and posts events into
+/// The built-in engine as a live source: the trainer (or sweep) runs on its own thread and posts events into
 /// a bounded mailbox; pause, resume and stop reach it through a lock-protected flag.
 final class TrainerSource: LiveSource, @unchecked Sendable {
     private let mailbox = Mailbox<TelemetryEvent>(capacity: 4096, policy: .block)
@@ -110,11 +110,11 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
     /// Signalled when the trainer thread has left its loop.
     private let threadDone = DispatchSemaphore(value: 0)
 
-    init(trainer: Trainer) {
-        let box = UncheckedBox(trainer)
+    init(driver: TrainingDriver) {
+        let box = UncheckedBox(driver)
         let thread = Thread { [self] in
             let trainer = box.value
-            mailbox.post(trainer.runEvent())
+            for event in trainer.openingEvents() { mailbox.post(event) }
             while !trainer.isFinished {
                 let (isPaused, isStopped, knobs, mayStep) = lock.withLock { () -> (Bool, Bool, [(name: String, value: KnobValue)], Bool) in
                     defer { pendingKnobs = [] }

@@ -91,26 +91,38 @@ struct RunCommand: ParsableCommand {
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         let runID = "\(preset)-s\(config.int("seed"))"
+        let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        let driver: TrainingDriver
+        let total = config.int("steps")
+        if let sweep = Preset.named(preset)?.sweep, resume == nil {
+            guard checkpointEvery == nil && checkpointDir == nil else {
+                printError("trainscope: error: checkpoints are written for single runs, not for the \(preset) sweep")
+                throw ExitCode(2)
+            }
+            do { driver = try Sweep(id: runID, base: config, key: sweep.key, values: sweep.values, clock: clock) } catch {
+                printError("trainscope: error: \(error.message)")
+                throw ExitCode(2)
+            }
+        } else if var state = resumed {
+            state.config = config
+            driver = Trainer(resuming: state, runID: runID, clock: clock)
+        } else {
+            driver = Trainer(config: config, runID: runID, clock: clock)
+        }
         if let dashboardTheme {
-            let trainer = resumed.map { state -> Trainer in
-                var state = state
-                state.config = config
-                return Trainer(resuming: state, runID: runID, clock: { Date().timeIntervalSince1970 })
-            } ?? Trainer(config: config, runID: runID, clock: { Date().timeIntervalSince1970 })
             if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset)")
-                .run(TrainerSource(trainer: trainer)) {
+                .run(TrainerSource(driver: driver)) {
                 printError("trainscope: error: \(failure)")
                 throw ExitCode(1)
             }
             return
         }
-        let session = HeadlessSession(config: config, resumed: resumed, runID: runID, recorder: recorder,
+        let session = HeadlessSession(driver: driver, total: total, startStep: resumed?.step ?? 0, recorder: recorder,
                                       checkpointEvery: checkpointEvery, checkpointDirectory: checkpointDir)
         let ok = session.run()
         if !ok { throw ExitCode(1) }
     }
 
-    /// Preset (or resumed config), then --config, then --set, then --steps; validated.
     func resolveConfig(base: TrainingConfig?) throws -> TrainingConfig {
         try resolveTrainingConfig(preset: preset, base: base, file: config, settings: settings, steps: steps)
     }

@@ -11,7 +11,7 @@ import TestSupport
 @Suite struct FrameSnapshotTests {
     static let recording = ProcessInfo.processInfo.environment["TRAINSCOPE_RECORD_SNAPSHOTS"] == "1"
 
-    static let cases: [(sample: String, width: Int, height: Int, theme: String)] = ["grokking", "eos"].flatMap { sample in
+    static let cases: [(sample: String, width: Int, height: Int, theme: String)] = ["grokking", "eos", "pareto"].flatMap { sample in
         [(80, 24), (160, 48)].flatMap { size in ["default", "mono"].map { (sample, size.0, size.1, $0) } }
     }
 

@@ -70,6 +70,22 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         #expect(state.currentRun!.paretoRounds.count == 1 && state.log.last!.level == .warning && state.log.last!.text.contains("non-finite"))
     }
 
+    @Test func theParetoPanelFollowsTheRunThatSentTheLatestFront() {
+        var state = DashboardState(width: 160, height: 48)
+        let objectives = [ParetoObjective(name: "parameters", direction: .minimize), ParetoObjective(name: "test/acc", direction: .maximize)]
+        _ = update(&state, .telemetry(.run(RunEvent(run: "sweep"))))
+        _ = update(&state, .telemetry(.run(RunEvent(run: "sweep-h8", parent: "sweep"))))
+        _ = update(&state, .telemetry(.pareto(ParetoEvent(run: "sweep-h8", step: 5, objectives: objectives, points: [ParetoPoint(values: [1, 0.5])]))))
+        #expect(state.paretoRun == "sweep-h8" && state.availablePanels.contains(.pareto))
+        state.paretoRound = 0
+        _ = update(&state, .telemetry(.pareto(ParetoEvent(run: "sweep", step: 1, objectives: objectives, points: [ParetoPoint(values: [100, 0.9])]))))
+        #expect(state.paretoRun == "sweep" && state.paretoRound == nil && state.currentRun?.id == "sweep-h8")
+        #expect(state.shownParetoRound?.points == [ParetoPoint(values: [100, 0.9])])
+        state.layout = .single
+        state.focus = .pareto
+        #expect(DashboardView(theme: Theme.builtIn["mono"]!).render(state).lines[2].contains("sweep · step 1 · 1 points"))
+    }
+
     @Test func resizeTicksAndSourceErrors() {
         var state = DashboardState(width: 80, height: 24)
         #expect(update(&state, .resize(width: 120, height: 40)).isEmpty && state.width == 120 && state.height == 40)

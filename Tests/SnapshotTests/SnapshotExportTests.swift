@@ -22,7 +22,7 @@ func frame(_ name: String, width: Int = 120, height: Int = 40, theme: String = "
 @Suite struct GoldenSnapshotTests {
     static let recording = ProcessInfo.processInfo.environment["TRAINSCOPE_RECORD_SNAPSHOTS"] == "1"
 
-    @Test(arguments: ["grokking", "eos"])
+    @Test(arguments: ["grokking", "eos", "pareto"])
     func framesMatchTheirGoldens(_ name: String) throws {
         let (buffer, _, _) = try frame(name)
         let outputs = ["txt": TextExport.plain(buffer), "svg": SVGExport.render(buffer, theme: Theme.builtIn["default"]!)]

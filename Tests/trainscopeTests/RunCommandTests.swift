@@ -5,7 +5,7 @@ import TestSupport
 @Suite struct RunCommandTests {
     /// Each bad input: one clear error line, exit 2, and no training output at all.
     @Test(arguments: [
-        (["--preset", "grokk"], "trainscope: error: unknown preset 'grokk' (available: grokking, transformer, eos, spirals, teacher-student)"),
+        (["--preset", "grokk"], "trainscope: error: unknown preset 'grokk' (available: grokking, transformer, eos, spirals, pareto, teacher-student)"),
         (["--set", "lrr=0.1"], "trainscope: error: --set lrr=0.1: unknown config key 'lrr' (did you mean 'lr'?)"),
         (["--set", "lr=-0.1"], "trainscope: error: --set lr=-0.1: lr must be in (0, 100], got -0.1"),
         (["--set", "lr"], "trainscope: error: --set needs key=value, got 'lr'"),

@@ -1,0 +1,100 @@
+import Telemetry
+
+/// What the runtime drives on its training thread: one trainer, or a sweep of them.
+public protocol TrainingDriver: AnyObject {
+    /// The events that announce the run(s) before the first step.
+    func openingEvents() -> [TelemetryEvent]
+    /// One step; its events.
+    func step() -> [TelemetryEvent]
+    var isFinished: Bool { get }
+    /// Sets a knob of the run being trained; see `Trainer.setKnob`.
+    func setKnob(_ name: String, to value: KnobValue, by: String) throws(ConfigError) -> TelemetryEvent
+}
+
+extension Trainer: TrainingDriver {
+    public func openingEvents() -> [TelemetryEvent] { [runEvent()] }
+}
+
+/// Trains a family of configurations one after another (one config key swept over values) and,
+/// after each member, emits a `pareto` event of every finished member's cost against its quality:
+/// the front fills in as the sweep goes. Members are ordinary runs with their own `run` events
+/// (`parent` is the sweep); the sweep's fronts belong to the sweep's own run id.
+///
+/// Cost is the member's parameter count; quality is its final test accuracy (test loss for
+/// regression). The front's step is the number of finished members.
+public final class Sweep: TrainingDriver {
+    public let id: String
+    public let key: String
+    public let values: [ConfigValue]
+    public let base: TrainingConfig
+    private let clock: @Sendable () -> Double
+    private var current: Trainer?
+    private var next = 0
+    private var points: [ParetoPoint] = []
+    private var classification = true
+    /// Parameter counts of every member, known before training (for the hypervolume reference).
+    private let memberParameters: [Int]
+
+    /// A sweep of `key` over `values` on top of `base` (each value is range-checked now).
+    public init(id: String, base: TrainingConfig, key: String, values: [ConfigValue], clock: @escaping @Sendable () -> Double) throws(ConfigError) {
+        self.id = id; self.base = base; self.key = key; self.values = values; self.clock = clock
+        var counts: [Int] = []
+        for v in values {
+            var config = base
+            try config.set(key, v)
+            try config.validate()
+            counts.append(TaskFactory.make(config).model.layout.count)
+        }
+        memberParameters = counts
+    }
+
+    public var isFinished: Bool { next >= values.count && current == nil }
+
+    public func openingEvents() -> [TelemetryEvent] {
+        var extra = JSONObject()
+        extra["sweep_key"] = .string(key)
+        extra["sweep_values"] = .array(values.map(\.jsonValue))
+        return [.run(RunEvent(run: id, task: "sweep of \(key) over \(values.map(\.description).joined(separator: ", "))",
+                              config: base.jsonObject, time: clock(), extra: extra))]
+    }
+
+    public func step() -> [TelemetryEvent] {
+        var events: [TelemetryEvent] = []
+        if current == nil {
+            guard next < values.count else { return [] }
+            var config = base
+            // Checked in init.
+            try! config.set(key, values[next])
+            let trainer = Trainer(config: config, runID: "\(id)-\(key)\(values[next])", clock: clock)
+            current = trainer
+            guard case .run(var run) = trainer.runEvent() else { preconditionFailure("runEvent is a run event") }
+            run.parent = id
+            events.append(.run(run))
+        }
+        let trainer = current!
+        events += trainer.step()
+        if trainer.isFinished {
+            let test = trainer.evaluate(trainer.task.test)
+            classification = test.accuracy != nil
+            let quality = test.accuracy ?? test.loss
+            points.append(ParetoPoint(values: [Double(trainer.task.model.layout.count), quality],
+                                      label: "\(key) \(values[next])\(trainer.hasDiverged ? " (diverged)" : "")"))
+            let objectives = [ParetoObjective(name: "parameters", direction: .minimize),
+                              classification ? ParetoObjective(name: "test/acc", direction: .maximize)
+                                             : ParetoObjective(name: "test/loss", direction: .minimize)]
+            // Reference: 10% beyond the largest member, and zero accuracy (regression: left to consumers).
+            var extra = JSONObject()
+            if classification { extra["reference"] = .array([.number(Double(memberParameters.max()!) * 1.1), .number(0)]) }
+            events.append(.pareto(ParetoEvent(run: id, step: points.count, time: clock(), objectives: objectives,
+                                              points: points.filter { $0.values.allSatisfy(\.isFinite) }, extra: extra)))
+            current = nil
+            next += 1
+        }
+        return events
+    }
+
+    public func setKnob(_ name: String, to value: KnobValue, by: String) throws(ConfigError) -> TelemetryEvent {
+        guard let current else { throw ConfigError("no member of the sweep is training") }
+        return try current.setKnob(name, to: value, by: by)
+    }
+}
