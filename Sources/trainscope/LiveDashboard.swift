@@ -96,7 +96,8 @@ extension LiveDashboard {
 }
 
 /// The built-in engine as a live source: the trainer (or sweep) runs on its own thread and posts events into
-/// a bounded mailbox; pause, resume and stop reach it through a lock-protected flag.
+/// a bounded mailbox; pause, resume, single steps, knob changes and stop reach it through lock-protected
+/// fields it reads between steps.
 final class TrainerSource: LiveSource, @unchecked Sendable {
     private let mailbox = Mailbox<TelemetryEvent>(capacity: 4096, policy: .block)
     private let lock = NSLock()
@@ -113,9 +114,9 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
     init(driver: TrainingDriver) {
         let box = UncheckedBox(driver)
         let thread = Thread { [self] in
-            let trainer = box.value
-            for event in trainer.openingEvents() { mailbox.post(event) }
-            while !trainer.isFinished {
+            let driver = box.value
+            for event in driver.openingEvents() { mailbox.post(event) }
+            while !driver.isFinished {
                 let (isPaused, isStopped, knobs, mayStep) = lock.withLock { () -> (Bool, Bool, [(name: String, value: KnobValue)], Bool) in
                     defer { pendingKnobs = [] }
                     let step = !paused || singleSteps > 0
@@ -124,7 +125,7 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
                 }
                 if isStopped { break }
                 for knob in knobs {
-                    do { mailbox.post(try trainer.setKnob(knob.name, to: knob.value, by: "user")) } catch {
+                    do { mailbox.post(try driver.setKnob(knob.name, to: knob.value, by: "user")) } catch {
                         lock.withLock { refusals.append("\(knob.name) not set: \(error)") }
                     }
                 }
@@ -132,7 +133,7 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
                     Thread.sleep(forTimeInterval: 0.02)
                     continue
                 }
-                for event in trainer.step() { mailbox.post(event) }
+                for event in driver.step() { mailbox.post(event) }
             }
             threadDone.signal()
         }
