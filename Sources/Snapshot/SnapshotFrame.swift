@@ -32,7 +32,7 @@ public enum SnapshotFrame {
         state.isLive = false
         state.curves.smoothing = options.smoothing
         for event in events {
-            if let last = options.atStep, let step = step(of: event), step > last { continue }
+            if let last = options.atStep, let step = event.step, step > last { continue }
             _ = update(&state, .telemetry(event))
         }
         state.layout = options.layout
@@ -42,18 +42,5 @@ public enum SnapshotFrame {
         }
         if !state.focusablePanels.contains(state.focus) && options.panel == nil { state.focus = .curves }
         return state
-    }
-
-    /// The step an event belongs to (nil for `run`, control and unknown lines).
-    public static func step(of event: TelemetryEvent) -> Int? {
-        switch event {
-        case .scalars(let e): e.step
-        case .spectrum(let e): e.step
-        case .pareto(let e): e.step
-        case .histogram(let e): e.step
-        case .knob(let e): e.step
-        case .phase(let e): e.step
-        case .run, .control, .unknown: nil
-        }
     }
 }

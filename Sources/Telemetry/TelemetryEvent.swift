@@ -45,6 +45,19 @@ public enum TelemetryEvent: Sendable, Equatable {
         case .unknown(let e): e.fields["time"]?.number
         }
     }
+
+    /// The training step the event belongs to (nil for `run`, control and unknown lines).
+    public var step: Int? {
+        switch self {
+        case .scalars(let e): e.step
+        case .spectrum(let e): e.step
+        case .pareto(let e): e.step
+        case .histogram(let e): e.step
+        case .knob(let e): e.step
+        case .phase(let e): e.step
+        case .run, .control, .unknown: nil
+        }
+    }
 }
 
 // MARK: - Knobs

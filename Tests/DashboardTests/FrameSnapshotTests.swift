@@ -9,8 +9,6 @@ import TestSupport
 /// Whole frames built by replaying Samples/runs recordings through `update`, compared byte for byte
 /// with the ANSI text in Snapshots/. Record them with TRAINSCOPE_RECORD_SNAPSHOTS=1 (never in CI).
 @Suite struct FrameSnapshotTests {
-    static let recording = ProcessInfo.processInfo.environment["TRAINSCOPE_RECORD_SNAPSHOTS"] == "1"
-
     static let cases: [(sample: String, width: Int, height: Int, theme: String)] = ["grokking", "eos", "pareto"].flatMap { sample in
         [(80, 24), (160, 48)].flatMap { size in ["default", "mono"].map { (sample, size.0, size.1, $0) } }
     }
@@ -25,16 +23,9 @@ import TestSupport
     @Test(arguments: cases)
     func frameMatchesItsSnapshot(_ c: (sample: String, width: Int, height: Int, theme: String)) throws {
         let text = try Self.frame(sample: c.sample, width: c.width, height: c.height, theme: c.theme)
-        let file = TestPaths.repositoryRoot.appendingPathComponent("Tests/DashboardTests/Snapshots/\(c.sample)-\(c.width)x\(c.height)-\(c.theme).ansi")
-        if Self.recording {
-            try text.write(to: file, atomically: true, encoding: .utf8)
-            return
+        if let problem = Golden.mismatch(text, "Tests/DashboardTests/Snapshots/\(c.sample)-\(c.width)x\(c.height)-\(c.theme).ansi") {
+            Issue.record("\(problem)")
         }
-        guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
-            Issue.record("no snapshot \(file.lastPathComponent); record with TRAINSCOPE_RECORD_SNAPSHOTS=1 swift test --filter FrameSnapshotTests")
-            return
-        }
-        #expect(text == expected, "frame differs from \(file.lastPathComponent); inspect with `cat` and re-record if intended")
         #expect(try Self.frame(sample: c.sample, width: c.width, height: c.height, theme: c.theme) == text, "rendering is deterministic")
     }
 }

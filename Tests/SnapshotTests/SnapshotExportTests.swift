@@ -20,23 +20,12 @@ func frame(_ name: String, width: Int = 120, height: Int = 40, theme: String = "
 /// Golden txt and svg frames of each recording at 120×40 in the default theme. Recorded only with
 /// TRAINSCOPE_RECORD_SNAPSHOTS=1, never in CI.
 @Suite struct GoldenSnapshotTests {
-    static let recording = ProcessInfo.processInfo.environment["TRAINSCOPE_RECORD_SNAPSHOTS"] == "1"
-
     @Test(arguments: ["grokking", "eos", "pareto"])
     func framesMatchTheirGoldens(_ name: String) throws {
         let (buffer, _, _) = try frame(name)
         let outputs = ["txt": TextExport.plain(buffer), "svg": SVGExport.render(buffer, theme: Theme.builtIn["default"]!)]
         for (ext, text) in outputs.sorted(by: { $0.key < $1.key }) {
-            let file = TestPaths.repositoryRoot.appendingPathComponent("Tests/SnapshotTests/Goldens/\(name)-120x40.\(ext)")
-            if Self.recording {
-                try text.write(to: file, atomically: true, encoding: .utf8)
-                continue
-            }
-            guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
-                Issue.record("no golden \(file.lastPathComponent); record with TRAINSCOPE_RECORD_SNAPSHOTS=1 swift test --filter GoldenSnapshotTests")
-                continue
-            }
-            #expect(text == expected, "\(file.lastPathComponent) differs")
+            if let problem = Golden.mismatch(text, "Tests/SnapshotTests/Goldens/\(name)-120x40.\(ext)") { Issue.record("\(problem)") }
         }
         let (again, _, _) = try frame(name)
         #expect(SVGExport.render(again, theme: Theme.builtIn["default"]!) == outputs["svg"], "the same input gives the same bytes")

@@ -26,3 +26,21 @@ public enum TestPaths {
         return url
     }
 }
+
+/// Golden files: compared byte for byte, written instead when TRAINSCOPE_RECORD_SNAPSHOTS=1 (never in CI).
+public enum Golden {
+    public static let isRecording = ProcessInfo.processInfo.environment["TRAINSCOPE_RECORD_SNAPSHOTS"] == "1"
+
+    /// nil when `text` equals the golden at `relativePath` (or was just recorded); else why not.
+    public static func mismatch(_ text: String, _ relativePath: String) -> String? {
+        let file = TestPaths.repositoryRoot.appendingPathComponent(relativePath)
+        if isRecording {
+            do { try text.write(to: file, atomically: true, encoding: .utf8) } catch { return "cannot record \(relativePath): \(error)" }
+            return nil
+        }
+        guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
+            return "no golden \(relativePath); record it with TRAINSCOPE_RECORD_SNAPSHOTS=1 swift test"
+        }
+        return text == expected ? nil : "\(relativePath) differs; inspect the new output and re-record if the change is intended"
+    }
+}
