@@ -2,9 +2,15 @@ import Telemetry
 import TerminalUI
 
 extension DashboardView {
-    /// Optimizers whose step is not plain gradient descent: 2/η is then the threshold of the
-    /// unpreconditioned Hessian only.
-    static let plainGradientOptimizers: Set<String> = ["sgd", "momentum", "nesterov"]
+    /// How the 2/η line is labelled for an optimizer: it is gradient descent's stability threshold;
+    /// heavy-ball momentum moves it to (2 + 2β)/η, and adaptive methods precondition the Hessian.
+    static func thresholdLabel(optimizer: String?) -> String {
+        switch optimizer {
+        case nil, "sgd"?: "2/η"
+        case "momentum"?, "nesterov"?: "2/η (without momentum)"
+        default: "2/η (unpreconditioned)"
+        }
+    }
 
     /// Top-k eigenvalues over steps with the 2/η line, the latest density, and the spectrogram.
     func hessianPanel(_ run: RunState?, _ inner: Rect, _ buffer: inout Buffer) {
@@ -52,10 +58,9 @@ extension DashboardView {
                                      shownColumns: columns.columns.compactMap { $0 }.count))
         }
         let threshold = run.stabilityThreshold.columns(edges: edges)
-        let plain = run.optimizer.map { Self.plainGradientOptimizers.contains($0) } ?? true
         if run.stabilityThreshold.count > 0 {
             // The threshold is drawn as a line so that it moves where the learning rate changed.
-            lines.append(PlottedLine(label: plain ? "2/η" : "2/η (unpreconditioned)", style: theme.reference,
+            lines.append(PlottedLine(label: Self.thresholdLabel(optimizer: run.optimizer), style: theme.reference,
                                      columns: Self.extents(threshold.columns, scale: .linear), value: run.stabilityThreshold.last?.y,
                                      points: 0, shownColumns: 0))
         }

@@ -86,8 +86,8 @@ final class HeadlessSession {
                     step = s.step
                     for (k, v) in s.values { latest[k] = v }
                 case .pareto(let p) where driver is Sweep && p.run == (driver as! Sweep).id:
-                    let best = p.points.map { $0.values[1] }
-                    print("front after \(p.step) run\(p.step == 1 ? "" : "s"): " + p.points.map { "\($0.label ?? "?") \(String(format: "%.4g", $0.values[1]))" }.joined(separator: ", ") + (best.isEmpty ? "" : ""))
+                    let points = p.points.map { "\($0.label ?? "?") \(String(format: "%.4g", $0.values[1]))" }
+                    print("front after \(p.step) run\(p.step == 1 ? "" : "s"): " + points.joined(separator: ", "))
                 case .spectrum(let e):
                     lastSpectrumSeconds = e.cost?.seconds
                 case .phase(let p):
