@@ -57,6 +57,8 @@ final class HeadlessSession {
         var run: String?
         var runs = 0
         var lastPrint = Date.distantPast
+        // The step of the last progress line, so the closing line of a run is not printed twice.
+        var printedStep: Int?
         var latest: [String: Double] = [:]
         var step = startStep
         var ok = true
@@ -75,7 +77,10 @@ final class HeadlessSession {
                 switch event {
                 case .scalars(let s):
                     if let id = s.run, id != run {
-                        if run != nil { print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(Date().timeIntervalSince(start), 1e-9))) }
+                        if run != nil && printedStep != step {
+                            print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(Date().timeIntervalSince(start), 1e-9)))
+                        }
+                        printedStep = nil
                         run = id
                         runs += 1
                         start = Date()
@@ -103,6 +108,7 @@ final class HeadlessSession {
             }
             if !latest.isEmpty && Date().timeIntervalSince(lastPrint) >= 1 {
                 lastPrint = Date()
+                printedStep = step
                 var line = progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(Date().timeIntervalSince(start), 1e-9))
                 // Training pauses while the trainer estimates the spectrum: say for how long.
                 if let seconds = lastSpectrumSeconds { line += String(format: " (paused %.2f s for the last spectrum)", seconds) }
@@ -114,7 +120,7 @@ final class HeadlessSession {
             ok = false
         }
         let seconds = Date().timeIntervalSince(start)
-        print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(seconds, 1e-9)))
+        if printedStep != step { print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(seconds, 1e-9))) }
         var summary = String(format: "done: %d steps in %.1f s", step - startStep, seconds)
         if runs > 1 { summary = "done: \(runs) runs; the last, " + summary.dropFirst(6) }
         if latest["train/acc"] != nil {  // memorization and generalization mean something for classifiers only
