@@ -58,7 +58,7 @@ public struct Preset: Sendable {
         "schedule": .text("constant"), "warmup_steps": .int(0), "grokfast_alpha": .real(0.98), "grokfast_lambda": .real(0),
         "eval_every": .int(10), "log_every": .int(5), "histogram_every": .int(100),
         "spectrum_every": .int(0), "spectrum_top_k": .int(3), "spectrum_tolerance": .real(1e-3), "trace_probes": .int(8),
-        "density_every": .int(0), "density_probes": .int(10), "density_iterations": .int(80), "probe_every": .int(0),
+        "density_every": .int(0), "density_probes": .int(10), "density_iterations": .int(80), "probe_every": .int(0), "sweep_cost": .text("parameters"),
     ]
 
     /// This preset's full configuration.

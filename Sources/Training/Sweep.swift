@@ -20,8 +20,10 @@ extension Trainer: TrainingDriver {
 /// the front fills in as the sweep goes. Members are ordinary runs with their own `run` events
 /// (`parent` is the sweep); the sweep's fronts belong to the sweep's own run id.
 ///
-/// Cost is the member's parameter count; quality is its final test accuracy (test loss for
-/// regression). The front's step is the number of finished members.
+/// Cost is the config's `sweep_cost`: the member's parameter count, its training FLOPs per step
+/// (≈ 6 · examples per step · parameters, the usual dense estimate), or its measured seconds per
+/// step. Quality is its final test accuracy (test loss for regression). The front's step is the
+/// number of finished members.
 public final class Sweep: TrainingDriver {
     public let id: String
     public let key: String
@@ -32,20 +34,22 @@ public final class Sweep: TrainingDriver {
     private var next = 0
     private var points: [ParetoPoint] = []
     private var classification = true
-    /// Parameter counts of every member, known before training (for the hypervolume reference).
-    private let memberParameters: [Int]
+    /// Every member's cost when it is known before training (parameters, FLOPs), for the hypervolume reference.
+    private let plannedCosts: [Double]?
+    private var memberStarted = 0.0
 
     /// A sweep of `key` over `values` on top of `base` (each value is range-checked now).
     public init(id: String, base: TrainingConfig, key: String, values: [ConfigValue], clock: @escaping @Sendable () -> Double) throws(ConfigError) {
         self.id = id; self.base = base; self.key = key; self.values = values; self.clock = clock
-        var counts: [Int] = []
+        var costs: [Double] = []
         for v in values {
             var config = base
             try config.set(key, v)
             try config.validate()
-            counts.append(TaskFactory.make(config).model.layout.count)
+            let task = TaskFactory.make(config)
+            costs.append(Self.plannedCost(config, parameters: task.model.layout.count, examples: task.train.count) ?? .nan)
         }
-        memberParameters = counts
+        plannedCosts = costs.allSatisfy(\.isFinite) ? costs : nil
     }
 
     public var isFinished: Bool { next >= values.count && current == nil }
@@ -67,6 +71,7 @@ public final class Sweep: TrainingDriver {
             try! config.set(key, values[next])
             let trainer = Trainer(config: config, runID: "\(id)-\(key)\(values[next])", clock: clock)
             current = trainer
+            memberStarted = clock()
             guard case .run(var run) = trainer.runEvent() else { preconditionFailure("runEvent is a run event") }
             run.parent = id
             events.append(.run(run))
@@ -77,14 +82,18 @@ public final class Sweep: TrainingDriver {
             let test = trainer.evaluate(trainer.task.test)
             classification = test.accuracy != nil
             let quality = test.accuracy ?? test.loss
-            points.append(ParetoPoint(values: [Double(trainer.task.model.layout.count), quality],
+            let cost = Self.plannedCost(trainer.state.config, parameters: trainer.task.model.layout.count, examples: trainer.task.train.count)
+                ?? (clock() - memberStarted) / Double(max(trainer.state.step, 1))
+            points.append(ParetoPoint(values: [cost, quality],
                                       label: "\(key) \(values[next])\(trainer.hasDiverged ? " (diverged)" : "")"))
-            let objectives = [ParetoObjective(name: "parameters", direction: .minimize),
+            let costName = ["parameters": "parameters", "flops": "flops/step", "seconds": "seconds/step"][base.string("sweep_cost")]!
+            let objectives = [ParetoObjective(name: costName, direction: .minimize),
                               classification ? ParetoObjective(name: "test/acc", direction: .maximize)
                                              : ParetoObjective(name: "test/loss", direction: .minimize)]
-            // Reference: 10% beyond the largest member, and zero accuracy (regression: left to consumers).
+            // Reference: 10% beyond the costliest member, and zero accuracy (measured seconds and
+            // regression losses have no bound known in advance: left to consumers).
             var extra = JSONObject()
-            if classification { extra["reference"] = .array([.number(Double(memberParameters.max()!) * 1.1), .number(0)]) }
+            if classification, let planned = plannedCosts { extra["reference"] = .array([.number(planned.max()! * 1.1), .number(0)]) }
             events.append(.pareto(ParetoEvent(run: id, step: points.count, time: clock(), objectives: objectives,
                                               points: points.filter { $0.values.allSatisfy(\.isFinite) }, extra: extra)))
             current = nil
@@ -96,5 +105,16 @@ public final class Sweep: TrainingDriver {
     public func setKnob(_ name: String, to value: KnobValue, by: String) throws(ConfigError) -> TelemetryEvent {
         guard let current else { throw ConfigError("no member of the sweep is training") }
         return try current.setKnob(name, to: value, by: by)
+    }
+
+    /// The cost of a member known before training: parameters, or FLOPs per step; nil for seconds.
+    static func plannedCost(_ config: TrainingConfig, parameters: Int, examples: Int) -> Double? {
+        switch config.string("sweep_cost") {
+        case "parameters": return Double(parameters)
+        case "flops":
+            let batch = config.int("batch_size")
+            return 6 * Double(batch == 0 ? examples : min(batch, examples)) * Double(parameters)
+        default: return nil
+        }
     }
 }

@@ -155,6 +155,8 @@ public struct TrainingConfig: Sendable, Equatable {
         ConfigKey("spectrum_tolerance", .real(0...1, lowerOpen: true), "relative residual at which Ritz pairs count as converged"),
         ConfigKey("trace_probes", .int(0...10_000), "Hutchinson probes for the Hessian trace; 0 = no trace", knob: true),
         ConfigKey("density_every", .int(0...1_000_000), "steps between spectral densities (a multiple of spectrum_every); 0 = off", knob: true),
+        ConfigKey("sweep_cost", .choice(["parameters", "flops", "seconds"]),
+                  "cost axis of a sweep's front: parameters, training FLOPs per step (≈ 6 · examples · parameters), or measured seconds per step"),
         ConfigKey("probe_every", .int(0...1_000_000), "steps between compression probe rounds (pruning and quantization → a Pareto front); 0 = off", knob: true),
         ConfigKey("density_probes", .int(1...1000), "stochastic Lanczos quadrature probes"),
         ConfigKey("density_iterations", .int(2...1000), "Lanczos steps per density probe"),

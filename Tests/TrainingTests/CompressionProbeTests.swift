@@ -88,4 +88,26 @@ import Training
                 "one hypervolume reference for every front: known before the largest member trains")
         #expect(throws: ConfigError.self) { try Sweep(id: "s", base: base, key: "hidden", values: [.int(-1)], clock: fixedClock) }
     }
+
+    @Test func aSweepsCostCanBeFlopsOrMeasuredSeconds() throws {
+        let flopsBase = try smallConfig("grokking", ["steps": "3", "sweep_cost": "flops"])
+        let flops = try Sweep(id: "f", base: flopsBase, key: "hidden", values: [.int(4), .int(8)], clock: fixedClock)
+        var events = flops.openingEvents()
+        while !flops.isFinished { events += flops.step() }
+        let front = events.compactMap { if case .pareto(let e) = $0 { e } else { nil } }.last!
+        let examples = Double(TaskFactory.make(flopsBase).train.count)
+        // p = 11: embeddings 11×h twice and the output h×11, no biases: 33·h parameters; full batch.
+        #expect(front.objectives[0].name == "flops/step" && front.points.map { $0.values[0] } == [6 * examples * 132, 6 * examples * 264])
+        #expect(front.extra["reference"] == .array([.number(6 * examples * 264 * 1.1), .number(0)]))
+
+        // A clock that advances 0.5 s per reading: each member's seconds per step are measured from it.
+        final class Ticks: @unchecked Sendable { var t = 0.0 }
+        let ticks = Ticks()
+        let seconds = try Sweep(id: "s", base: try smallConfig("grokking", ["steps": "4", "sweep_cost": "seconds"]), key: "hidden",
+                                values: [.int(4)], clock: { ticks.t += 0.5; return ticks.t })
+        var timed = seconds.openingEvents()
+        while !seconds.isFinished { timed += seconds.step() }
+        let last = timed.compactMap { if case .pareto(let e) = $0 { e } else { nil } }.last!
+        #expect(last.objectives[0].name == "seconds/step" && last.points[0].values[0] > 0 && last.extra["reference"] == nil)
+    }
 }
