@@ -69,7 +69,8 @@ public enum SVGExport {
                 let x0 = column * cellWidth
                 let scalar = cell.character.unicodeScalars.first!.value
                 let fg = colours.foreground
-                let faded = cell.style.dim ? "\(fg)99" : fg
+                // Dim cells (raw data under a smoothed line) are drawn at reduced opacity.
+                let faded = cell.style.dim ? "\(fg)|0.4" : fg
                 if cell.character == " " {
                     column += 1
                     continue
@@ -104,10 +105,16 @@ public enum SVGExport {
             }
         }
         out += backgrounds
-        for colour in shapeOrder { out += "<path fill=\"\(colour)\" d=\"\(shapes[colour]!)\"/>\n" }
+        // Keys are `#rrggbb` or `#rrggbb|opacity` (shapes), with `|width` appended for lines.
+        for key in shapeOrder {
+            let parts = key.split(separator: "|")
+            let opacity = parts.count > 1 ? " fill-opacity=\"\(parts[1])\"" : ""
+            out += "<path fill=\"\(parts[0])\"\(opacity) d=\"\(shapes[key]!)\"/>\n"
+        }
         for key in lineOrder {
             let parts = key.split(separator: "|")
-            out += "<path fill=\"none\" stroke=\"\(parts[0])\" stroke-width=\"\(parts[1])\" d=\"\(lines[key]!)\"/>\n"
+            let opacity = parts.count > 2 ? " stroke-opacity=\"\(parts[1])\"" : ""
+            out += "<path fill=\"none\" stroke=\"\(parts[0])\"\(opacity) stroke-width=\"\(parts[parts.count - 1])\" d=\"\(lines[key]!)\"/>\n"
         }
         out += texts
         out += "</svg>\n"
