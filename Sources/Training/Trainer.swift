@@ -38,7 +38,8 @@ public final class Trainer {
     /// Accuracy that counts as "reached" for memorization and generalization.
     public static let phaseThreshold = 0.99
 
-    public let runID: String
+    /// The run's id in events; a rollback continues the run under a new id (see `rollback()`).
+    public private(set) var runID: String
     public let task: TaskInstance
     public private(set) var state: TrainerState
     /// The state before the last step that produced a finite loss.
@@ -227,7 +228,20 @@ public final class Trainer {
         let old = config.values[name]!
         try config.set(name, key.value(from: json))
         try config.validate()
+        let previous = state
+        var note: String?
+        if name == "optimizer", config.values[name] != old {
+            let from = OptimizerKind(rawValue: previous.config.string("optimizer"))!, to = OptimizerKind(rawValue: config.string("optimizer"))!
+            if Self.sharesMoments(from, to) {
+                note = "optimizer state carried over (\(from.rawValue) and \(to.rawValue) keep the same moments)"
+            } else {
+                state.optimizer = OptimizerState()
+                note = "optimizer state reset (\(from.rawValue)'s moments mean something else to \(to.rawValue))"
+            }
+        }
         apply(config: config)
+        knobCheckpoints.append(previous)
+        if knobCheckpoints.count > Self.knobCheckpointCapacity { knobCheckpoints.removeFirst() }
         func knobValue(_ v: ConfigValue) -> KnobValue {
             switch v {
             case .text(let s): .choice(s)
@@ -236,7 +250,48 @@ public final class Trainer {
             }
         }
         return .knob(KnobEvent(run: runID, step: state.step, time: clock(), name: name, old: knobValue(old),
-                               new: knobValue(config.values[name]!), by: by))
+                               new: knobValue(config.values[name]!), by: by, note: note))
+    }
+
+    /// Optimizers whose moment buffers mean the same thing, so switching keeps them.
+    static func sharesMoments(_ a: OptimizerKind, _ b: OptimizerKind) -> Bool {
+        let families: [Set<OptimizerKind>] = [[.adam, .adamw], [.momentum, .nesterov], [.sgd, .signsgd]]
+        return a == b || families.contains { $0.contains(a) && $0.contains(b) }
+    }
+
+    /// Knob changes that can be undone, newest last.
+    public static let knobCheckpointCapacity = 16
+    /// The states just before each knob change, newest last (the oldest dropped past the capacity).
+    public private(set) var knobCheckpoints: [TrainerState] = []
+    private var rollbackCount = 0
+
+    /// Undoes the last knob change: parameters, optimizer state, RNG, step and config return to
+    /// just before it, so what follows is bit-identical to a run that never had the change. The
+    /// run goes on under a new id (`ID~N`) announced by the returned `run` event, whose `parent`
+    /// is the abandoned id, so the abandoned segment stays visible. Nil when there is nothing to undo.
+    public func rollback() -> TelemetryEvent? {
+        guard let saved = knobCheckpoints.popLast() else { return nil }
+        let abandoned = runID
+        let abandonedStep = state.step
+        restore(saved)
+        trackedEigenvectors = []
+        rollbackCount += 1
+        runID = "\(runID.split(separator: "~").first!)~\(rollbackCount)"
+        guard case .run(var run) = runEvent() else { preconditionFailure("runEvent is a run event") }
+        run.parent = abandoned
+        run.extra["rolled_back_to"] = .number(Double(saved.step))
+        run.extra["abandoned_at"] = .number(Double(abandonedStep))
+        return .run(run)
+    }
+
+    /// A copy of this run at its current state under a new id (same data, parameters, optimizer
+    /// state and RNG): a fork preview branch. Stepping it does not touch this trainer.
+    public func fork(runID id: String) -> Trainer {
+        let branch = Trainer(config: state.config, task: task, parameters: state.parameters, runID: id, clock: clock)
+        branch.restore(state)
+        branch.trackedEigenvectors = trackedEigenvectors
+        branch.spectrumRNG = spectrumRNG
+        return branch
     }
 
     /// Continues from a saved state; clears divergence.

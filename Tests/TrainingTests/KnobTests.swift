@@ -1,5 +1,6 @@
 import Testing
 import Telemetry
+import NN
 import Training
 
 @Suite struct KnobTests {
@@ -36,5 +37,60 @@ import Training
             #expect(error.message.contains(message), "\(error.message)")
         }
         #expect(trainer.state.config == before)
+    }
+
+    @Test func rollbackRestoresTheStateBeforeTheChangeBitForBit() throws {
+        let config = try smallConfig("grokking", ["log_every": "1", "batch_size": "16"])
+        let reference = Trainer(config: config, runID: "k", clock: fixedClock)
+        let expected = scalarSeries(train(reference, steps: 10)).suffix(5)
+
+        let trainer = Trainer(config: config, runID: "k", clock: fixedClock)
+        _ = train(trainer, steps: 5)
+        let before = trainer.state
+        _ = try trainer.setKnob("lr", to: .number(0.05), by: "user")
+        _ = try trainer.setKnob("optimizer", to: .choice("sgd"), by: "user")
+        _ = train(trainer, steps: 3)
+        #expect(trainer.state != before)
+        _ = trainer.rollback()
+        let announced = trainer.rollback()
+        #expect(trainer.state == before, "parameters, optimizer state, RNG, step and config")
+        guard case .run(let run)? = announced else { Issue.record("no run event"); return }
+        #expect(run.run == "k~2" && run.parent == "k~1" && run.extra["rolled_back_to"] == .number(5))
+        let continued = scalarSeries(train(trainer, steps: 5))
+        #expect(continued.map(\.0) == expected.map(\.0) && continued.map(\.1) == expected.map(\.1),
+                "what follows equals a run that never had the change")
+        #expect(trainer.rollback() == nil, "nothing left to undo")
+    }
+
+    @Test func undoHistoryIsBounded() throws {
+        let trainer = Trainer(config: try smallConfig(), runID: "k", clock: fixedClock)
+        for i in 0..<(Trainer.knobCheckpointCapacity + 4) { _ = try trainer.setKnob("lr", to: .number(0.001 * Double(i + 1)), by: "user") }
+        #expect(trainer.knobCheckpoints.count == Trainer.knobCheckpointCapacity)
+        #expect(trainer.knobCheckpoints.first?.config.double("lr") == 0.004, "the oldest changes are dropped")
+    }
+
+    @Test func switchingOptimizersSaysWhatHappensToTheirState() throws {
+        let trainer = Trainer(config: try smallConfig(), runID: "k", clock: fixedClock)
+        _ = train(trainer, steps: 3)
+        let moments = trainer.state.optimizer
+        guard case .knob(let carried) = try trainer.setKnob("optimizer", to: .choice("adam"), by: "user") else { return }
+        #expect(trainer.state.optimizer == moments && carried.note == "optimizer state carried over (adamw and adam keep the same moments)")
+        guard case .knob(let reset) = try trainer.setKnob("optimizer", to: .choice("lion"), by: "user") else { return }
+        #expect(trainer.state.optimizer == OptimizerState() && reset.note == "optimizer state reset (adam's moments mean something else to lion)")
+    }
+
+    @Test func forkBranchesAreDeterministicAndContinueExactlyFromTheirParent() throws {
+        let config = try smallConfig("grokking", ["log_every": "1", "batch_size": "16"])
+        let parent = Trainer(config: config, runID: "main", clock: fixedClock)
+        _ = train(parent, steps: 4)
+        let a = parent.fork(runID: "main/a"), b = parent.fork(runID: "main/b")
+        _ = try b.setKnob("lr", to: .number(0.01), by: "fork")
+        let own = scalarSeries(train(parent, steps: 3))
+        let branch = scalarSeries(train(a, steps: 3))
+        #expect(branch.map(\.0) == own.map(\.0) && branch.map(\.1) == own.map(\.1), "an unchanged branch is the parent's own future")
+        let again = parent.fork(runID: "x")
+        #expect(again.state == parent.state)
+        let changed = scalarSeries(train(b, steps: 3))
+        #expect(changed.map { $0.1["lr"] } == [0.01, 0.01, 0.01] && changed.map { $0.1["train/loss"] } != branch.map { $0.1["train/loss"] })
     }
 }
