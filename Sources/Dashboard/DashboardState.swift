@@ -268,6 +268,8 @@ public struct DashboardState: Sendable, Equatable {
     public var pendingKnob: PendingKnob?
     /// Lines the events panel is scrolled back.
     public var eventsScroll = 0
+    /// Runs left by an undo (a later run names them as `parent` with `rolled_back_to`): drawn faintly.
+    public var abandonedRuns: Set<String> = []
     /// The run whose fronts the Pareto panel shows: the one that sent the latest `pareto` event (a
     /// sweep's front, or the compression probes of the run in training).
     public var paretoRun: String?

@@ -65,9 +65,13 @@ extension DashboardView {
             }
             for metric in group.metrics {
                 guard let series = run.series[metric], colour < Self.maxLinesPerChart else { continue }
-                let style = lineStyle(colour)
-                colour += 1
+                // An abandoned run (left by an undo) keeps the colour of the run that replaced it, faintly.
+                let abandoned = state.abandonedRuns.contains(id)
+                let style = abandoned ? faint(lineStyle(Self.colourIndex(of: metric, in: group))) : lineStyle(colour)
+                if !abandoned { colour += 1 }
                 let label = multipleRuns ? "\(metric)@\(id)" : metric
+                let firstLine = lines.count
+                defer { if abandoned { for i in firstLine..<lines.count { lines[i].isFaint = true } } }
                 let raw = series.raw.columns(edges: stepEdges)
                 let rawExtents = Self.extents(raw.columns, scale: yScale)
                 func valueAtCursor(_ columns: [SeriesBucket?]) -> Double? {
@@ -117,6 +121,9 @@ extension DashboardView {
                   references: references, markers: run.map { markers($0, column: column) } ?? [], cursor: state.curves.cursor,
                   cursorNote: cursorNote, area: area, &buffer)
     }
+
+    /// The colour slot of a metric in its chart (its position in the group).
+    static func colourIndex(of metric: String, in group: CurveGroup) -> Int { group.metrics.firstIndex(of: metric) ?? 0 }
 
     /// Adds points (a Gaussian's provisional tail) to store columns cut at `edges`.
     static func merge(_ points: [(x: Double, y: Double)], into columns: inout [SeriesBucket?], edges: [Double]) {

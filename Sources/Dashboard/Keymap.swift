@@ -2,7 +2,7 @@ import TerminalUI
 
 /// What a key does in the dashboard.
 public enum KeyAction: Sendable, Equatable, CaseIterable {
-    case quit, togglePause, stepOnce, toggleHelp, escape, snapshot
+    case quit, togglePause, stepOnce, toggleHelp, escape, snapshot, undo
     case focusNext, focusPrevious, zoom, cycleLayout
     case startFilter, cycleSmoothing, smoothLess, smoothMore, cycleYScale, cycleXScale, cycleXAxis, toggleClip
     case toggleCursor, cursorLeft, cursorRight, cursorFarLeft, cursorFarRight, zoomIn, zoomOut, panLeft, panRight, resetView
@@ -62,6 +62,7 @@ public enum Keymap {
     public static let bindings: [KeyBinding] = [
         bind(chars(" "), .global, .togglePause, "pause or resume the run"),
         bind(chars("n"), .global, .stepOnce, "one step while paused"),
+        bind(chars("u"), .global, .undo, "undo the last knob change (the run before it continues)"),
         bind([.tab], .global, .focusNext, "focus the next panel"),
         bind([.backTab], .global, .focusPrevious, "focus the previous panel"),
         bind([.enter], .global, .zoom, "zoom the focused panel (again to return)"),

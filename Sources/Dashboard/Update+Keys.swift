@@ -37,6 +37,9 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         }
         return [.control(ControlMessage(.step(count: 1)))]
     case .snapshot: return [.snapshot]
+    case .undo:
+        guard let run = state.currentRun else { return [] }
+        return [.control(ControlMessage(.rollback(to: nil), run: run.id))]
     case .toggleHelp:
         state.isShowingHelp.toggle()
         state.helpScroll = 0

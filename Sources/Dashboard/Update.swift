@@ -46,7 +46,18 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             runState.stabilityThreshold.append(x: 0, y: 2 / lr)
         }
         state.runs[run.run] = runState
-        appendLog(&state, .info, "run \(run.run) started\(run.task.map { ": \($0)" } ?? "")")
+        if let parent = run.parent, let step = run.extra["rolled_back_to"]?.number {
+            state.abandonedRuns.insert(parent)
+            // The run that goes on shares its parent's history up to the rollback: its phases and
+            // the knob changes before the undone one.
+            if let abandoned = state.runs[parent] {
+                state.runs[run.run]!.phases = abandoned.phases.filter { Double($0.step) <= step }
+                state.runs[run.run]!.knobChanges = abandoned.knobChanges.filter { Double($0.step) < step }
+            }
+            appendLog(&state, .info, "undo: \(parent) rolled back to step \(Int(step)); it goes on as \(run.run)")
+        } else {
+            appendLog(&state, .info, "run \(run.run) started\(run.task.map { ": \($0)" } ?? "")")
+        }
     case .scalars(let s):
         let smoothing = state.curves.smoothing
         withRun(s.run, &state) { run in

@@ -9,6 +9,8 @@ public protocol TrainingDriver: AnyObject {
     var isFinished: Bool { get }
     /// Sets a knob of the run being trained; see `Trainer.setKnob`.
     func setKnob(_ name: String, to value: KnobValue, by: String) throws(ConfigError) -> TelemetryEvent
+    /// Undoes the last knob change of the run being trained; see `Trainer.rollback`.
+    func rollback() -> TelemetryEvent?
 }
 
 extension Trainer: TrainingDriver {
@@ -106,6 +108,8 @@ public final class Sweep: TrainingDriver {
         guard let current else { throw ConfigError("no member of the sweep is training") }
         return try current.setKnob(name, to: value, by: by)
     }
+
+    public func rollback() -> TelemetryEvent? { current?.rollback() }
 
     /// The cost of a member known before training: parameters, or FLOPs per step; nil for seconds.
     static func plannedCost(_ config: TrainingConfig, parameters: Int, examples: Int) -> Double? {

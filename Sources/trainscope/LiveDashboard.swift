@@ -107,6 +107,8 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
     private var singleSteps = 0
     /// Knob changes waiting for the trainer thread, applied before its next step.
     private var pendingKnobs: [(name: String, value: KnobValue)] = []
+    /// Undo requests waiting for the trainer thread.
+    private var pendingRollbacks = 0
     private var refusals: [String] = []
     /// Signalled when the trainer thread has left its loop.
     private let threadDone = DispatchSemaphore(value: 0)
@@ -117,13 +119,19 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
             let driver = box.value
             for event in driver.openingEvents() { mailbox.post(event) }
             while !driver.isFinished {
-                let (isPaused, isStopped, knobs, mayStep) = lock.withLock { () -> (Bool, Bool, [(name: String, value: KnobValue)], Bool) in
-                    defer { pendingKnobs = [] }
+                let (isPaused, isStopped, knobs, mayStep, rollbacks) = lock.withLock {
+                    () -> (Bool, Bool, [(name: String, value: KnobValue)], Bool, Int) in
+                    defer { pendingKnobs = []; pendingRollbacks = 0 }
                     let step = !paused || singleSteps > 0
                     if paused && singleSteps > 0 { singleSteps -= 1 }
-                    return (paused, stopped, pendingKnobs, step)
+                    return (paused, stopped, pendingKnobs, step, pendingRollbacks)
                 }
                 if isStopped { break }
+                for _ in 0..<rollbacks {
+                    if let event = driver.rollback() { mailbox.post(event) } else {
+                        lock.withLock { refusals.append("nothing to undo: no knob change since the start (or the last undo)") }
+                    }
+                }
                 for knob in knobs {
                     do { mailbox.post(try driver.setKnob(knob.name, to: knob.value, by: "user")) } catch {
                         lock.withLock { refusals.append("\(knob.name) not set: \(error)") }
@@ -162,6 +170,7 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
             case .stop: stopped = true
             case .step(let count): singleSteps += max(0, count)
             case .set(let knob, let value): pendingKnobs.append((knob, value))
+            case .rollback: pendingRollbacks += 1
             default: break
             }
         }

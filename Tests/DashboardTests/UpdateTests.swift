@@ -114,6 +114,30 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         #expect(state.log.last == LogEntry(level: .info, text: "snapshot: /tmp/a.svg and .json"))
     }
 
+    @Test func undoAsksForARollbackAndTheAbandonedRunIsDrawnFaintly() {
+        var state = runState()
+        _ = update(&state, .telemetry(.phase(PhaseEvent(run: "r", step: 80, name: "memorization"))))
+        _ = update(&state, .telemetry(.knob(KnobEvent(run: "r", step: 100, name: "lr", new: .number(1)))))
+        #expect(keys(&state, .character("u")) == [.control(ControlMessage(.rollback(to: nil), run: "r"))])
+        var extra = JSONObject()
+        extra["rolled_back_to"] = .number(100)
+        _ = update(&state, .telemetry(.run(RunEvent(run: "r~1", parent: "r", extra: extra))))
+        for step in 101...150 {
+            _ = update(&state, .telemetry(.scalars(ScalarsEvent(run: "r~1", step: step, values: ["train/loss": 1, "test/loss": 1]))))
+        }
+        #expect(state.abandonedRuns == ["r"] && state.currentRun?.id == "r~1")
+        #expect(state.currentRun?.phases.map(\.name) == ["memorization"] && state.currentRun?.knobChanges.isEmpty == true,
+                "the history before the undone change carries over")
+        #expect(state.log.last?.text == "undo: r rolled back to step 100; it goes on as r~1")
+        let frame = DashboardView(theme: Theme.builtIn["default"]!).render(state)
+        let lines = frame.lines
+        #expect(lines.contains { $0.contains("━ train/loss@r~1 1") } && !lines.contains { $0.contains("train/loss@r ") },
+                "the abandoned run is drawn but not listed")
+        let faint = (0..<frame.height).contains { y in (0..<frame.width).contains { x in
+            frame[x, y].style.dim && (0x2801...0x28FF).contains(frame[x, y].character.unicodeScalars.first!.value) } }
+        #expect(faint, "the abandoned segment is drawn in a dim style")
+    }
+
     @Test func tabCyclesFocusAndEnterZooms() {
         var state = runState()
         #expect(state.focusablePanels == [.curves, .grokking, .knobs, .events])
