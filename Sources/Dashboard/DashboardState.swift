@@ -268,8 +268,14 @@ public struct DashboardState: Sendable, Equatable {
     public var pendingKnob: PendingKnob?
     /// Lines the events panel is scrolled back.
     public var eventsScroll = 0
-    /// Runs left by an undo (a later run names them as `parent` with `rolled_back_to`): drawn faintly.
+    /// Runs left by an undo (a later run names them as `parent` with `rolled_back_to`) or by adopting
+    /// a fork branch: drawn faintly.
     public var abandonedRuns: Set<String> = []
+    /// Fork preview branches in progress (`preview: true` runs), in the order they were announced;
+    /// keys 1–9 adopt them.
+    public var previewRuns: [String] = []
+    /// Branches that were discarded or not adopted: no longer drawn.
+    public var endedRuns: Set<String> = []
     /// The run whose fronts the Pareto panel shows: the one that sent the latest `pareto` event (a
     /// sweep's front, or the compression probes of the run in training).
     public var paretoRun: String?
@@ -282,9 +288,10 @@ public struct DashboardState: Sendable, Equatable {
         self.width = width; self.height = height; self.sourceName = sourceName
     }
 
-    /// The run that data lines without a `run` id belong to: the latest announced run.
-    public var currentRunID: String { runOrder.last ?? "default" }
+    /// The main run: the latest announced run that is not a fork preview branch (lines without a
+    /// `run` id belong to it).
+    public var currentRunID: String { runOrder.last { !previewRuns.contains($0) && !endedRuns.contains($0) } ?? runOrder.last ?? "default" }
 
-    /// The run the panels describe.
-    public var currentRun: RunState? { runOrder.last.flatMap { runs[$0] } }
+    /// The run the panels describe: the main run.
+    public var currentRun: RunState? { runOrder.isEmpty ? nil : runs[currentRunID] }
 }

@@ -53,7 +53,7 @@ extension DashboardView {
         var colour = 0
         let multipleRuns = state.runOrder.count > 1
         // The newest runs first, so the run in training always has a line when the chart is full.
-        for id in state.runOrder.reversed() {
+        for id in state.runOrder.reversed() where !state.endedRuns.contains(id) {
             let run = state.runs[id]!
             let stepEdges: [Double]
             if state.curves.xAxis == .wallTime {
@@ -144,7 +144,7 @@ extension DashboardView {
         var legend: [(String, Style, Double?)] = []
         var total = 0, drawn = 0
         var colour = 0
-        for id in state.runOrder.reversed() {
+        for id in state.runOrder.reversed() where !state.endedRuns.contains(id) {
             let run = state.runs[id]!
             guard let xs = run.series[xMetric] else { continue }
             for metric in group.metrics where metric != xMetric {

@@ -2,7 +2,7 @@ import TerminalUI
 
 /// What a key does in the dashboard.
 public enum KeyAction: Sendable, Equatable, CaseIterable {
-    case quit, togglePause, stepOnce, toggleHelp, escape, snapshot, undo
+    case quit, togglePause, stepOnce, toggleHelp, escape, snapshot, undo, fork, adoptBranch, discardBranches
     case focusNext, focusPrevious, zoom, cycleLayout
     case startFilter, cycleSmoothing, smoothLess, smoothMore, cycleYScale, cycleXScale, cycleXAxis, toggleClip
     case toggleCursor, cursorLeft, cursorRight, cursorFarLeft, cursorFarRight, zoomIn, zoomOut, panLeft, panRight, resetView
@@ -46,8 +46,14 @@ public struct KeyBinding: Sendable, Equatable {
     public let action: KeyAction
     public let summary: String
 
-    /// How the keys are written in the help: `j ↓`.
-    public var label: String { keys.map(\.description).joined(separator: " ") }
+    /// How the keys are written in the help: `j ↓`, or `1…9` for a run of digits.
+    public var label: String {
+        let digits = keys.compactMap { if case .character(let c) = $0 { c.wholeNumberValue } else { nil } }
+        if digits.count == keys.count, digits.count > 2, digits == Array(digits[0]...digits[digits.count - 1]) {
+            return "\(digits[0])…\(digits[digits.count - 1])"
+        }
+        return keys.map(\.description).joined(separator: " ")
+    }
 }
 
 /// The dashboard's keys: `update` dispatches through this table and the help overlay and status-bar
@@ -63,6 +69,9 @@ public enum Keymap {
         bind(chars(" "), .global, .togglePause, "pause or resume the run"),
         bind(chars("n"), .global, .stepOnce, "one step while paused"),
         bind(chars("u"), .global, .undo, "undo the last knob change (the run before it continues)"),
+        bind(chars("f"), .global, .fork, "fork preview: branches with lr ×0.5, ×1, ×2 for 200 steps"),
+        bind(chars("123456789"), .global, .adoptBranch, "adopt fork branch N (it becomes the main run)"),
+        bind(chars("D"), .global, .discardBranches, "discard the fork branches"),
         bind([.tab], .global, .focusNext, "focus the next panel"),
         bind([.backTab], .global, .focusPrevious, "focus the previous panel"),
         bind([.enter], .global, .zoom, "zoom the focused panel (again to return)"),

@@ -4,6 +4,9 @@ import TerminalUI
 // MARK: - Keys
 
 func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
+    if case .character(let c) = key, let n = c.wholeNumberValue, n >= 1, state.input == nil, !state.isShowingHelp {
+        return adopt(branch: n, &state)
+    }
     if state.input != nil { return edit(key, &state) }
     if state.isShowingHelp {
         // Only closing, quitting and scrolling (the keys of any panel's up/down) work over the help.
@@ -40,6 +43,17 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
     case .undo:
         guard let run = state.currentRun else { return [] }
         return [.control(ControlMessage(.rollback(to: nil), run: run.id))]
+    case .fork:
+        guard let run = state.currentRun else { return [] }
+        return [.control(ControlMessage(.fork(knob: nil, factors: nil, steps: nil), run: run.id))]
+    case .adoptBranch:
+        return []  // digits are dispatched with their number in `handle`
+    case .discardBranches:
+        guard !state.previewRuns.isEmpty else {
+            appendLog(&state, .warning, "no fork branches to discard (\(Keymap.label(of: .fork)) forks)")
+            return []
+        }
+        return [.control(ControlMessage(.discard, run: state.currentRunID))]
     case .toggleHelp:
         state.isShowingHelp.toggle()
         state.helpScroll = 0
@@ -109,6 +123,16 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         state.paretoPoint = nil
     }
     return []
+}
+
+/// Digit N: adopt the N-th fork branch.
+private func adopt(branch n: Int, _ state: inout DashboardState) -> [Effect] {
+    guard n <= state.previewRuns.count else {
+        let have = state.previewRuns.isEmpty ? "no fork branches (\(Keymap.label(of: .fork)) forks)" : "\(state.previewRuns.count) fork branches"
+        appendLog(&state, .warning, "no branch \(n): \(have)")
+        return []
+    }
+    return [.control(ControlMessage(.adopt(run: state.previewRuns[n - 1]), run: state.currentRunID))]
 }
 
 /// Keys while a line is being typed: text, Backspace, Enter to commit, Esc to cancel.

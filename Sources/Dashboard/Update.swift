@@ -46,7 +46,18 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             runState.stabilityThreshold.append(x: 0, y: 2 / lr)
         }
         state.runs[run.run] = runState
-        if let parent = run.parent, let step = run.extra["rolled_back_to"]?.number {
+        if run.extra["preview"] == .bool(true) {
+            if !state.previewRuns.contains(run.run) { state.previewRuns.append(run.run) }
+            appendLog(&state, .info, "fork branch \(state.previewRuns.count): \(run.run) (\(Keymap.label(of: .adoptBranch)) adopts, \(Keymap.label(of: .discardBranches)) discards)")
+        } else if run.extra["adopted"] == .bool(true) {
+            state.endedRuns.formUnion(state.previewRuns.filter { $0 != run.run })
+            state.previewRuns = []
+            if let parent = run.parent { state.abandonedRuns.insert(parent) }
+            // The adopted branch is the main run from now on.
+            state.runOrder.removeAll { $0 == run.run }
+            state.runOrder.append(run.run)
+            appendLog(&state, .info, "adopted \(run.run)\(run.parent.map { "; \($0) is left" } ?? "")")
+        } else if let parent = run.parent, let step = run.extra["rolled_back_to"]?.number {
             state.abandonedRuns.insert(parent)
             // The run that goes on shares its parent's history up to the rollback: its phases and
             // the knob changes before the undone one.
@@ -107,7 +118,13 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             }
         }
     case .control(let c):
-        appendLog(&state, .info, "control \(c.command.typeName)\(c.run.map { " for \($0)" } ?? "")")
+        if case .discard = c.command {
+            state.endedRuns.formUnion(state.previewRuns)
+            state.previewRuns = []
+            appendLog(&state, .info, "fork branches discarded")
+        } else {
+            appendLog(&state, .info, "control \(c.command.typeName)\(c.run.map { " for \($0)" } ?? "")")
+        }
     case .unknown:
         break
     }

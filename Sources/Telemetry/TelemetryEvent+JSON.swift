@@ -228,6 +228,8 @@ extension ControlMessage {
                             steps: try r.optionalInt("steps"))
         case "rollback": command = .rollback(to: try r.optionalInt("to"))
         case "checkpoint": command = .checkpoint(path: try r.optionalString("path"))
+        case "adopt": command = .adopt(run: try r.string("branch"))
+        case "discard": command = .discard
         default: command = .stop
         }
         run = try r.optionalString("run")
@@ -485,7 +487,9 @@ extension TelemetryEvent {
                 o["to"] = to.map { .number(Double($0)) }
             case .checkpoint(let path):
                 o["path"] = path.map(JSONValue.string)
-            case .pause, .resume, .step, .stop:
+            case .adopt(let branch):
+                o["branch"] = .string(branch)
+            case .pause, .resume, .step, .discard, .stop:
                 break
             }
             o["token"] = c.token.map(JSONValue.string)

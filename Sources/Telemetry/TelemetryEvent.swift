@@ -321,6 +321,10 @@ public enum ControlCommand: Sendable, Equatable {
     case rollback(to: Int?)
     /// Save a checkpoint, to `path` or the engine's checkpoint directory.
     case checkpoint(path: String?)
+    /// Make fork branch `run` the main run (the other branches end).
+    case adopt(run: String)
+    /// End every fork branch; the main run goes on.
+    case discard
     case stop
 
     /// The `type` field for this command.
@@ -333,12 +337,14 @@ public enum ControlCommand: Sendable, Equatable {
         case .fork: "fork"
         case .rollback: "rollback"
         case .checkpoint: "checkpoint"
+        case .adopt: "adopt"
+        case .discard: "discard"
         case .stop: "stop"
         }
     }
 
     /// Every control `type`.
-    public static let typeNames: Set<String> = ["set", "pause", "resume", "step", "fork", "rollback", "checkpoint", "stop"]
+    public static let typeNames: Set<String> = ["set", "pause", "resume", "step", "fork", "rollback", "checkpoint", "adopt", "discard", "stop"]
 }
 
 /// A control line: a command, optionally addressed to one run and carrying the session token.

@@ -105,43 +105,39 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
     private var stopped = false
     /// Steps still to take while paused (`n`).
     private var singleSteps = 0
-    /// Knob changes waiting for the trainer thread, applied before its next step.
-    private var pendingKnobs: [(name: String, value: KnobValue)] = []
-    /// Undo requests waiting for the trainer thread.
-    private var pendingRollbacks = 0
+    /// Knob changes, undo, fork, adopt and discard waiting for the trainer thread, in order.
+    private var pendingCommands: [ControlCommand] = []
     private var refusals: [String] = []
     /// Signalled when the trainer thread has left its loop.
     private let threadDone = DispatchSemaphore(value: 0)
 
     init(driver: TrainingDriver) {
-        let box = UncheckedBox(driver)
+        let box = UncheckedBox(EngineSession(main: driver))
         let thread = Thread { [self] in
-            let driver = box.value
-            for event in driver.openingEvents() { mailbox.post(event) }
-            while !driver.isFinished {
-                let (isPaused, isStopped, knobs, mayStep, rollbacks) = lock.withLock {
-                    () -> (Bool, Bool, [(name: String, value: KnobValue)], Bool, Int) in
-                    defer { pendingKnobs = []; pendingRollbacks = 0 }
+            let session = box.value
+            for event in session.openingEvents() { mailbox.post(event) }
+            while !session.isFinished {
+                let (isPaused, isStopped, commands, mayStep) = lock.withLock { () -> (Bool, Bool, [ControlCommand], Bool) in
+                    defer { pendingCommands = [] }
                     let step = !paused || singleSteps > 0
                     if paused && singleSteps > 0 { singleSteps -= 1 }
-                    return (paused, stopped, pendingKnobs, step, pendingRollbacks)
+                    return (paused, stopped, pendingCommands, step)
                 }
                 if isStopped { break }
-                for _ in 0..<rollbacks {
-                    if let event = driver.rollback() { mailbox.post(event) } else {
-                        lock.withLock { refusals.append("nothing to undo: no knob change since the start (or the last undo)") }
+                for command in commands {
+                    do throws(ControlError) {
+                        for event in try session.perform(command, by: "user") { mailbox.post(event) }
+                    } catch {
+                        lock.withLock { refusals.append("\(command.typeName): \(error.message)") }
                     }
                 }
-                for knob in knobs {
-                    do { mailbox.post(try driver.setKnob(knob.name, to: knob.value, by: "user")) } catch {
-                        lock.withLock { refusals.append("\(knob.name) not set: \(error)") }
-                    }
-                }
-                if isPaused && !mayStep {
+                // Fork branches keep computing while the main run is paused.
+                let events = session.step(stepMain: !isPaused || mayStep)
+                if events.isEmpty && (isPaused || session.main.isFinished) {
                     Thread.sleep(forTimeInterval: 0.02)
                     continue
                 }
-                for event in driver.step() { mailbox.post(event) }
+                for event in events { mailbox.post(event) }
             }
             threadDone.signal()
         }
@@ -169,9 +165,8 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
             case .resume: paused = false
             case .stop: stopped = true
             case .step(let count): singleSteps += max(0, count)
-            case .set(let knob, let value): pendingKnobs.append((knob, value))
-            case .rollback: pendingRollbacks += 1
-            default: break
+            case .set, .rollback, .fork, .adopt, .discard: pendingCommands.append(control.command)
+            case .checkpoint: refusals.append("checkpoint: the live dashboard does not write checkpoints (use run --headless --checkpoint-every)")
             }
         }
         if case .stop = control.command { mailbox.close() }

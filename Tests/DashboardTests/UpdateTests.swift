@@ -138,6 +138,35 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         #expect(faint, "the abandoned segment is drawn in a dim style")
     }
 
+    @Test func forkPreviewsAreOverlaidAdoptedOrDiscarded() {
+        var state = runState()
+        #expect(keys(&state, .character("f")) == [.control(ControlMessage(.fork(knob: nil, factors: nil, steps: nil), run: "r"))])
+        #expect(keys(&state, .character("2")).isEmpty && state.log.last?.text == "no branch 2: no fork branches (f forks)")
+        for factor in ["0.5", "2"] {
+            var extra = JSONObject()
+            extra["preview"] = .bool(true)
+            _ = update(&state, .telemetry(.run(RunEvent(run: "r/lr×\(factor)", parent: "r", extra: extra))))
+            _ = update(&state, .telemetry(.scalars(ScalarsEvent(run: "r/lr×\(factor)", step: 201, values: ["train/loss": 0.01]))))
+        }
+        #expect(state.previewRuns == ["r/lr×0.5", "r/lr×2"] && state.currentRun?.id == "r", "branches are not the main run")
+        #expect(DashboardView(theme: Theme.builtIn["default"]!).render(state).lines.contains { $0.contains("train/loss@r/lr×2") })
+        #expect(keys(&state, .character("2")) == [.control(ControlMessage(.adopt(run: "r/lr×2"), run: "r"))])
+        var adopted = JSONObject()
+        adopted["adopted"] = .bool(true)
+        _ = update(&state, .telemetry(.run(RunEvent(run: "r/lr×2", parent: "r", extra: adopted))))
+        #expect(state.currentRun?.id == "r/lr×2" && state.previewRuns.isEmpty && state.endedRuns == ["r/lr×0.5"] && state.abandonedRuns == ["r"])
+        #expect(!DashboardView(theme: Theme.builtIn["default"]!).render(state).lines.contains { $0.contains("train/loss@r/lr×0.5") }, "ended branches are not drawn")
+
+        var other = runState()
+        var extra = JSONObject()
+        extra["preview"] = .bool(true)
+        _ = update(&other, .telemetry(.run(RunEvent(run: "r/lr×1", parent: "r", extra: extra))))
+        #expect(keys(&other, .character("D")) == [.control(ControlMessage(.discard, run: "r"))])
+        _ = update(&other, .telemetry(.control(ControlMessage(.discard, run: "r"))))
+        #expect(other.previewRuns.isEmpty && other.endedRuns == ["r/lr×1"] && other.currentRun?.id == "r")
+        #expect(keys(&other, .character("D")).isEmpty && other.log.last?.level == .warning)
+    }
+
     @Test func tabCyclesFocusAndEnterZooms() {
         var state = runState()
         #expect(state.focusablePanels == [.curves, .grokking, .knobs, .events])

@@ -1,0 +1,116 @@
+import Telemetry
+
+/// Why a control message was refused (sent back to the dashboard or the control client).
+public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The built-in engine as the runtime drives it: the main run (a trainer or a sweep) and any fork
+/// preview branches, with the control messages that change them. Single-threaded; the runtime
+/// owns the thread and decides when to step (pausing is the runtime's).
+///
+/// Branches share the CPU fairly with the main run: each `step` round takes one step of every
+/// branch that has steps left, then one of the main run.
+public final class EngineSession {
+    public private(set) var main: TrainingDriver
+    /// Fork preview branches and their steps left, in the order they were forked.
+    public private(set) var branches: [(trainer: Trainer, remaining: Int)] = []
+
+    /// A fork without arguments: the learning rate ×0.5, ×1 and ×2 for 200 steps.
+    public static let defaultFork = (knob: "lr", factors: [0.5, 1, 2], steps: 200)
+
+    public init(main: TrainingDriver) { self.main = main }
+
+    public func openingEvents() -> [TelemetryEvent] { main.openingEvents() }
+
+    /// True when the main run is done and no branch has steps left.
+    public var isFinished: Bool { main.isFinished && branches.allSatisfy { $0.remaining == 0 } }
+
+    /// One round: a step of each branch with steps left, then a step of the main run when `stepMain`.
+    public func step(stepMain: Bool) -> [TelemetryEvent] {
+        var events: [TelemetryEvent] = []
+        for i in branches.indices where branches[i].remaining > 0 && !branches[i].trainer.isFinished {
+            events += branches[i].trainer.step()
+            branches[i].remaining -= 1
+        }
+        if stepMain && !main.isFinished { events += main.step() }
+        return events
+    }
+
+    /// Performs a control message that changes the run: `set`, `rollback`, `fork`, `adopt`,
+    /// `discard` (pause, resume, step and stop are the runtime's). Returns the events that
+    /// describe the change; a refused message changes nothing.
+    public func perform(_ command: ControlCommand, by: String) throws(ControlError) -> [TelemetryEvent] {
+        switch command {
+        case .set(let knob, let value):
+            do { return [try main.setKnob(knob, to: value, by: by)] } catch { throw ControlError(error.message) }
+        case .rollback(let to):
+            guard to == nil else { throw ControlError("rollback goes back to the state before the last knob change; a step cannot be named") }
+            guard let event = main.rollback() else { throw ControlError("nothing to undo: no knob change since the start or the last undo") }
+            branches = []
+            return [event]
+        case .fork(let knob, let factors, let steps):
+            return try fork(knob: knob ?? Self.defaultFork.knob, factors: factors ?? Self.defaultFork.factors,
+                            steps: steps ?? Self.defaultFork.steps)
+        case .adopt(let id):
+            guard let index = branches.firstIndex(where: { $0.trainer.runID == id }) else {
+                throw ControlError("no fork branch '\(id)' (branches: \(branches.map(\.trainer.runID).joined(separator: ", ")))")
+            }
+            let parent = (main as? Trainer)?.runID
+            let adopted = branches[index].trainer
+            main = adopted
+            branches = []
+            guard case .run(var run) = adopted.runEvent() else { preconditionFailure("runEvent is a run event") }
+            run.parent = parent
+            run.extra["adopted"] = .bool(true)
+            return [.run(run)]
+        case .discard:
+            guard !branches.isEmpty else { throw ControlError("no fork branches to discard") }
+            branches = []
+            return [.control(ControlMessage(.discard, run: (main as? Trainer)?.runID))]
+        case .pause, .resume, .step, .checkpoint, .stop:
+            throw ControlError("\(command.typeName) is handled by the runtime, not the engine session")
+        }
+    }
+
+    private func fork(knob: String, factors: [Double], steps: Int) throws(ControlError) -> [TelemetryEvent] {
+        guard let trainer = main as? Trainer else { throw ControlError("fork previews need a single run (not a sweep)") }
+        guard branches.isEmpty else { throw ControlError("a fork preview is running: adopt a branch or discard them first") }
+        guard steps >= 1, !factors.isEmpty, factors.count <= 9, factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw ControlError("fork needs 1–9 positive factors and at least one step")
+        }
+        guard let spec = trainer.knobSpecs.first(where: { $0.name == knob }), case .number(let value) = spec.value else {
+            throw ControlError("'\(knob)' is not a numeric knob of this run")
+        }
+        var events: [TelemetryEvent] = []
+        var made: [(trainer: Trainer, remaining: Int)] = []
+        for factor in factors {
+            let branch = trainer.fork(runID: "\(trainer.runID)/\(knob)×\(JSONValue.number(factor).jsonText)")
+            var knobEvent: TelemetryEvent?
+            if factor != 1 {
+                do { knobEvent = try branch.setKnob(knob, to: .number(value * factor), by: "fork") } catch {
+                    throw ControlError("fork: \(knob) × \(JSONValue.number(factor).jsonText): \(error.message)")
+                }
+            }
+            guard case .run(var run) = branch.runEvent() else { preconditionFailure("runEvent is a run event") }
+            run.parent = trainer.runID
+            run.extra["preview"] = .bool(true)
+            run.extra["factor"] = .number(factor)
+            events.append(.run(run))
+            if let knobEvent { events.append(knobEvent) }
+            made.append((branch, steps))
+        }
+        branches = made
+        return events
+    }
+}
+
+extension Trainer {
+    /// The knob specs of the run event (names, current values, ranges).
+    public var knobSpecs: [KnobSpec] {
+        guard case .run(let run) = runEvent() else { return [] }
+        return run.knobs
+    }
+}
