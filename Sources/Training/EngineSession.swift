@@ -47,7 +47,7 @@ public final class EngineSession {
         case .set(let knob, let value):
             do { return [try main.setKnob(knob, to: value, by: by)] } catch { throw ControlError(error.message) }
         case .rollback(let to):
-            guard to == nil else { throw ControlError("rollback goes back to the state before the last knob change; a step cannot be named") }
+            guard to == nil else { throw ControlError("rollback returns to the state before the last knob change; a step cannot be named") }
             guard let event = main.rollback() else { throw ControlError("nothing to undo: no knob change since the start or the last undo") }
             branches = []
             return [event]

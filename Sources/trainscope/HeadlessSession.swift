@@ -18,24 +18,103 @@ final class HeadlessSession {
         self.checkpointEvery = checkpointEvery; self.checkpointDirectory = checkpointDirectory
     }
 
-    /// Trains to the end; false when training diverged or a file could not be written.
-    func run() -> Bool {
+    /// Control messages from the control channel, performed on the trainer thread between steps;
+    /// each sender waits for its answer.
+    final class ControlQueue: @unchecked Sendable {
+        private let lock = NSLock()
+        private var pending: [(ControlCommand, UncheckedBox<Answer>)] = []
+        private var closed = false
+
+        final class Answer: @unchecked Sendable {
+            let done = DispatchSemaphore(value: 0)
+            var result: Result<Void, ControlServer.ControlError> = .success(())
+        }
+
+        /// Queues a command and waits until the trainer thread has performed it.
+        func submit(_ command: ControlCommand) -> Result<Void, ControlServer.ControlError> {
+            let answer = Answer()
+            let accepted = lock.withLock { () -> Bool in
+                guard !closed else { return false }
+                pending.append((command, UncheckedBox(answer)))
+                return true
+            }
+            guard accepted else { return .failure(ControlServer.ControlError(message: "the run has ended")) }
+            answer.done.wait()
+            return answer.result
+        }
+
+        func take() -> [(ControlCommand, UncheckedBox<Answer>)] {
+            lock.withLock {
+                defer { pending = [] }
+                return pending
+            }
+        }
+
+        /// Refuses what is still queued and everything later.
+        func close() {
+            let left = lock.withLock { () -> [(ControlCommand, UncheckedBox<Answer>)] in
+                closed = true
+                defer { pending = [] }
+                return pending
+            }
+            for (_, answer) in left {
+                answer.value.result = .failure(ControlServer.ControlError(message: "the run has ended"))
+                answer.value.done.signal()
+            }
+        }
+    }
+
+    /// Trains to the end (or until a `stop` on the control channel); false when training diverged
+    /// or a file could not be written.
+    func run(control: ControlQueue? = nil) -> Bool {
         let mailbox = Mailbox<TelemetryEvent>(capacity: 4096, policy: .block)
         let failures = Mailbox<String>(capacity: 64, policy: .dropOldest)
-        let box = UncheckedBox(driver)
+        let box = UncheckedBox(EngineSession(main: driver))
         let every = checkpointEvery, directory = checkpointDirectory
         let thread = Thread {
-            let driver = box.value
-            let trainer = driver as? Trainer
-            for event in driver.openingEvents() { mailbox.post(event) }
-            while !driver.isFinished {
-                for event in driver.step() { mailbox.post(event) }
-                if let trainer, let every, let directory, trainer.state.step % every == 0 {
-                    if let message = Self.save(trainer, directory) { failures.post(message) }
+            let session = box.value
+            for event in session.openingEvents() { mailbox.post(event) }
+            var paused = false, stopped = false, singleSteps = 0
+            while !session.isFinished && !stopped {
+                for (command, answer) in control?.take() ?? [] {
+                    var result: Result<Void, ControlServer.ControlError> = .success(())
+                    switch command {
+                    case .pause: paused = true
+                    case .resume: paused = false
+                    case .step(let count): singleSteps += count
+                    case .stop: stopped = true
+                    case .checkpoint(let path):
+                        if let trainer = session.main as? Trainer, let message = Self.save(trainer, path: path ?? directory ?? ".") {
+                            result = .failure(ControlServer.ControlError(message: message))
+                        } else if !(session.main is Trainer) {
+                            result = .failure(ControlServer.ControlError(message: "checkpoints are written for single runs, not sweeps"))
+                        }
+                    default:
+                        do throws(ControlError) {
+                            for event in try session.perform(command, by: "control") { mailbox.post(event) }
+                        } catch {
+                            result = .failure(ControlServer.ControlError(message: error.message))
+                        }
+                    }
+                    answer.value.result = result
+                    answer.value.done.signal()
+                }
+                if stopped { break }
+                let stepMain = !paused || singleSteps > 0
+                if paused && singleSteps > 0 { singleSteps -= 1 }
+                let events = session.step(stepMain: stepMain)
+                if events.isEmpty && !stepMain {
+                    Thread.sleep(forTimeInterval: 0.02)
+                    continue
+                }
+                for event in events { mailbox.post(event) }
+                if let trainer = session.main as? Trainer, stepMain, let every, let directory, trainer.state.step % every == 0 {
+                    if let message = Self.save(trainer, path: directory) { failures.post(message) }
                 }
             }
-            if let trainer, let directory, every == nil || trainer.state.step % every! != 0 {
-                if let message = Self.save(trainer, directory) { failures.post(message) }
+            control?.close()
+            if let trainer = session.main as? Trainer, let directory, every == nil || trainer.state.step % every! != 0 {
+                if let message = Self.save(trainer, path: directory) { failures.post(message) }
             }
             mailbox.close()
         }
@@ -44,8 +123,10 @@ final class HeadlessSession {
         return consume(mailbox, failures: failures, total: total, startStep: startStep)
     }
 
-    private static func save(_ trainer: Trainer, _ directory: String) -> String? {
-        let path = (directory as NSString).appendingPathComponent(String(format: "step-%07d.safetensors", trainer.state.step))
+    /// Writes a checkpoint to `path`: a `.safetensors` file, or a directory (as `step-NNNNNNN.safetensors`).
+    private static func save(_ trainer: Trainer, path target: String) -> String? {
+        let path = target.hasSuffix(".safetensors") ? target
+            : (target as NSString).appendingPathComponent(String(format: "step-%07d.safetensors", trainer.state.step))
         do { try Checkpoint.file(for: trainer).write(to: path) } catch { return error.message }
         return nil
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Telemetry
 import TensorCore
 import TerminalUI
@@ -47,6 +48,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Colour theme: default, mono, or Themes/NAME.theme (light, okabe-ito).")
     var theme: String?
 
+    @Option(help: ArgumentHelp("With --headless: accept control messages (PROTOCOL.md) as NDJSON lines on a Unix socket (created 0600) or a loopback TCP port; each line gets a JSON reply.", valueName: "unix:PATH|tcp://127.0.0.1:PORT"))
+    var control: String?
+
     @Option(help: "OpenBLAS threads (1 is fastest on the built-in models' small matrices, and reproducible).")
     var blasThreads: Int = 1
 
@@ -74,6 +78,10 @@ struct RunCommand: ParsableCommand {
         let dashboardTheme: Theme?
         do { dashboardTheme = headless ? nil : try loadTheme(theme) } catch {
             printError("trainscope: error: \(error)")
+            throw ExitCode(2)
+        }
+        if control != nil && !headless {
+            printError("trainscope: error: --control goes with --headless (the live dashboard is steered from the keyboard)")
             throw ExitCode(2)
         }
         if !headless && isatty(STDOUT_FILENO) == 0 {
@@ -119,7 +127,26 @@ struct RunCommand: ParsableCommand {
         }
         let session = HeadlessSession(driver: driver, total: total, startStep: resumed?.step ?? 0, recorder: recorder,
                                       checkpointEvery: checkpointEvery, checkpointDirectory: checkpointDir)
-        let ok = session.run()
+        var queue: HeadlessSession.ControlQueue?
+        var server: ControlServer?
+        if let control {
+            let address: SourceAddress
+            do { address = try SourceAddress.parse(control, fileExists: { _ in (false, false) }) } catch {
+                printError("trainscope: error: --control: \(error)")
+                throw ExitCode(2)
+            }
+            let controlQueue = HeadlessSession.ControlQueue()
+            do {
+                server = try ControlServer(address: address) { message in controlQueue.submit(message.command) }
+            } catch {
+                printError("trainscope: error: --control: \(error.message)")
+                throw ExitCode(2)
+            }
+            queue = controlQueue
+            print("control: listening on \(server!.description)")
+        }
+        defer { server?.shutDown() }
+        let ok = session.run(control: queue)
         if !ok { throw ExitCode(1) }
     }
 

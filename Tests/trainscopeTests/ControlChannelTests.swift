@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+import Telemetry
+import TestSupport
+
+/// A line-oriented client of the control channel's Unix socket.
+final class ControlClient {
+    private let fd: Int32
+    private var buffered: [UInt8] = []
+
+    init?(path: String) {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if ok != 0 { close(fd); return nil }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one line and returns the reply line.
+    func send(_ line: String) -> String {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !buffered.contains(0x0A) {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return "" }
+            buffered += chunk[0..<n]
+        }
+        let end = buffered.firstIndex(of: 0x0A)!
+        defer { buffered.removeFirst(end + 1) }
+        return String(decoding: buffered[..<end], as: UTF8.self)
+    }
+}
+
+@Suite struct ControlChannelTests {
+    @Test func aScriptedSessionSteersAHeadlessRunOverAUnixSocket() throws {
+        let dir = TestPaths.scratchDirectory()
+        let socketPath = dir.appendingPathComponent("c.sock").path, recording = dir.appendingPathComponent("run.jsonl").path
+        final class Box: @unchecked Sendable { var output: CommandRunner.Output? }
+        let box = Box()
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            box.output = try? CommandRunner.run(["run", "--preset", "eos", "--steps", "100000", "--headless", "--set", "spectrum_every=0", "--set", "density_every=0",
+                                                 "--control", "unix:\(socketPath)", "--record", recording])
+            finished.signal()
+        }
+        var client: ControlClient?
+        for _ in 0..<200 where client == nil {
+            client = ControlClient(path: socketPath)
+            if client == nil { usleep(50_000) }
+        }
+        let c = try #require(client, "no control socket at \(socketPath)")
+        var info = stat()
+        #expect(stat(socketPath, &info) == 0 && info.st_mode & 0o777 == 0o600, "the socket is private to its owner")
+
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":0.25}"#) == #"{"ok":true,"line":1,"type":"set"}"#)
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":-1}"#) == #"{"ok":false,"line":2,"error":"lr must be in (0, 100], got -1"}"#)
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":"fast"}"#) == #"{"ok":false,"line":3,"error":"lr must be a number, got string"}"#)
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr""#).hasPrefix(#"{"ok":false,"line":4,"error":"line 4, column 32: "#))
+        #expect(c.send(#"{"v":1,"type":"scalars","step":1,"values":{}}"#).contains(#""error":"'scalars' is not a control message"#))
+        #expect(c.send(#"{"v":1,"type":"pause"}"#) == #"{"ok":true,"line":6,"type":"pause"}"#)
+        #expect(c.send(#"{"v":1,"type":"rollback"}"#) == #"{"ok":true,"line":7,"type":"rollback"}"#)
+        #expect(c.send(#"{"v":1,"type":"rollback"}"#).contains("nothing to undo"))
+        #expect(c.send(#"{"v":1,"type":"stop"}"#) == #"{"ok":true,"line":9,"type":"stop"}"#)
+        #expect(finished.wait(timeout: .now() + 60) == .success)
+        #expect(box.output?.status == 0, "\(box.output?.stderr ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: socketPath), "the socket file is removed at the end")
+
+        let events = try Recording(path: recording).events
+        let knobs = events.compactMap { if case .knob(let k) = $0 { k } else { nil } }
+        #expect(knobs.count == 1 && knobs[0].new == .number(0.25) && knobs[0].by == "control", "refused values never reach the engine")
+        let runs = events.compactMap { if case .run(let r) = $0 { r } else { nil } }
+        #expect(runs.map(\.run) == ["eos-s0", "eos-s0~1"] && runs[1].parent == "eos-s0")
+    }
+
+    @Test(arguments: [
+        (["run", "--headless", "--control", "tcp://0.0.0.0:7070", "--steps", "1"], "listens on loopback only"),
+        (["run", "--control", "unix:/tmp/x.sock", "--steps", "1"], "--control goes with --headless"),
+        (["run", "--headless", "--control", "stdin-please", "--steps", "1"], "--control"),
+    ])
+    func badControlAddressesAreRefused(_ arguments: [String], _ message: String) throws {
+        let out = try CommandRunner.run(arguments)
+        #expect(out.status == 2 && out.stderr.contains(message), "\(out.stderr)")
+    }
+}
