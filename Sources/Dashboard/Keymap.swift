@@ -69,7 +69,7 @@ public enum Keymap {
         bind(chars(" "), .global, .togglePause, "pause or resume the run"),
         bind(chars("n"), .global, .stepOnce, "one step while paused"),
         bind(chars("u"), .global, .undo, "undo the last knob change (the run before it continues)"),
-        bind(chars("f"), .global, .fork, "fork preview: branches with lr ×0.5, ×1, ×2 for 200 steps"),
+        bind(chars("f"), .global, .fork, "fork preview: branches of the current state (lr ×0.5, ×1, ×2 for 200 steps; run --fork)"),
         bind(chars("123456789"), .global, .adoptBranch, "adopt fork branch N (it becomes the main run)"),
         bind(chars("D"), .global, .discardBranches, "discard the fork branches"),
         bind([.tab], .global, .focusNext, "focus the next panel"),

@@ -118,7 +118,11 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             }
         }
     case .control(let c):
-        if case .discard = c.command {
+        if case .pause = c.command {
+            // The engine paused itself (a rule): the dashboard shows it paused, and space resumes.
+            state.isPaused = true
+            appendLog(&state, .warning, "paused\(c.extra["by"]?.string.map { " by \($0)" } ?? "")")
+        } else if case .discard = c.command {
             state.endedRuns.formUnion(state.previewRuns)
             state.previewRuns = []
             appendLog(&state, .info, "fork branches discarded")

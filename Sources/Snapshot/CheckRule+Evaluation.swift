@@ -176,7 +176,8 @@ extension CheckRule {
         }
     }
 
-    static func aggregatedNames(_ e: Expression) -> [String] {
+    /// The metrics an expression aggregates (`max(train/loss)` → `train/loss`).
+    public static func aggregatedNames(_ e: Expression) -> [String] {
         switch e {
         case .number, .metric: []
         case .aggregate(_, let n): [n]

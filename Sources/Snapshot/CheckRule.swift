@@ -158,13 +158,13 @@ struct RuleParser {
                 if i + 1 < chars.count, chars[i + 1] == "=" {
                     tokens.append(RuleToken(kind: .symbol(String(c) + "="), column: column))
                     i += 2
-                } else if c == "!" || c == "=" {
-                    throw CheckRuleError(column: column, reason: "'\(c)' must be followed by '=' (comparisons: <, <=, >, >=, ==, !=)")
+                } else if c == "!" {
+                    throw CheckRuleError(column: column, reason: "'!' must be followed by '=' (comparisons: <, <=, >, >=, ==, !=)")
                 } else {
                     tokens.append(RuleToken(kind: .symbol(String(c)), column: column))
                     i += 1
                 }
-            } else if "+-*/(),".contains(c) {
+            } else if "+-*/(),:".contains(c) {
                 tokens.append(RuleToken(kind: .symbol(String(c)), column: column))
                 i += 1
             } else {
@@ -251,6 +251,7 @@ struct RuleParser {
     }
 
     mutating func comparison() throws(CheckRuleError) -> CheckRule.Comparison {
+        if current.kind == .symbol("=") { throw fail("'=' must be followed by '=' (comparisons: <, <=, >, >=, ==, !=)") }
         guard case .symbol(let s) = current.kind, let c = CheckRule.Comparison(rawValue: s) else {
             throw fail("expected a comparison (<, <=, >, >=, ==, !=), found \(current.display)")
         }

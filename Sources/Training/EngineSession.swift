@@ -18,8 +18,9 @@ public final class EngineSession {
     /// Fork preview branches and their steps left, in the order they were forked.
     public private(set) var branches: [(trainer: Trainer, remaining: Int)] = []
 
-    /// A fork without arguments: the learning rate ×0.5, ×1 and ×2 for 200 steps.
-    public static let defaultFork = (knob: "lr", factors: [0.5, 1, 2], steps: 200)
+    /// What a fork without arguments varies (`run --fork`): by default the learning rate ×0.5, ×1
+    /// and ×2 for 200 steps.
+    public var forkDefaults: (knob: String, factors: [Double], steps: Int) = ("lr", [0.5, 1, 2], 200)
 
     public init(main: TrainingDriver) { self.main = main }
 
@@ -52,8 +53,8 @@ public final class EngineSession {
             branches = []
             return [event]
         case .fork(let knob, let factors, let steps):
-            return try fork(knob: knob ?? Self.defaultFork.knob, factors: factors ?? Self.defaultFork.factors,
-                            steps: steps ?? Self.defaultFork.steps)
+            return try fork(knob: knob ?? forkDefaults.knob, factors: factors ?? forkDefaults.factors,
+                            steps: steps ?? forkDefaults.steps)
         case .adopt(let id):
             guard let index = branches.firstIndex(where: { $0.trainer.runID == id }) else {
                 throw ControlError("no fork branch '\(id)' (branches: \(branches.map(\.trainer.runID).joined(separator: ", ")))")

@@ -266,11 +266,20 @@ public final class Trainer {
     private var rollbackCount = 0
 
     /// Undoes the last knob change: parameters, optimizer state, RNG, step and config return to
-    /// just before it, so what follows is bit-identical to a run that never had the change. The
-    /// run goes on under a new id (`ID~N`) announced by the returned `run` event, whose `parent`
-    /// is the abandoned id, so the abandoned segment stays visible. Nil when there is nothing to undo.
+    /// just before it, so what follows is bit-identical to a run that never had the change. With
+    /// no change to undo, a diverged run returns to its last good state (the step before the loss
+    /// became non-finite). The run goes on under a new id (`ID~N`) announced by the returned `run` event,
+    /// whose `parent` is the abandoned id, so the abandoned segment stays visible. Nil when there
+    /// is nothing to undo.
     public func rollback() -> TelemetryEvent? {
-        guard let saved = knobCheckpoints.popLast() else { return nil }
+        let saved: TrainerState
+        if let last = knobCheckpoints.popLast() {
+            saved = last
+        } else if hasDiverged {
+            saved = lastGood
+        } else {
+            return nil
+        }
         let abandoned = runID
         let abandonedStep = state.step
         restore(saved)

@@ -66,13 +66,17 @@ final class HeadlessSession {
 
     /// Trains to the end (or until a `stop` on the control channel); false when training diverged
     /// or a file could not be written.
-    func run(control: ControlQueue? = nil) -> Bool {
+    func run(control: ControlQueue? = nil, rules: RuleRunner? = nil, forkDefaults: (knob: String, factors: [Double], steps: Int)? = nil) -> Bool {
         let mailbox = Mailbox<TelemetryEvent>(capacity: 4096, policy: .block)
         let failures = Mailbox<String>(capacity: 64, policy: .dropOldest)
-        let box = UncheckedBox(EngineSession(main: driver))
+        let engine = EngineSession(main: driver)
+        if let forkDefaults { engine.forkDefaults = forkDefaults }
+        let box = UncheckedBox(engine)
+        let rulesBox = UncheckedBox(rules)
         let every = checkpointEvery, directory = checkpointDirectory
         let thread = Thread {
             let session = box.value
+            let rules = rulesBox.value
             for event in session.openingEvents() { mailbox.post(event) }
             var paused = false, stopped = false, singleSteps = 0
             while !session.isFinished && !stopped {
@@ -102,10 +106,16 @@ final class HeadlessSession {
                 if stopped { break }
                 let stepMain = !paused || singleSteps > 0
                 if paused && singleSteps > 0 { singleSteps -= 1 }
-                let events = session.step(stepMain: stepMain)
+                var events = session.step(stepMain: stepMain)
                 if events.isEmpty && !stepMain {
                     Thread.sleep(forTimeInterval: 0.02)
                     continue
+                }
+                if let rules {
+                    var pause = false, problems: [String] = []
+                    events += rules.apply(events, session: session, pause: &pause, problems: &problems)
+                    if pause { paused = true }
+                    for problem in problems { printError("trainscope: \(problem)") }
                 }
                 for event in events { mailbox.post(event) }
                 if let trainer = session.main as? Trainer, stepMain, let every, let directory, trainer.state.step % every == 0 {
@@ -140,6 +150,8 @@ final class HeadlessSession {
         var lastPrint = Date.distantPast
         // The step of the last progress line, so the closing line of a run is not printed twice.
         var printedStep: Int?
+        // Runs that diverged and were not rolled back: the session fails.
+        var divergedRuns = Set<String>()
         var latest: [String: Double] = [:]
         var step = startStep
         var ok = true
@@ -171,6 +183,9 @@ final class HeadlessSession {
                     }
                     step = s.step
                     for (k, v) in s.values { latest[k] = v }
+                case .run(let r) where r.extra["rolled_back_to"] != nil:
+                    // A rule or the control channel rolled a diverged run back: it goes on under a new id.
+                    if let parent = r.parent, divergedRuns.remove(parent) != nil { print("run \(parent) rescued: it goes on as \(r.run)") }
                 case .pareto(let p) where driver is Sweep && p.run == (driver as! Sweep).id:
                     let points = p.points.map { "\($0.label ?? "?") \(String(format: "%.4g", $0.values[1]))" }
                     print("front after \(p.step) run\(p.step == 1 ? "" : "s"): " + points.joined(separator: ", "))
@@ -179,7 +194,7 @@ final class HeadlessSession {
                 case .phase(let p):
                     phases[p.name] = p.step
                     print("phase \(p.name) at step \(p.step): \(p.message ?? "")")
-                    if p.name == "diverged" { ok = false }
+                    if p.name == "diverged" { divergedRuns.insert(p.run ?? "") }
                 default: break
                 }
             }
@@ -211,7 +226,7 @@ final class HeadlessSession {
         }
         if let sharpness = latest["hessian/sharpness"] { summary += String(format: "; sharpness %.4g", sharpness) }
         print(summary)
-        return ok
+        return ok && divergedRuns.isEmpty
     }
 
     private func progressLine(step: Int, total: Int, latest: [String: Double], rate: Double) -> String {

@@ -111,8 +111,11 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
     /// Signalled when the trainer thread has left its loop.
     private let threadDone = DispatchSemaphore(value: 0)
 
-    init(driver: TrainingDriver) {
-        let box = UncheckedBox(EngineSession(main: driver))
+    init(driver: TrainingDriver, rules: RuleRunner? = nil, forkDefaults: (knob: String, factors: [Double], steps: Int)? = nil) {
+        let engine = EngineSession(main: driver)
+        if let forkDefaults { engine.forkDefaults = forkDefaults }
+        let box = UncheckedBox(engine)
+        let rulesBox = UncheckedBox(rules)
         let thread = Thread { [self] in
             let session = box.value
             for event in session.openingEvents() { mailbox.post(event) }
@@ -132,10 +135,18 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
                     }
                 }
                 // Fork branches keep computing while the main run is paused.
-                let events = session.step(stepMain: !isPaused || mayStep)
+                var events = session.step(stepMain: !isPaused || mayStep)
                 if events.isEmpty && (isPaused || session.main.isFinished) {
                     Thread.sleep(forTimeInterval: 0.02)
                     continue
+                }
+                if let rules = rulesBox.value {
+                    var pause = false, problems: [String] = []
+                    events += rules.apply(events, session: session, pause: &pause, problems: &problems)
+                    lock.withLock {
+                        if pause { paused = true }
+                        refusals += problems
+                    }
                 }
                 for event in events { mailbox.post(event) }
             }

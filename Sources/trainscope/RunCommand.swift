@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Snapshot
 import Ingest
 import Telemetry
 import TensorCore
@@ -51,6 +52,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --headless: accept control messages (PROTOCOL.md) as NDJSON lines on a Unix socket (created 0600) or a loopback TCP port; each line gets a JSON reply.", valueName: "unix:PATH|tcp://127.0.0.1:PORT"))
     var control: String?
 
+    @Option(help: ArgumentHelp("What the dashboard's fork key varies (default lr:0.5,1,2:200).", valueName: "knob:f1,f2,…:steps"))
+    var fork: String?
+
+    @Option(help: ArgumentHelp("Closed-loop rules, one per line: NAME: when CONDITION then ACTION[, ACTION…] (see README).", valueName: "file"))
+    var rules: String?
+
     @Option(help: "OpenBLAS threads (1 is fastest on the built-in models' small matrices, and reproducible).")
     var blasThreads: Int = 1
 
@@ -79,6 +86,41 @@ struct RunCommand: ParsableCommand {
         do { dashboardTheme = headless ? nil : try loadTheme(theme) } catch {
             printError("trainscope: error: \(error)")
             throw ExitCode(2)
+        }
+        var forkDefaults: (knob: String, factors: [Double], steps: Int)?
+        if let fork {
+            let parts = fork.split(separator: ":", omittingEmptySubsequences: false)
+            let factors = parts.count == 3 ? parts[1].split(separator: ",").compactMap { Double($0) } : []
+            guard parts.count == 3, TrainingConfig.key(String(parts[0]))?.isKnob == true, !factors.isEmpty,
+                  factors.count == parts[1].split(separator: ",").count, factors.count <= 9, factors.allSatisfy({ $0 > 0 && $0.isFinite }),
+                  let steps = Int(parts[2]), steps >= 1 else {
+                printError("trainscope: error: --fork takes KNOB:F1,F2,…:STEPS with a numeric knob, 1–9 positive factors and steps ≥ 1, e.g. lr:0.5,1,2:200; got '\(fork)'")
+                throw ExitCode(2)
+            }
+            forkDefaults = (String(parts[0]), factors, steps)
+        }
+        var ruleRunner: RuleRunner?
+        if let rules {
+            guard let data = FileManager.default.contents(atPath: rules) else {
+                printError("trainscope: error: \(rules): cannot read the file")
+                throw ExitCode(2)
+            }
+            let file: RuleFile
+            do { file = try RuleFile.parse(String(decoding: data, as: UTF8.self), source: rules) } catch {
+                printError("trainscope: error: \(error)")
+                throw ExitCode(2)
+            }
+            let knobNames = Set(TrainingConfig.keys.filter(\.isKnob).map(\.name))
+            if let unknown = file.knobs.first(where: { !knobNames.contains($0) }) {
+                printError("trainscope: error: \(rules): '\(unknown)' is not a knob (knobs: \(knobNames.sorted().joined(separator: ", ")))")
+                throw ExitCode(2)
+            }
+            let runner = RuleRunner(file, checkpointDirectory: checkpointDir)
+            if runner.canPause && headless && control == nil {
+                printError("trainscope: error: \(rules): a pause action needs a way to resume: add --control, or run with the dashboard")
+                throw ExitCode(2)
+            }
+            ruleRunner = runner
         }
         if control != nil && !headless {
             printError("trainscope: error: --control goes with --headless (the live dashboard is steered from the keyboard)")
@@ -119,7 +161,7 @@ struct RunCommand: ParsableCommand {
         }
         if let dashboardTheme {
             if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset)")
-                .run(TrainerSource(driver: driver)) {
+                .run(TrainerSource(driver: driver, rules: ruleRunner, forkDefaults: forkDefaults)) {
                 printError("trainscope: error: \(failure)")
                 throw ExitCode(1)
             }
@@ -146,7 +188,7 @@ struct RunCommand: ParsableCommand {
             print("control: listening on \(server!.description)")
         }
         defer { server?.shutDown() }
-        let ok = session.run(control: queue)
+        let ok = session.run(control: queue, rules: ruleRunner, forkDefaults: forkDefaults)
         if !ok { throw ExitCode(1) }
     }
 

@@ -82,9 +82,55 @@ final class ControlClient {
         (["run", "--headless", "--control", "tcp://0.0.0.0:7070", "--steps", "1"], "listens on loopback only"),
         (["run", "--control", "unix:/tmp/x.sock", "--steps", "1"], "--control goes with --headless"),
         (["run", "--headless", "--control", "stdin-please", "--steps", "1"], "--control"),
+        (["run", "--headless", "--fork", "lr:0,2:10", "--steps", "1"], "--fork takes KNOB:F1,F2,…:STEPS"),
+        (["run", "--headless", "--fork", "seed:2:10", "--steps", "1"], "--fork takes KNOB:F1,F2,…:STEPS"),
     ])
     func badControlAddressesAreRefused(_ arguments: [String], _ message: String) throws {
         let out = try CommandRunner.run(arguments)
         #expect(out.status == 2 && out.stderr.contains(message), "\(out.stderr)")
+    }
+}
+
+@Suite struct RulesCommandTests {
+    func rulesFile(_ text: String) throws -> String {
+        let path = TestPaths.scratchDirectory().appendingPathComponent("rules.txt").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A rule kicks the learning rate to 60 at step 30 (a deliberate blow-up); another rolls back
+    /// and halves it when the loss stops being finite.
+    @Test func aRollbackAndHalveRuleRescuesADivergingRun() throws {
+        let kick = "kick: when step >= 30 then set lr = 60\n"
+        let rescue = "rescue: when train/loss is nan then rollback, scale lr by 0.5\n"
+        let dir = TestPaths.scratchDirectory()
+        let unsaved = try CommandRunner.run(["run", "--preset", "teacher-student", "--steps", "60", "--headless",
+                                             "--rules", try rulesFile(kick), "--record", dir.appendingPathComponent("a.jsonl").path])
+        #expect(unsaved.status == 1 && unsaved.stdout.contains("phase diverged at step 3"), "without the rescue the run diverges")
+
+        let recording = dir.appendingPathComponent("b.jsonl").path
+        let saved = try CommandRunner.run(["run", "--preset", "teacher-student", "--steps", "60", "--headless",
+                                           "--rules", try rulesFile(kick + rescue), "--record", recording])
+        #expect(saved.status == 0, "\(saved.stdout)\(saved.stderr)")
+        let events = try Recording(path: recording).events
+        let knobs = events.compactMap { if case .knob(let k) = $0 { "\(k.run!)@\(k.step): \(k.name) \(k.old!) → \(k.new) by \(k.by)" } else { nil } }
+        #expect(knobs == ["teacher-student-s0@30: lr 0.05 → 60 by rule:kick", "teacher-student-s0~1@30: lr 0.05 → 0.025 by rule:rescue"])
+        let last = events.compactMap { if case .scalars(let s) = $0 { s } else { nil } }.last!
+        #expect(last.step == 60 && last.values["train/loss"]!.isFinite && last.values["train/loss"]! < 0.1)
+    }
+
+    @Test(arguments: [
+        ("x: when a > 1 then explode\n", "rules.txt:1:20: unknown action 'explode'"),
+        ("x: when a > 1 then set learning_rate = 1\n", "'learning_rate' is not a knob"),
+        ("x: when a > 1 then pause\n", "a pause action needs a way to resume"),
+    ])
+    func badRulesStopTheRunBeforeItStarts(_ text: String, _ message: String) throws {
+        let dir = TestPaths.scratchDirectory()
+        let path = dir.appendingPathComponent("rules.txt").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let recording = dir.appendingPathComponent("r.jsonl").path
+        let out = try CommandRunner.run(["run", "--headless", "--steps", "5", "--rules", path, "--record", recording], currentDirectory: dir)
+        #expect(out.status == 2 && out.stderr.contains(message), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: recording), "the run did not start")
     }
 }
