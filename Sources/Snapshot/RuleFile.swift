@@ -5,8 +5,8 @@ import Telemetry
 ///     NAME: when CONDITION then ACTION[, ACTION…]
 ///
 /// CONDITION is a comparison of expressions over the run's latest metric values (the `check`
-/// grammar without aggregates and windows), or `METRIC is nan` (NaN or ±∞: a diverging loss is
-/// usually ∞ first) / `METRIC is not finite` (the same). ACTIONS:
+/// grammar without aggregates and windows), `METRIC is nan` (NaN or ±∞: a diverging loss is
+/// usually ∞ first) / `METRIC is not finite` (the same), or `phase NAME` (that phase event arrived). ACTIONS:
 /// `set KNOB = VALUE`, `scale KNOB by FACTOR`, `rollback`, `pause`, `checkpoint`, `snapshot`.
 /// `#` starts a comment. Names are the run's scalar metrics, `step`, and `sharpness`, `lambdaN`,
 /// `trace` from spectra. A rule fires when its condition becomes true (it was false or unknown at
@@ -24,6 +24,8 @@ public struct RuleFile: Sendable, Equatable {
         case compare(CheckRule.Expression, CheckRule.Comparison, CheckRule.Expression)
         case isNaN(String)
         case isNotFinite(String)
+        /// A `phase` event of this name (memorization, generalization, diverged, …) has arrived.
+        case phase(String)
     }
 
     public enum Action: Sendable, Equatable {
@@ -93,6 +95,12 @@ public struct RuleFileError: Error, Sendable, Equatable, CustomStringConvertible
 
 extension RuleParser {
     mutating func condition() throws(CheckRuleError) -> RuleFile.Condition {
+        if isKeyword("phase") {
+            advance()
+            guard case .name(let name) = current.kind else { throw fail("expected a phase name after 'phase'") }
+            advance()
+            return .phase(name)
+        }
         if case .name(let metric) = current.kind, tokens.count > position + 1, tokens[position + 1].kind == .name("is") {
             advance()
             advance()
@@ -160,6 +168,7 @@ public struct RuleEvaluator: Sendable {
     public let file: RuleFile
     private var latest: [String: Double] = [:]
     private var held: [String: Bool] = [:]
+    private var phases: Set<String> = []
 
     public init(_ file: RuleFile) { self.file = file }
 
@@ -171,6 +180,9 @@ public struct RuleEvaluator: Sendable {
             case .scalars(let s) where s.run == nil || s.run == run:
                 for (k, v) in s.values { latest[k] = v }
                 latest["step"] = Double(s.step)
+                sawValues = true
+            case .phase(let p) where p.run == nil || p.run == run:
+                phases.insert(p.name)
                 sawValues = true
             case .spectrum(let e) where (e.run == nil || e.run == run) && e.block == nil:
                 if let top = e.top.first { latest["sharpness"] = top; latest["lambda1"] = top }
@@ -195,6 +207,7 @@ public struct RuleEvaluator: Sendable {
     /// the restored step does not fire a second time.
     public mutating func rolledBack(by rule: String) {
         latest = [:]
+        phases = []
         held[rule] = nil
     }
 
@@ -203,6 +216,7 @@ public struct RuleEvaluator: Sendable {
         // A diverging loss usually becomes ∞ before NaN: `is nan` means "not a number any more".
         case .isNaN(let m): return latest[m].map { !$0.isFinite } ?? false
         case .isNotFinite(let m): return latest[m].map { !$0.isFinite } ?? false
+        case .phase(let name): return phases.contains(name)
         case .compare(let l, let c, let r):
             guard let a = value(l), let b = value(r) else { return false }
             return c.holds(a, b)

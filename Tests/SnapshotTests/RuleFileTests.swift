@@ -11,8 +11,10 @@ import Telemetry
         eos: when sharpness > 2 / lr then set lr = 0.1, pause  # trailing comment
         done: when test/acc >= 0.99 then checkpoint, snapshot, set optimizer = sgd
         blowup: when train/loss is not finite then pause
+        grokked: when phase generalization then snapshot
         """, source: "r")
-        #expect(file.rules.map(\.name) == ["rescue", "eos", "done", "blowup"] && file.rules.map(\.line) == [3, 4, 5, 6])
+        #expect(file.rules.map(\.name) == ["rescue", "eos", "done", "blowup", "grokked"] && file.rules.map(\.line) == [3, 4, 5, 6, 7])
+        #expect(file.rules[4].condition == .phase("generalization"))
         #expect(file.rules[0].condition == .isNaN("train/loss") && file.rules[0].actions == [.rollback, .scale(knob: "lr", factor: 0.5)])
         #expect(file.rules[1].condition == .compare(.metric("sharpness"), .greater, .binary("/", .number(2), .metric("lr"))))
         #expect(file.rules[1].actions == [.set(knob: "lr", value: .number(0.1)), .pause])
@@ -62,5 +64,8 @@ import Telemetry
         evaluator.rolledBack(by: "nan")
         #expect(fire(4, .nan) == ["nan"], "the rolling-back rule may fire again; `late` does not")
         #expect(evaluator.observe([.scalars(ScalarsEvent(run: "other", step: 9, values: ["loss": 9]))], run: "r").isEmpty)
+        var phases = RuleEvaluator(try RuleFile.parse("g: when phase generalization then pause", source: "r"))
+        #expect(phases.observe([.phase(PhaseEvent(run: "r", step: 5, name: "memorization"))], run: "r").isEmpty)
+        #expect(phases.observe([.phase(PhaseEvent(run: "r", step: 9, name: "generalization"))], run: "r").map(\.name) == ["g"])
     }
 }
