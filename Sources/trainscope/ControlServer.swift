@@ -35,15 +35,8 @@ final class ControlServer: @unchecked Sendable {
             }
             // The socket file is created 0600: nobody else on the machine may steer the run.
             let oldMask = umask(0o177)
-            let bound = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            umask(oldMask)
-            guard bound == 0 else {
-                let reason = String(cString: strerror(errno))
-                Foundation.close(fd)
-                throw ControlError(message: "\(path): bind: \(reason)")
-            }
+            defer { umask(oldMask) }
+            try Self.bind(fd, &addr, describing: path)
             listener = fd
             socketPath = path
             description = "unix:\(path)"
@@ -59,14 +52,7 @@ final class ControlServer: @unchecked Sendable {
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_port = port.bigEndian
             addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            let bound = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard bound == 0 else {
-                let reason = String(cString: strerror(errno))
-                Foundation.close(fd)
-                throw ControlError(message: "127.0.0.1:\(port): bind: \(reason)")
-            }
+            try Self.bind(fd, &addr, describing: "127.0.0.1:\(port)")
             listener = fd
             socketPath = nil
             description = "tcp://127.0.0.1:\(port)"
@@ -76,6 +62,18 @@ final class ControlServer: @unchecked Sendable {
         guard listen(listener, 8) == 0 else { throw ControlError(message: "listen: \(String(cString: strerror(errno)))") }
         let thread = Thread { [self] in acceptLoop() }
         thread.start()
+    }
+
+    /// Binds `fd` to a `sockaddr_un` or `sockaddr_in`; closes it and throws on failure.
+    private static func bind<Address>(_ fd: Int32, _ address: inout Address, describing name: String) throws(ControlError) {
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
+        }
+        guard bound == 0 else {
+            let reason = String(cString: strerror(errno))
+            Foundation.close(fd)
+            throw ControlError(message: "\(name): bind: \(reason)")
+        }
     }
 
     /// Stops listening and removes the socket file.
