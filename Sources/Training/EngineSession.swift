@@ -49,9 +49,10 @@ public final class EngineSession {
             do { return [try main.setKnob(knob, to: value, by: by)] } catch { throw ControlError(error.message) }
         case .rollback(let to):
             guard to == nil else { throw ControlError("rollback returns to the state before the last knob change; a step cannot be named") }
+            let abandoned = (main as? Trainer)?.runID
             guard let event = main.rollback() else { throw ControlError("nothing to undo: no knob change since the start or the last undo") }
-            branches = []
-            return [event]
+            // Branches forked from the abandoned state end with it (announced under its id).
+            return endBranches(of: abandoned) + [event]
         case .fork(let knob, let factors, let steps):
             return try fork(knob: knob ?? forkDefaults.knob, factors: factors ?? forkDefaults.factors,
                             steps: steps ?? forkDefaults.steps)
@@ -69,11 +70,17 @@ public final class EngineSession {
             return [.run(run)]
         case .discard:
             guard !branches.isEmpty else { throw ControlError("no fork branches to discard") }
-            branches = []
-            return [.control(ControlMessage(.discard, run: (main as? Trainer)?.runID))]
+            return endBranches(of: (main as? Trainer)?.runID)
         case .pause, .resume, .step, .checkpoint, .stop:
             throw ControlError("\(command.typeName) is handled by the runtime, not the engine session")
         }
+    }
+
+    /// Ends every branch of run `id`; the `discard` line tells consumers (none when there were no branches).
+    private func endBranches(of id: String?) -> [TelemetryEvent] {
+        guard !branches.isEmpty else { return [] }
+        branches = []
+        return [.control(ControlMessage(.discard, run: id))]
     }
 
     private func fork(knob: String, factors: [Double], steps: Int) throws(ControlError) -> [TelemetryEvent] {

@@ -65,7 +65,10 @@ import Training
         #expect(throws: ControlError.self) { try session.perform(.set(knob: "lr", value: .number(-1)), by: "user") }
         #expect(main.state == before)
         _ = try session.perform(.set(knob: "lr", value: .number(0.01)), by: "user")
-        #expect(try session.perform(.rollback(to: nil), by: "user").count == 1 && main.state == before)
+        _ = try session.perform(.fork(knob: nil, factors: [2], steps: 10), by: "user")
+        let undone = try session.perform(.rollback(to: nil), by: "user")
+        #expect(undone.first == .control(ControlMessage(.discard, run: "m")) && undone.count == 2, "branches of the abandoned state end")
+        #expect(session.branches.isEmpty && main.state == before)
     }
 
     @Test func aSweepCannotBeForked() throws {
