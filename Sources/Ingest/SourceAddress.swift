@@ -4,7 +4,7 @@ import Foundation
 public enum SourceAddress: Sendable, Equatable, CustomStringConvertible {
     /// NDJSON on standard input (`-`).
     case standardInput
-    /// A Unix socket trainscope listens on (`unix:PATH`).
+    /// A Unix socket trainscope listens on (`unix:PATH`; an empty path asks for a private directory).
     case unixSocket(path: String)
     /// A TCP port trainscope listens on (`tcp://HOST:PORT`); loopback unless given otherwise.
     case tcp(host: String, port: UInt16)
@@ -22,7 +22,7 @@ public enum SourceAddress: Sendable, Equatable, CustomStringConvertible {
         if text == "-" { return .standardInput }
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
-            guard !path.isEmpty else { throw SourceAddressError(text, "unix: needs a socket path, e.g. unix:/tmp/trainscope.sock") }
+            // `unix:` alone asks for a socket in a fresh private directory.
             return .unixSocket(path: path)
         }
         if text.hasPrefix("tcp://") {
@@ -61,14 +61,6 @@ public enum SourceAddress: Sendable, Equatable, CustomStringConvertible {
         case .unixSocket(let path): "unix:\(path)"
         case .tcp(let host, let port): host.contains(":") ? "tcp://[\(host)]:\(port)" : "tcp://\(host):\(port)"
         case .ndjsonFile(let path), .tensorBoard(let path), .csvFile(let path), .trainerState(let path): path
-        }
-    }
-
-    /// True for the sources this build can read (the others are issue #9's work).
-    public var isReadable: Bool {
-        switch self {
-        case .standardInput, .ndjsonFile: true
-        default: false
         }
     }
 }

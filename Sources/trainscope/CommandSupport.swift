@@ -6,12 +6,6 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Says that a command (or part of one) is not built yet and which issue builds it; exits 2.
-func notBuiltYet(_ what: String, issue: Int) -> ExitCode {
-    printError("trainscope: \(what) is not built yet (tracked in issue #\(issue)).")
-    return ExitCode(2)
-}
-
 /// A bad command line: one error line on standard error, exit status 2 (as for every other bad input).
 func usageError(_ message: String) -> ExitCode {
     printError("trainscope: error: \(message)")

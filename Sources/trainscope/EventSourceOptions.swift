@@ -5,11 +5,12 @@ import TensorCore
 import Telemetry
 import Training
 
-/// Where `snapshot` and `check` read a run from: a recording, standard input, or a built-in preset
+/// Where `snapshot` and `check` read runs from: recordings, standard input, sockets, TensorBoard
+/// logs, CSV files, trainer states (read to their end, several overlaid), or a built-in preset
 /// trained headless first.
 struct EventSourceOptions: ParsableArguments {
-    @Argument(help: "A recording (.jsonl) or '-' for NDJSON on standard input; omit with --preset.")
-    var source: String?
+    @Argument(help: ArgumentHelp("Sources, as for `watch`: a .jsonl recording, '-' (stdin), unix:PATH or tcp://127.0.0.1:PORT (read until every producer has hung up), a TensorBoard log, a CSV file, a trainer_state.json. Omit with --preset.", valueName: "source"))
+    var sources: [String] = []
 
     @Option(help: "Train this built-in preset headless first and use its events (instead of SOURCE).")
     var preset: String?
@@ -20,23 +21,32 @@ struct EventSourceOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Set one config key for --preset; repeatable.", valueName: "key=value"))
     var settings: [String] = []
 
+    @Option(help: ArgumentHelp("With socket sources: stop listening after this many seconds even if producers are still connected.", valueName: "SECONDS"))
+    var wait: Double?
+
+    @Flag(help: "With socket sources: refuse control lines (scripts cannot steer the producers through trainscope).")
+    var readOnly = false
+
+    @Option(help: ArgumentHelp("Listen for TCP producers on this address instead of loopback.", valueName: "ADDR"))
+    var listen: String?
+
     func validate() throws {
-        switch (source, preset) {
-        case (nil, nil): throw usageError("give a SOURCE (a .jsonl recording or '-') or --preset NAME")
-        case (_?, _?): throw usageError("give either a SOURCE or --preset, not both")
+        switch (sources.isEmpty, preset) {
+        case (true, nil): throw usageError("give a SOURCE (a .jsonl recording, '-', a socket, a TensorBoard log, a CSV file) or --preset NAME")
+        case (false, _?): throw usageError("give either sources or --preset, not both")
         default: break
         }
         if preset == nil && (steps != nil || !settings.isEmpty) { throw usageError("--steps and --set go with --preset") }
+        if let wait, !(wait > 0 && wait.isFinite) { throw usageError("--wait must be a positive number of seconds") }
     }
 
-    /// The events, a name for the status bar, and the source's bad lines; exits 2 on a source that
-    /// cannot be read.
+    /// The events, a name for the status bar, and the sources' problems; exits 2 on a source that
+    /// cannot be opened at all.
     func load() throws -> (events: [TelemetryEvent], name: String, errors: [String]) {
         if let preset {
             let config: TrainingConfig
             do { config = try resolveTrainingConfig(preset: preset, base: nil, file: nil, settings: settings, steps: steps) } catch {
-                printError("trainscope: error: \(error)")
-                throw ExitCode(2)
+                throw usageError("\(error)")
             }
             AllocatorTuning.keepLargeBuffersInHeap()
             let trainer = Trainer(config: config, runID: "\(preset)-s\(config.int("seed"))", clock: { Date().timeIntervalSince1970 })
@@ -44,23 +54,34 @@ struct EventSourceOptions: ParsableArguments {
             while !trainer.isFinished { events += trainer.step() }
             return (events, "preset \(preset)", [])
         }
-        let source = self.source!
-        let address: SourceAddress
-        do { address = try SourceAddress.parse(source) } catch {
-            printError("trainscope: error: \(error)")
-            throw ExitCode(2)
-        }
-        switch address {
-        case .ndjsonFile, .standardInput:
-            let recording: Recording
-            do { recording = try Recording(path: source) } catch {
-                printError("trainscope: error: \(error)")
-                throw ExitCode(2)
+        let addresses = try parseSources(sources)
+        for address in addresses {
+            switch address {
+            case .ndjsonFile(let path), .csvFile(let path), .trainerState(let path), .tensorBoard(let path):
+                guard SourceAddress.probe(path).exists else { throw usageError("\(path): no such file or directory") }
+            case .standardInput, .unixSocket, .tcp: continue
             }
-            let name = source == "-" ? "stdin" : (source as NSString).lastPathComponent
-            return (recording.events, name, recording.errors.map { "\(name): \($0)" })
-        default:
-            throw notBuiltYet("reading \(address) for snapshot and check", issue: 9)
         }
+        let hub = IngestHub(mode: .once, token: readOnly ? nil : SessionToken.resolve())
+        do { try hub.open(addresses, bindHost: listen) } catch { throw usageError("\(error)") }
+        for address in hub.listenAddresses { printError(SessionToken.banner(address: address, token: hub.token)) }
+        if let wait {
+            DispatchQueue.global().asyncAfter(deadline: .now() + wait) { hub.stop() }
+        }
+        var events: [TelemetryEvent] = []
+        var errors: [String] = []
+        while case let items = hub.waitAndDrain(), !items.isEmpty {
+            for item in items {
+                switch item {
+                case .event(let event): events.append(event)
+                case .problem(let problem): errors.append(problem.description)
+                case .notice: continue
+                }
+            }
+        }
+        hub.stop()
+        let name = addresses.count > 1 ? "\(addresses.count) sources"
+            : hub.listenAddresses.first ?? (sources[0] == "-" ? "stdin" : (sources[0] as NSString).lastPathComponent)
+        return (events, name, errors)
     }
 }

@@ -14,8 +14,17 @@ protocol LiveSource: AnyObject {
     func problems() -> [String]
     /// Performs a control message (pause, resume, stop…) where the source supports it.
     func perform(_ control: ControlMessage)
-    /// After `stop`: returns once the source's threads are done (the process may then exit safely).
+    /// Source problems and notices already shaped for the events panel (sources with several inputs).
+    func messages() -> [Message]
+    /// The dashboard is closing: stop what the source runs for it (the built-in trainer). An
+    /// external producer is left running: quitting the dashboard never stops someone's training.
+    func close()
+    /// After `close`: returns once the source's threads are done (the process may then exit safely).
     func waitUntilStopped()
+}
+
+extension LiveSource {
+    func messages() -> [Message] { [] }
 }
 
 /// The runtime of the live dashboard: the only place with I/O. Each frame it drains the source,
@@ -50,6 +59,7 @@ final class LiveDashboard {
                 _ = update(&state, .telemetry(event))
             }
             for problem in source.problems() { _ = update(&state, .sourceError(source: sourceName, description: problem)) }
+            for message in source.messages() { _ = update(&state, message) }
             while let key = terminal.readKey() {
                 for effect in update(&state, .key(key)) {
                     switch effect {
@@ -69,7 +79,7 @@ final class LiveDashboard {
             terminal.draw(view.render(state))
             Thread.sleep(forTimeInterval: Self.frameInterval)
         }
-        source.perform(ControlMessage(.stop))
+        source.close()
         terminal.stop()
         source.waitUntilStopped()
         return failure
@@ -158,6 +168,8 @@ final class TrainerSource: LiveSource, @unchecked Sendable {
 
     func poll(elapsed: Double) -> [TelemetryEvent] { mailbox.drain() }
 
+    func close() { perform(ControlMessage(.stop)) }
+
     /// Exiting while the trainer thread is inside a step tears down memory it still uses (OpenBLAS
     /// buffers, the allocator) and crashes at exit, so the runtime waits for the current step to end.
     func waitUntilStopped() { threadDone.wait() }
@@ -198,6 +210,8 @@ final class ReplaySource: LiveSource {
     }
 
     func problems() -> [String] { [] }
+
+    func close() {}
 
     func waitUntilStopped() {}
 

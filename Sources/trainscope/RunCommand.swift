@@ -179,13 +179,13 @@ struct RunCommand: ParsableCommand {
             }
             let controlQueue = HeadlessSession.ControlQueue()
             do {
-                server = try ControlServer(address: address) { message in controlQueue.submit(message.command) }
+                server = try ControlServer(address: address, token: SessionToken.resolve()) { message in controlQueue.submit(message.command) }
             } catch {
                 printError("trainscope: error: --control: \(error.message)")
                 throw ExitCode(2)
             }
             queue = controlQueue
-            print("control: listening on \(server!.description)")
+            print("control: listening on \(server!.description) — export TRAINSCOPE_TOKEN=\(server!.token)")
         }
         defer { server?.shutDown() }
         let ok = session.run(control: queue, rules: ruleRunner, forkDefaults: forkDefaults)

@@ -46,7 +46,8 @@ final class ControlClient {
         let finished = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
             box.output = try? CommandRunner.run(["run", "--preset", "eos", "--steps", "100000", "--headless", "--set", "spectrum_every=0", "--set", "density_every=0",
-                                                 "--control", "unix:\(socketPath)", "--record", recording])
+                                                 "--control", "unix:\(socketPath)", "--record", recording],
+                                                 environment: ["TRAINSCOPE_TOKEN": "t0k"])
             finished.signal()
         }
         var client: ControlClient?
@@ -58,15 +59,17 @@ final class ControlClient {
         var info = stat()
         #expect(stat(socketPath, &info) == 0 && info.st_mode & 0o777 == 0o600, "the socket is private to its owner")
 
-        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":0.25}"#) == #"{"ok":true,"line":1,"type":"set"}"#)
-        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":-1}"#) == #"{"ok":false,"line":2,"error":"lr must be in (0, 100], got -1"}"#)
-        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":"fast"}"#) == #"{"ok":false,"line":3,"error":"lr must be a number, got string"}"#)
-        #expect(c.send(#"{"v":1,"type":"set","knob":"lr""#).hasPrefix(#"{"ok":false,"line":4,"error":"line 4, column 32: "#))
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":0.5}"#) == #"{"ok":false,"line":1,"error":"refused: control lines need \"token\" (printed at start as TRAINSCOPE_TOKEN)"}"#)
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":0.5,"token":"guess"}"#) == #"{"ok":false,"line":2,"error":"refused: wrong token"}"#)
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":0.25,"token":"t0k"}"#) == #"{"ok":true,"line":3,"type":"set"}"#)
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":-1,"token":"t0k"}"#) == #"{"ok":false,"line":4,"error":"lr must be in (0, 100], got -1"}"#)
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":"fast","token":"t0k"}"#) == #"{"ok":false,"line":5,"error":"lr must be a number, got string"}"#)
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr""#).hasPrefix(#"{"ok":false,"line":6,"error":"line 6, column 32: "#))
         #expect(c.send(#"{"v":1,"type":"scalars","step":1,"values":{}}"#).contains(#""error":"'scalars' is not a control message"#))
-        #expect(c.send(#"{"v":1,"type":"pause"}"#) == #"{"ok":true,"line":6,"type":"pause"}"#)
-        #expect(c.send(#"{"v":1,"type":"rollback"}"#) == #"{"ok":true,"line":7,"type":"rollback"}"#)
-        #expect(c.send(#"{"v":1,"type":"rollback"}"#).contains("nothing to undo"))
-        #expect(c.send(#"{"v":1,"type":"stop"}"#) == #"{"ok":true,"line":9,"type":"stop"}"#)
+        #expect(c.send(#"{"v":1,"type":"pause","token":"t0k"}"#) == #"{"ok":true,"line":8,"type":"pause"}"#)
+        #expect(c.send(#"{"v":1,"type":"rollback","token":"t0k"}"#) == #"{"ok":true,"line":9,"type":"rollback"}"#)
+        #expect(c.send(#"{"v":1,"type":"rollback","token":"t0k"}"#).contains("nothing to undo"))
+        #expect(c.send(#"{"v":1,"type":"stop","token":"t0k"}"#) == #"{"ok":true,"line":11,"type":"stop"}"#)
         #expect(finished.wait(timeout: .now() + 60) == .success)
         #expect(box.output?.status == 0, "\(box.output?.stderr ?? "")")
         #expect(!FileManager.default.fileExists(atPath: socketPath), "the socket file is removed at the end")

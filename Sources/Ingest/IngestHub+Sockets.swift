@@ -1,0 +1,142 @@
+import Foundation
+import Telemetry
+
+/// One producer connected to a socket source.
+final class Connection: @unchecked Sendable {
+    let id: Int
+    let descriptor: Int32
+    /// `unix:/x.sock#3`: the listener and the producer's number, for problems and notices.
+    let label: String
+    private let writeLock = NSLock()
+
+    init(id: Int, descriptor: Int32, label: String) {
+        self.id = id; self.descriptor = descriptor; self.label = label
+        // A producer that stops reading must not stall the dashboard: a write gives up after 0.5 s.
+        var timeout = timeval(tv_sec: 0, tv_usec: 500_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Writes one whole line; false when the producer hung up or stopped reading.
+    func write(_ line: String) -> Bool {
+        writeLock.withLock {
+            var bytes = Array(line.utf8)[...]
+            while !bytes.isEmpty {
+                let n = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                bytes = bytes.dropFirst(n)
+            }
+            return true
+        }
+    }
+}
+
+extension IngestHub {
+    func acceptLoop(_ listener: ListeningSocket) {
+        while let descriptor = listener.accept() {
+            let connection = lock.withLock { () -> Connection? in
+                guard !stopped else { return nil }
+                let id = nextConnection
+                nextConnection += 1
+                producersSeen += 1
+                let connection = Connection(id: id, descriptor: descriptor, label: "\(listener.address)#\(id)")
+                connections[id] = connection
+                return connection
+            }
+            guard let connection else { Glibc.close(descriptor); return }
+            post(.notice("\(connection.label): producer connected"))
+            spawn { [self] in serve(connection) }
+        }
+    }
+
+    /// Reads one producer until it hangs up; its problems never touch another producer's stream.
+    private func serve(_ connection: Connection) {
+        var stream = NDJSONStream(source: connection.label, fallbackRun: "producer-\(connection.id)")
+        var decoder = NDJSONDecoder()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        let handle: (NDJSONItem) -> Void = { [self] item in
+            switch item {
+            case .error(let error): post(.problem(stream.problem(error)))
+            case .event(.control(let message), let line): answer(message, line: line, on: connection)
+            case .event(var event, _):
+                if case .run(let run) = event { event = .run(claim(run, for: connection, attribution: &stream.attribution)) }
+                for attributed in stream.attribution.attribute(event) {
+                    if case .knob(let knob) = attributed { noteKnobValue(knob) }
+                    post(.event(attributed))
+                }
+            }
+        }
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(connection.descriptor, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            buffer.withUnsafeBytes { decoder.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n]), handle) }
+        }
+        decoder.finish(handle)
+        Glibc.close(connection.descriptor)
+        let runsLeft = lock.withLock { () -> [String] in
+            connections[connection.id] = nil
+            let owned = runs.filter { $0.value.connection == connection.id }.map(\.key)
+            for id in owned { runs[id] = nil }
+            if let latest = latestRun, owned.contains(latest) { latestRun = runs.keys.sorted().last }
+            return owned.sorted()
+        }
+        post(.notice("\(connection.label): producer disconnected" + (runsLeft.isEmpty ? "" : " (run \(runsLeft.joined(separator: ", ")))")))
+        checkCompletion()
+    }
+
+    /// Registers a producer's run; a run id another connected producer holds is shown as `ID#2`.
+    private func claim(_ run: RunEvent, for connection: Connection, attribution: inout RunAttribution) -> RunEvent {
+        let (shown, clash) = lock.withLock { () -> (String, String?) in
+            var shown = attribution.aliases[run.run] ?? run.run
+            var clash: String?
+            if let owner = runs[shown], owner.connection != connection.id {
+                var n = 2
+                while runs["\(run.run)#\(n)"] != nil { n += 1 }
+                clash = connections[owner.connection]?.label
+                shown = "\(run.run)#\(n)"
+            }
+            runs[shown] = (connection.id, run.run, run)
+            latestRun = shown
+            return (shown, clash)
+        }
+        if shown != run.run {
+            attribution.aliases[run.run] = shown
+            if let clash { post(.notice("\(connection.label): run \(run.run) is already streamed by \(clash); shown as \(shown)")) }
+        }
+        return run
+    }
+
+    /// Keeps the cached knob value current, so later checks see what the producer applied.
+    private func noteKnobValue(_ knob: KnobEvent) {
+        guard let id = knob.run else { return }
+        lock.withLock {
+            guard var entry = runs[id], let index = entry.event.knobs.firstIndex(where: { $0.name == knob.name }) else { return }
+            entry.event.knobs[index].value = knob.new
+            runs[id] = entry
+        }
+    }
+
+    /// A control line a script sent on a socket: checked against the token, routed, answered.
+    private func answer(_ message: ControlMessage, line: Int, on connection: Connection) {
+        let outcome: Result<Void, ControlRefusal>
+        if token == nil {
+            outcome = .failure(ControlRefusal(message: "control is disabled (--read-only)"))
+        } else if message.token != token {
+            outcome = .failure(ControlRefusal(message: message.token == nil
+                ? "refused: control lines need \"token\" (printed by trainscope at start as TRAINSCOPE_TOKEN)"
+                : "refused: wrong token"))
+        } else {
+            outcome = send(message)
+        }
+        var fields: [(String, JSONValue)] = [("ok", .bool(true)), ("line", .number(Double(line))), ("type", .string(message.command.typeName))]
+        switch outcome {
+        case .success:
+            post(.notice("\(connection.label): \(message.command.typeName)\(message.run.map { " for \($0)" } ?? "") sent"))
+        case .failure(let refusal):
+            fields = [("ok", .bool(false)), ("line", .number(Double(line))), ("error", .string(refusal.message))]
+            post(.problem(SourceProblem(source: connection.label, position: "line \(line)", reason: "control \(message.command.typeName): \(refusal.message)")))
+        }
+        _ = connection.write(JSONValue.object(JSONObject(fields)).jsonText + "\n")
+    }
+}

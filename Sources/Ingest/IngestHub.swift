@@ -1,0 +1,336 @@
+import Foundation
+import Telemetry
+
+/// Reads any number of sources at once into one queue of events and problems, and sends control
+/// messages back to the socket producers that can take them.
+///
+/// Each source runs on its own thread with its own parser state, so a bad or slow source never
+/// holds up another. In `.follow` mode (the live dashboard) files are tailed and sockets stay open;
+/// in `.once` mode (`snapshot`, `check`) files are read to their end, and socket sources end once
+/// at least one producer has connected and every producer has hung up.
+public final class IngestHub: @unchecked Sendable {
+    /// Whether sources are read to their end or followed.
+    public enum Mode: Sendable { case follow, once }
+
+    /// A control message the hub would not send (one line for the user or the script that sent it).
+    public struct ControlRefusal: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// The control types a producer takes unless its `run` event lists others in `controls`.
+    public static let defaultControls: Set<String> = ["set", "pause", "resume", "stop"]
+
+    public let mode: Mode
+    /// The session token control lines must carry; nil when control is disabled (`--read-only`).
+    public let token: String?
+    /// Seconds between polls of a followed file.
+    public var pollInterval = 0.25
+
+    private let mailbox = Mailbox<IngestItem>(capacity: 1 << 16, policy: .block)
+    let lock = NSLock()
+    var listeners: [ListeningSocket] = []
+    var connections: [Int: Connection] = [:]
+    var nextConnection = 1
+    /// Run id shown → the live producer that owns it, its id as the producer knows it, and its run event.
+    var runs: [String: (connection: Int, original: String, event: RunEvent)] = [:]
+    /// The run announced most recently by a connected producer (the target of a control line without `run`).
+    var latestRun: String?
+    var openFileSources = 0
+    var producersSeen = 0
+    var stopped = false
+    var completed = false
+
+    /// A hub reading in `mode`; control lines need `token` (nil disables control).
+    public init(mode: Mode, token: String?) { self.mode = mode; self.token = token }
+
+    /// Where each socket source listens (private directories resolved), in the order given.
+    public var listenAddresses: [String] { lock.withLock { listeners.map(\.address) } }
+
+    /// Opens every source; socket sources are bound before this returns (so their addresses can be
+    /// printed), and a source that cannot be opened is an error before anything starts.
+    public func open(_ sources: [SourceAddress], bindHost: String? = nil) throws(ListeningSocket.SetupError) {
+        var opened: [ListeningSocket] = []
+        for source in sources {
+            switch source {
+            case .unixSocket, .tcp:
+                do { opened.append(try ListeningSocket(source, bindHost: bindHost)) } catch {
+                    opened.forEach { $0.close() }
+                    throw error
+                }
+            default: continue
+            }
+        }
+        let tensorBoardSources = sources.filter { if case .tensorBoard = $0 { true } else { false } }.count
+        lock.withLock {
+            listeners = opened
+            openFileSources = sources.count - opened.count
+        }
+        for listener in opened { spawn { [self] in acceptLoop(listener) } }
+        for source in sources {
+            switch source {
+            case .unixSocket, .tcp: continue
+            case .standardInput: spawn { [self] in readStandardInput() }
+            case .ndjsonFile(let path): spawn { [self] in followNDJSON(path) }
+            case .csvFile(let path): spawn { [self] in followCSV(path) }
+            case .trainerState(let path): spawn { [self] in followTrainerState(path) }
+            case .tensorBoard(let path):
+                let prefix = tensorBoardSources > 1 ? (path as NSString).lastPathComponent : nil
+                spawn { [self] in followTensorBoard(path, prefix: prefix) }
+            }
+        }
+        checkCompletion()
+    }
+
+    /// Everything received since the last call, without waiting.
+    public func drain() -> [IngestItem] { mailbox.drain() }
+
+    /// Waits for items; returns an empty array once a `.once` hub has read everything.
+    public func waitAndDrain() -> [IngestItem] { mailbox.waitAndDrain() }
+
+    /// Stops every source: listeners close (removing their socket files) and producers are hung up on.
+    public func stop() {
+        let (toClose, toHangUp) = lock.withLock { () -> ([ListeningSocket], [Connection]) in
+            stopped = true
+            defer { listeners = [] }
+            return (listeners, Array(connections.values))
+        }
+        toClose.forEach { $0.close() }
+        toHangUp.forEach { shutdown($0.descriptor, Int32(SHUT_RDWR)) }
+        mailbox.close()
+    }
+
+    // MARK: - Control
+
+    /// Sends a control message to the producer of its run (the latest connected run when `run` is
+    /// absent), after checking that the producer declared the knob and takes this kind of control.
+    public func send(_ message: ControlMessage) -> Result<Void, ControlRefusal> {
+        guard let token else { return .failure(ControlRefusal(message: "control is disabled (--read-only)")) }
+        let target = lock.withLock { () -> (id: String, owner: (connection: Int, original: String, event: RunEvent)?, connection: Connection?)? in
+            guard let id = message.run ?? latestRun else { return nil }
+            let owner = runs[id]
+            return (id, owner, owner.flatMap { connections[$0.connection] })
+        }
+        guard let target else { return .failure(ControlRefusal(message: "no producer is connected to steer")) }
+        guard let owner = target.owner, let connection = target.connection else {
+            return .failure(ControlRefusal(message: "run \(target.id) has no connected producer (files and stdin cannot be steered)"))
+        }
+        let accepted = owner.event.extra["controls"]?.array.map { Set($0.compactMap(\.string)) } ?? Self.defaultControls
+        let kind = message.command.typeName
+        guard accepted.contains(kind) else {
+            return .failure(ControlRefusal(message: "run \(target.id) does not take '\(kind)' (it takes \(accepted.sorted().joined(separator: ", ")))"))
+        }
+        if case .set(let knob, let value) = message.command {
+            guard let spec = owner.event.knobs.first(where: { $0.name == knob }) else {
+                let declared = owner.event.knobs.map(\.name)
+                return .failure(ControlRefusal(message: "run \(target.id) declared no knob '\(knob)'"
+                    + (declared.isEmpty ? " (it declared none)" : " (it declared \(declared.joined(separator: ", ")))")))
+            }
+            if case .failure(let error) = spec.check(value) { return .failure(ControlRefusal(message: "\(knob): \(error.message)")) }
+        }
+        var outgoing = message
+        outgoing.run = owner.original
+        outgoing.token = token
+        guard connection.write(TelemetryEvent.control(outgoing).jsonLine + "\n") else {
+            return .failure(ControlRefusal(message: "run \(target.id): the producer is not reading (send timed out or it hung up)"))
+        }
+        return .success(())
+    }
+
+    // MARK: - Threads
+
+    func spawn(_ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    func post(_ item: IngestItem) { mailbox.post(item) }
+
+    /// Called when a source ends; closes the queue once a `.once` hub has nothing left to read.
+    func checkCompletion(fileSourceEnded: Bool = false) {
+        let done = lock.withLock { () -> Bool in
+            if fileSourceEnded { openFileSources -= 1 }
+            guard mode == .once, !completed, openFileSources == 0 else { return false }
+            guard listeners.isEmpty || (producersSeen > 0 && connections.isEmpty) else { return false }
+            completed = true
+            return true
+        }
+        if done { stop() }
+    }
+
+    /// Sleeps between polls of a followed source; false when the hub stopped meanwhile.
+    private func pause() -> Bool {
+        Thread.sleep(forTimeInterval: pollInterval)
+        return !isStopped
+    }
+
+    // MARK: - Files and standard input
+
+    private func readStandardInput() {
+        defer { checkCompletion(fileSourceEnded: true) }
+        var stream = NDJSONStream(source: "stdin", fallbackRun: "stdin")
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            buffer.withUnsafeBytes { stream.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n]), post) }
+        }
+        stream.finish(post)
+        if mode == .follow { post(.notice("stdin: end of stream")) }
+    }
+
+    /// Reads a file source with `parser` until its end (`.once`) or until the hub stops (`.follow`);
+    /// `restart` resets the parser when the file is rewritten.
+    private func tail<Parser>(_ path: String, parser: inout Parser, feed: (inout Parser, UnsafeRawBufferPointer) -> Void,
+                              idle: (inout Parser) -> Void, restart: (inout Parser) -> Void) {
+        var file = FileTail(path: path)
+        defer { file.close() }
+        var reportedMissing = false
+        while true {
+            switch file.poll({ feed(&parser, $0) }) {
+            case .missing(let reason):
+                if mode == .once {
+                    post(.problem(SourceProblem(source: path, reason: reason)))
+                    return
+                }
+                if !reportedMissing { post(.notice("\(path): \(reason); waiting for it to appear")) }
+                reportedMissing = true
+            case .restarted:
+                post(.notice("\(path): the file was rewritten; reading it again"))
+                restart(&parser)
+                continue
+            case .read:
+                reportedMissing = false
+                idle(&parser)
+            }
+            if mode == .once || !pause() { return }
+        }
+    }
+
+    private func followNDJSON(_ path: String) {
+        defer { checkCompletion(fileSourceEnded: true) }
+        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        var stream = NDJSONStream(source: path, fallbackRun: name)
+        tail(path, parser: &stream, feed: { $0.feed($1, post) }, idle: { _ in },
+             restart: { $0 = NDJSONStream(source: path, fallbackRun: name) })
+        stream.finish(post)
+    }
+
+    private func followCSV(_ path: String) {
+        defer { checkCompletion(fileSourceEnded: true) }
+        let run = Self.runName(forFile: path, generic: ["metrics"])
+        let tag = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        var reader = CSVMetricsReader(source: path, run: run, valueName: tag)
+        var header: [UInt8]?
+        tail(path, parser: &reader, feed: { $0.feed($1, post) }, idle: { reader in
+            // Lightning's CSVLogger rewrites the whole file with a wider header when a new metric
+            // appears: start over, skipping the rows already shown.
+            let current = FileTail(path: path).firstLine()
+            if let header, let current, current != header, reader.header != nil {
+                let shown = reader.rowsRead
+                reader = CSVMetricsReader(source: path, run: run, valueName: tag)
+                reader.skipRows = shown
+                var again = FileTail(path: path)
+                _ = again.poll { reader.feed($0, post) }
+                again.close()
+            }
+            header = current
+        }, restart: { reader in
+            let shown = reader.rowsRead
+            reader = CSVMetricsReader(source: path, run: run, valueName: tag)
+            reader.skipRows = shown
+        })
+        reader.finish(post)
+    }
+
+    private func followTrainerState(_ path: String) {
+        defer { checkCompletion(fileSourceEnded: true) }
+        let run = Self.runName(forFile: path, generic: ["trainer_state"])
+        var shown = 0
+        var announced = false
+        var previous: [UInt8]?
+        var failedOnce = false
+        while true {
+            if let bytes = FileManager.default.contents(atPath: path).map(Array.init), bytes != previous || failedOnce {
+                do throws(SourceProblem) {
+                    let (items, entries) = try TrainerStateReader.read(bytes, source: path, run: run, skipEntries: shown, announce: !announced)
+                    items.forEach(post)
+                    announced = true
+                    shown = max(shown, entries)
+                    failedOnce = false
+                } catch {
+                    // The Trainer rewrites the file in place: a half-written copy fails once and
+                    // parses at the next poll, so a follower reports only a failure that persists.
+                    if mode == .once || failedOnce { post(.problem(error)) }
+                    failedOnce = mode == .follow && !failedOnce
+                }
+                previous = bytes
+            } else if mode == .once {
+                post(.problem(SourceProblem(source: path, reason: "cannot read the file")))
+            }
+            if mode == .once || !pause() { return }
+        }
+    }
+
+    private func followTensorBoard(_ root: String, prefix: String?) {
+        defer { checkCompletion(fileSourceEnded: true) }
+        var files: [String: (tail: FileTail, reader: TensorBoardFileReader)] = [:]
+        var order: [String] = []
+        var announced: Set<String> = []
+        var reportedEmpty = false
+        while true {
+            for path in Self.eventFiles(under: root) where files[path] == nil {
+                let run = TensorBoardRunName.of(file: path, root: SourceAddress.probe(root).isDirectory ? root : (root as NSString).deletingLastPathComponent, prefix: prefix)
+                files[path] = (FileTail(path: path), TensorBoardFileReader(source: path, run: run))
+                order.append(path)
+                if announced.insert(run).inserted {
+                    post(.event(.run(RunEvent(run: run, extra: JSONObject([("source", .string(root))])))))
+                }
+            }
+            if order.isEmpty && !reportedEmpty {
+                post(mode == .once ? .problem(SourceProblem(source: root, reason: "no events.out.tfevents.* files found"))
+                                   : .notice("\(root): no event files yet; waiting for them"))
+                reportedEmpty = true
+            }
+            for path in order {
+                var entry = files[path]!
+                files[path] = nil
+                switch entry.tail.poll({ entry.reader.feed($0, post) }) {
+                case .restarted: entry.reader = TensorBoardFileReader(source: path, run: entry.reader.run)
+                case .missing, .read: break
+                }
+                if mode == .once { entry.reader.finish(post) } else { entry.reader.flush(post) }
+                files[path] = entry
+            }
+            if mode == .once || !pause() { return }
+        }
+    }
+
+    /// Every TensorBoard event file at or below `root`, ordered by path (writers put the creation
+    /// time in the name, so a run's files come oldest first).
+    static func eventFiles(under root: String) -> [String] {
+        guard SourceAddress.probe(root).isDirectory else { return [root] }
+        var found: [String] = []
+        if let walker = FileManager.default.enumerator(atPath: root) {
+            while let relative = walker.nextObject() as? String {
+                if (relative as NSString).lastPathComponent.contains("tfevents") { found.append(root + "/" + relative) }
+            }
+        }
+        return found.sorted()
+    }
+
+    /// A run name for a single file: its parent directory for generic names (`metrics.csv`,
+    /// `trainer_state.json`, skipping a `checkpoint-N` directory), else the file's own name.
+    static func runName(forFile path: String, generic: Set<String>) -> String {
+        let name = (path as NSString).lastPathComponent
+        let stem = (name as NSString).deletingPathExtension
+        if !generic.isEmpty && !generic.contains(stem) { return stem }
+        var directories = (((path as NSString).deletingLastPathComponent) as NSString).pathComponents.filter { $0 != "/" && $0 != "." }
+        if let last = directories.last, last.hasPrefix("checkpoint-") { directories.removeLast() }
+        return directories.last ?? stem
+    }
+}

@@ -1,0 +1,64 @@
+import Telemetry
+
+/// What a source yields: an event for the dashboard, or a problem for its events panel.
+public enum IngestItem: Sendable, Equatable {
+    case event(TelemetryEvent)
+    case problem(SourceProblem)
+    /// Something worth a line in the events panel that is not a problem (a producer connected).
+    case notice(String)
+}
+
+/// Something wrong in one source, at one place in it; the source goes on after it.
+public struct SourceProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The source as the user named it (a path, `unix:/x.sock#3` for a socket's third producer).
+    public var source: String
+    /// Where: `line 12, column 5`, `offset 4096`, `row 7`; nil when the problem has no position.
+    public var position: String?
+    public var reason: String
+
+    public init(source: String, position: String? = nil, reason: String) {
+        self.source = source; self.position = position; self.reason = reason
+    }
+
+    /// `source: position: reason` — the one line shown to users.
+    public var description: String {
+        position.map { "\(source): \($0): \(reason)" } ?? "\(source): \(reason)"
+    }
+}
+
+/// Gives every event of one stream an explicit run id, so that streams can be interleaved.
+///
+/// A data line without `run` belongs to the stream's latest `run` event (PROTOCOL.md); a stream
+/// that sends data before any `run` event gets one announced for it, named `fallbackRun`. Ids can be
+/// renamed (`aliases`) when two live producers claim the same one.
+public struct RunAttribution: Sendable {
+    /// The run id used for data before any `run` event.
+    public var fallbackRun: String
+    /// Original id → the id shown, for runs renamed because another producer holds the name.
+    public var aliases: [String: String] = [:]
+    /// The stream's current run (after renaming).
+    public private(set) var currentRun: String?
+    /// Every run id this stream has announced (after renaming).
+    public private(set) var announced: [String] = []
+
+    public init(fallbackRun: String) { self.fallbackRun = fallbackRun }
+
+    /// The event with its run made explicit, preceded by a `run` event when the stream never sent one.
+    public mutating func attribute(_ event: TelemetryEvent) -> [TelemetryEvent] {
+        if case .run(let e) = event {
+            let id = aliases[e.run] ?? e.run
+            currentRun = id
+            if !announced.contains(id) { announced.append(id) }
+            return [id == e.run ? event : event.withRunID(id)]
+        }
+        var prefix: [TelemetryEvent] = []
+        let named = event.runID.map { aliases[$0] ?? $0 }
+        if named == nil && currentRun == nil {
+            currentRun = fallbackRun
+            announced.append(fallbackRun)
+            prefix.append(.run(RunEvent(run: fallbackRun)))
+        }
+        let id = named ?? currentRun!
+        return prefix + [id == event.runID ? event : event.withRunID(id)]
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// A listening stream socket with trainscope's safety rules: a Unix socket is created with mode
+/// 0600, in a private 0700 directory when no path is given, and never in a directory other users
+/// could swap it in; TCP binds loopback unless an address is given explicitly.
+public final class ListeningSocket: @unchecked Sendable {
+    /// Why a socket cannot be opened (one line, naming the address).
+    public struct SetupError: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+        init(_ message: String) { self.message = message }
+    }
+
+    /// The listening descriptor.
+    public let descriptor: Int32
+    /// Where it listens, as a source (`unix:/run/user/1000/trainscope-x1/trainscope.sock`, `tcp://127.0.0.1:7070`).
+    public let address: String
+    private let socketPath: String?
+    private let privateDirectory: String?
+
+    /// Opens `source` (`.unixSocket` or `.tcp`). `bindHost` replaces a TCP source's host and is the
+    /// only way to listen beyond loopback (`--listen`).
+    public init(_ source: SourceAddress, bindHost: String? = nil, backlog: Int32 = 64) throws(SetupError) {
+        switch source {
+        case .unixSocket(var path):
+            var directory: String?
+            if path.isEmpty {
+                let base = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+                    ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+                var template = Array("\(base)/trainscope-XXXXXX".utf8CString)
+                guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+                    throw SetupError("\(base): cannot make a private directory: \(String(cString: strerror(errno)))")
+                }
+                directory = String(cString: made)
+                path = directory! + "/trainscope.sock"
+            } else {
+                try Self.checkParent(of: path)
+            }
+            guard path.utf8.count < 108 else { throw SetupError("\(path): a Unix socket path must be shorter than 108 bytes") }
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw SetupError("\(path) already exists; remove it or choose another path")
+            }
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw SetupError("socket: \(String(cString: strerror(errno)))") }
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+                for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+            }
+            // Created 0600 from the start (no window before a chmod): nobody else may connect.
+            let oldMask = umask(0o177)
+            defer { umask(oldMask) }
+            try Self.bind(fd, &addr, describing: path)
+            descriptor = fd
+            socketPath = path
+            privateDirectory = directory
+            address = "unix:\(path)"
+        case .tcp(let host, let port):
+            let chosen = bindHost ?? host
+            guard bindHost != nil || Self.isLoopback(host) else {
+                throw SetupError("tcp://\(host):\(port): trainscope listens on loopback only unless --listen \(host) is given")
+            }
+            let ip = chosen == "localhost" ? "127.0.0.1" : chosen
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = port.bigEndian
+            guard inet_pton(AF_INET, ip, &addr.sin_addr) == 1 else {
+                throw SetupError("\(chosen): not an IPv4 address (IPv6 listening is not supported)")
+            }
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw SetupError("socket: \(String(cString: strerror(errno)))") }
+            var yes: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+            try Self.bind(fd, &addr, describing: "\(ip):\(port)")
+            descriptor = fd
+            socketPath = nil
+            privateDirectory = nil
+            address = "tcp://\(ip):\(port)"
+        default:
+            throw SetupError("\(source): not a socket address (use unix:PATH or tcp://127.0.0.1:PORT)")
+        }
+        guard listen(descriptor, backlog) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close()
+            throw SetupError("\(address): listen: \(reason)")
+        }
+    }
+
+    /// Whether `host` is a loopback name or address.
+    public static func isLoopback(_ host: String) -> Bool { host == "localhost" || host.hasPrefix("127.") }
+
+    /// Waits for the next connection; nil once the socket is closed.
+    public func accept() -> Int32? {
+        while true {
+            let client = Glibc.accept(descriptor, nil, nil)
+            if client >= 0 { return client }
+            if errno == EINTR || errno == ECONNABORTED { continue }
+            return nil
+        }
+    }
+
+    /// Stops listening and removes the socket file (and the private directory made for it).
+    public func close() {
+        shutdown(descriptor, Int32(SHUT_RDWR))
+        Glibc.close(descriptor)
+        if let socketPath { unlink(socketPath) }
+        if let privateDirectory { rmdir(privateDirectory) }
+    }
+
+    /// A directory that others may write to without the sticky bit lets them replace the socket.
+    private static func checkParent(of path: String) throws(SetupError) {
+        let parent = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        guard stat(parent.isEmpty ? "." : parent, &info) == 0 else {
+            throw SetupError("\(parent): \(String(cString: strerror(errno)))")
+        }
+        let mode = info.st_mode
+        if mode & (S_IWGRP | S_IWOTH) != 0 && mode & S_ISVTX == 0 {
+            throw SetupError("\(parent) is writable by other users; put the socket in a private directory, or give unix: alone to make one")
+        }
+    }
+
+    private static func bind<Address>(_ fd: Int32, _ address: inout Address, describing name: String) throws(SetupError) {
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
+        }
+        guard bound == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw SetupError("\(name): bind: \(reason)")
+        }
+    }
+}

@@ -1,0 +1,206 @@
+/// One record of a TensorBoard event file, decoded: the `Event` protocol buffer
+/// (tensorflow/core/util/event.proto) reduced to what the dashboard draws.
+public struct TensorBoardEvent: Sendable, Equatable {
+    /// Unix seconds, as the writer stamped it.
+    public var wallTime: Double
+    public var step: Int
+    /// `brain.Event:2` on a file's first record.
+    public var fileVersion: String?
+    /// The summary's scalars and histograms, in file order.
+    public var values: [TensorBoardValue]
+
+    public init(wallTime: Double, step: Int, fileVersion: String? = nil, values: [TensorBoardValue] = []) {
+        self.wallTime = wallTime; self.step = step; self.fileVersion = fileVersion; self.values = values
+    }
+}
+
+/// A summary value trainscope can draw.
+public enum TensorBoardValue: Sendable, Equatable {
+    /// How a scalar was written: PyTorch's and TF1's `simple_value`, or TF2's rank-0 tensor.
+    public enum ScalarEncoding: String, Sendable { case simpleValue = "simple_value", tensor }
+
+    case scalar(tag: String, value: Double, encoding: ScalarEncoding)
+    /// `counts[i]` falls in `[edges[i], edges[i+1])`; `edges.count == counts.count + 1`.
+    case histogram(tag: String, edges: [Double], counts: [Double])
+
+    public static func == (lhs: TensorBoardValue, rhs: TensorBoardValue) -> Bool {
+        switch (lhs, rhs) {
+        case let (.scalar(a, x, e), .scalar(b, y, f)): a == b && e == f && (x == y || (x.isNaN && y.isNaN))
+        case let (.histogram(a, e1, c1), .histogram(b, e2, c2)): a == b && e1 == e2 && c1 == c2
+        default: false
+        }
+    }
+}
+
+/// Decodes event records; remembers each tag's plugin, because writers send `SummaryMetadata` only
+/// with a tag's first value in a file.
+public struct TensorBoardEventDecoder {
+    /// A record that is not a valid `Event`.
+    public struct DecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
+    }
+
+    private var pluginByTag: [String: String] = [:]
+
+    /// A decoder for one event file.
+    public init() {}
+
+    /// Decodes one record payload.
+    public mutating func decode(_ payload: UnsafeRawBufferPointer) throws(DecodingError) -> TensorBoardEvent {
+        var event = TensorBoardEvent(wallTime: .nan, step: 0)
+        do throws(ProtobufReader.MalformedError) {
+            var reader = ProtobufReader(payload)
+            while let (field, value) = try reader.next() {
+                switch field {
+                case 1: event.wallTime = value.double ?? event.wallTime
+                case 2: event.step = Int(truncatingIfNeeded: value.int64 ?? 0)
+                case 3: event.fileVersion = value.string
+                case 5:
+                    guard let summary = value.bytes else { continue }
+                    var values = ProtobufReader(summary)
+                    while let (summaryField, summaryValue) = try values.next() {
+                        if summaryField == 1, let bytes = summaryValue.bytes, let decoded = try decodeValue(bytes) {
+                            event.values.append(decoded)
+                        }
+                    }
+                default: continue
+                }
+            }
+        } catch {
+            throw DecodingError(reason: "malformed Event at byte \(error.offset) of the record: \(error.reason)")
+        }
+        return event
+    }
+
+    /// Decodes one `Summary.Value`; nil for kinds the dashboard does not draw (images, audio, text, graphs).
+    private mutating func decodeValue(_ bytes: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) -> TensorBoardValue? {
+        var tag = ""
+        var simpleValue: Float?
+        var histogram: UnsafeRawBufferPointer?
+        var tensor: UnsafeRawBufferPointer?
+        var plugin: String?
+        var reader = ProtobufReader(bytes)
+        while let (field, value) = try reader.next() {
+            switch field {
+            case 1: tag = value.string ?? ""
+            case 2: simpleValue = value.float
+            case 5: histogram = value.bytes
+            case 8: tensor = value.bytes
+            case 9: if let metadata = value.bytes { plugin = try Self.pluginName(metadata) }
+            default: continue
+            }
+        }
+        if let plugin, !plugin.isEmpty { pluginByTag[tag] = plugin }
+        if let simpleValue { return .scalar(tag: tag, value: Double(simpleValue), encoding: .simpleValue) }
+        if let histogram { return try Self.histogram(tag: tag, proto: histogram) }
+        guard let tensor else { return nil }
+        let decoded = try TensorValues(tensor)
+        switch pluginByTag[tag] {
+        case "scalars", nil:
+            guard decoded.shape.allSatisfy({ $0 == 1 }), decoded.values.count == 1 else { return nil }
+            return .scalar(tag: tag, value: decoded.values[0], encoding: .tensor)
+        case "histograms":
+            // TensorBoard 2.x histograms: a [k, 3] tensor of (left edge, right edge, count) rows.
+            guard decoded.shape.count == 2, decoded.shape[1] == 3, decoded.shape[0] > 0,
+                  decoded.values.count == decoded.shape[0] * 3 else { return nil }
+            let rows = decoded.shape[0]
+            var edges = (0..<rows).map { decoded.values[3 * $0] }
+            edges.append(decoded.values[3 * rows - 2])
+            return .histogram(tag: tag, edges: edges, counts: (0..<rows).map { decoded.values[3 * $0 + 2] })
+        default:
+            return nil
+        }
+    }
+
+    private static func pluginName(_ metadata: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) -> String? {
+        var reader = ProtobufReader(metadata)
+        while let (field, value) = try reader.next() {
+            guard field == 1, let pluginData = value.bytes else { continue }
+            var plugin = ProtobufReader(pluginData)
+            while let (pluginField, pluginValue) = try plugin.next() {
+                if pluginField == 1 { return pluginValue.string }
+            }
+        }
+        return nil
+    }
+
+    /// A `HistogramProto` (PyTorch's `add_histogram`, TF1): bucket i spans up to `bucket_limit[i]`;
+    /// as in TensorBoard's own conversion, the first bucket starts at `min` and the last ends at `max`.
+    private static func histogram(tag: String, proto: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) -> TensorBoardValue? {
+        var minimum = 0.0, maximum = 0.0
+        var limits: [Double] = [], counts: [Double] = []
+        var reader = ProtobufReader(proto)
+        while let (field, value) = try reader.next() {
+            switch field {
+            case 1: minimum = value.double ?? minimum
+            case 2: maximum = value.double ?? maximum
+            case 6: limits += ProtobufReader.doubles(value)
+            case 7: counts += ProtobufReader.doubles(value)
+            default: continue
+            }
+        }
+        guard !counts.isEmpty, limits.count == counts.count else { return nil }
+        return .histogram(tag: tag, edges: [minimum] + limits.dropLast() + [maximum], counts: counts)
+    }
+}
+
+/// The numbers of a `TensorProto` (tensorflow/core/framework/tensor.proto), as doubles.
+struct TensorValues {
+    var shape: [Int] = []
+    var values: [Double] = []
+
+    init(_ bytes: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) {
+        var dtype: Int64 = 0
+        var content: UnsafeRawBufferPointer?
+        var reader = ProtobufReader(bytes)
+        while let (field, value) = try reader.next() {
+            switch field {
+            case 1: dtype = value.int64 ?? 0
+            case 2:
+                guard let shapeBytes = value.bytes else { continue }
+                var shapeReader = ProtobufReader(shapeBytes)
+                while let (shapeField, dim) = try shapeReader.next() {
+                    guard shapeField == 2, let dimBytes = dim.bytes else { continue }
+                    var dimReader = ProtobufReader(dimBytes)
+                    var size = 0
+                    while let (dimField, sizeValue) = try dimReader.next() {
+                        if dimField == 1 { size = Int(sizeValue.int64 ?? 0) }
+                    }
+                    shape.append(size)
+                }
+            case 4: content = value.bytes
+            case 5: values += ProtobufReader.floats(value).map(Double.init)
+            case 6: values += ProtobufReader.doubles(value)
+            case 7, 10: values += (ProtobufReader.varints(value) ?? []).map { Double($0) }
+            case 13: values += (ProtobufReader.varints(value) ?? []).map { Self.halfOrBFloat($0, dtype: dtype) }
+            default: continue
+            }
+        }
+        if let content { values = Self.decode(content, dtype: dtype) }
+    }
+
+    /// Half and bfloat16 values travel as the low 16 bits of an int32.
+    private static func halfOrBFloat(_ raw: Int64, dtype: Int64) -> Double {
+        let bits = UInt16(truncatingIfNeeded: raw)
+        return dtype == 14 ? Double(Float(bitPattern: UInt32(bits) << 16)) : Double(Float16(bitPattern: bits))
+    }
+
+    /// `tensor_content`: the raw little-endian array of the dtype
+    /// (DT_FLOAT 1, DT_DOUBLE 2, DT_INT32 3, DT_INT64 9, DT_BFLOAT16 14, DT_HALF 19).
+    private static func decode(_ raw: UnsafeRawBufferPointer, dtype: Int64) -> [Double] {
+        func load<T: FixedWidthInteger>(_: T.Type, _ convert: (T) -> Double) -> [Double] {
+            let size = MemoryLayout<T>.size
+            return stride(from: 0, to: raw.count - size + 1, by: size).map { convert(raw.loadUnaligned(fromByteOffset: $0, as: T.self).littleEndian) }
+        }
+        switch dtype {
+        case 1: return load(UInt32.self) { Double(Float(bitPattern: $0)) }
+        case 2: return load(UInt64.self) { Double(bitPattern: $0) }
+        case 3: return load(Int32.self) { Double($0) }
+        case 9: return load(Int64.self) { Double($0) }
+        case 14: return load(UInt16.self) { Double(Float(bitPattern: UInt32($0) << 16)) }
+        case 19: return load(UInt16.self) { Double(Float16(bitPattern: $0)) }
+        default: return []
+        }
+    }
+}

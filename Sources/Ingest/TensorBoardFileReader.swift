@@ -1,0 +1,84 @@
+import Telemetry
+
+/// Turns one TensorBoard event file into events of one run, in chunks of any size: scalars
+/// written at the same step are merged into one `scalars` event, histograms become `histogram`
+/// events, and framing or decoding problems carry the file offset of their record.
+public struct TensorBoardFileReader {
+    /// Where problems say they happened (the file's path).
+    public let source: String
+    /// The run every event belongs to.
+    public let run: String
+    private var records = TFRecordReader()
+    private var decoder = TensorBoardEventDecoder()
+    private var pending: ScalarsEvent?
+    /// Records decoded so far.
+    public private(set) var recordCount = 0
+
+    public init(source: String, run: String) { self.source = source; self.run = run }
+
+    /// Feeds the next chunk of the file.
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ emit: (IngestItem) -> Void) {
+        // Records are views into the reader's buffer: take the reader out of `self` (no copy of
+        // its buffer) so that decoding may update `self` while they are borrowed.
+        var reader = TFRecordReader()
+        swap(&reader, &records)
+        reader.feed(chunk) { item in
+            switch item {
+            case .record(let offset, let payload): decodeRecord(payload, offset: offset, emit)
+            case .error(let offset, let reason): emit(.problem(SourceProblem(source: source, position: "offset \(offset)", reason: reason)))
+            }
+        }
+        swap(&reader, &records)
+    }
+
+    /// Emits the scalars gathered for the latest step (call when the file has no more data for now).
+    public mutating func flush(_ emit: (IngestItem) -> Void) {
+        if let pending { emit(.event(.scalars(pending))) }
+        pending = nil
+    }
+
+    /// Ends the file: a truncated last record is reported.
+    public mutating func finish(_ emit: (IngestItem) -> Void) {
+        flush(emit)
+        records.finish { item in
+            if case .error(let offset, let reason) = item {
+                emit(.problem(SourceProblem(source: source, position: "offset \(offset)", reason: reason)))
+            }
+        }
+    }
+
+    private mutating func decodeRecord(_ payload: UnsafeRawBufferPointer, offset: Int, _ emit: (IngestItem) -> Void) {
+        recordCount += 1
+        let event: TensorBoardEvent
+        do throws(TensorBoardEventDecoder.DecodingError) { event = try decoder.decode(payload) } catch {
+            emit(.problem(SourceProblem(source: source, position: "offset \(offset)", reason: error.reason)))
+            return
+        }
+        let time = event.wallTime.isFinite ? event.wallTime : nil
+        for value in event.values {
+            switch value {
+            case .scalar(let tag, let number, _):
+                if let current = pending, current.step != event.step || current.values[tag] != nil { flush(emit) }
+                if pending == nil { pending = ScalarsEvent(run: run, step: event.step, time: time, values: [:]) }
+                pending!.values[tag] = number
+                pending!.time = time ?? pending!.time
+            case .histogram(let tag, let edges, let counts):
+                emit(.event(.histogram(HistogramEvent(run: run, step: event.step, time: time, name: tag, edges: edges, counts: counts))))
+            }
+        }
+    }
+}
+
+/// Names the runs of a TensorBoard log directory the way TensorBoard does: by the directory that
+/// holds each event file, relative to the log directory.
+public enum TensorBoardRunName {
+    /// The run of `file` under `root` (the root's own name for files directly inside it), with `prefix/` in front when given.
+    public static func of(file: String, root: String, prefix: String? = nil) -> String {
+        let rootParts = root.split(separator: "/").filter { $0 != "." }
+        var parts = file.split(separator: "/").filter { $0 != "." }.dropLast()
+        if parts.starts(with: rootParts) { parts = parts.dropFirst(rootParts.count) }
+        let relative = parts.joined(separator: "/")
+        let base = relative.isEmpty ? (rootParts.last.map(String.init) ?? "run") : relative
+        return prefix.map { "\($0)/\(base)" } ?? base
+    }
+}

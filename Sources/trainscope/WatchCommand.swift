@@ -1,0 +1,122 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import Ingest
+import Telemetry
+import TerminalUI
+
+/// `trainscope watch`: the dashboard over external sources, steering the socket producers that allow it.
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Open the dashboard on external sources: '-', unix:PATH, tcp://HOST:PORT, .jsonl, TensorBoard logs, CSV, trainer_state.json.",
+        discussion: """
+        Several sources are overlaid as several runs. Socket sources accept any number of producers \
+        (Samples/python/trainscope_client.py); knob changes, pause, resume and stop go back to them, \
+        carrying the session token printed at start (TRAINSCOPE_TOKEN; set it beforehand to choose it).
+        """
+    )
+
+    @Argument(help: ArgumentHelp("One or more sources: '-' (NDJSON on stdin), unix:PATH (unix: alone makes a private directory), tcp://127.0.0.1:PORT, a .jsonl file (followed), a TensorBoard event file or log directory, a CSV file, a trainer_state.json.", valueName: "source"))
+    var sources: [String] = []
+
+    @Flag(help: "Never send control messages: knobs, pause and stop are refused, and scripts cannot steer through the sockets.")
+    var readOnly = false
+
+    @Option(help: ArgumentHelp("Listen for TCP producers on this address instead of loopback (e.g. 0.0.0.0); anyone who can reach it can stream data, and steer with the token.", valueName: "ADDR"))
+    var listen: String?
+
+    @Option(help: "Also append every event received to this NDJSON file.")
+    var record: String?
+
+    @Option(help: "Colour theme: default, mono, or Themes/NAME.theme (light, okabe-ito).")
+    var theme: String?
+
+    func validate() throws {
+        if sources.isEmpty { throw usageError("give at least one source, e.g. `trainscope watch unix:` or `trainscope watch runs/`") }
+    }
+
+    func run() throws {
+        let addresses = try parseSources(sources)
+        let dashboardTheme = try dashboardTheme(theme)
+        let recorder: EventRecorder?
+        do { recorder = try record.map { path throws(RecordingIOError) in try EventRecorder(path: path) } } catch {
+            printError("trainscope: error: \(error)")
+            throw ExitCode(2)
+        }
+        let hub = IngestHub(mode: .follow, token: readOnly ? nil : SessionToken.resolve())
+        do { try hub.open(addresses, bindHost: listen) } catch {
+            printError("trainscope: error: \(error)")
+            throw ExitCode(2)
+        }
+        defer { hub.stop() }
+        let banners = hub.listenAddresses.map { SessionToken.banner(address: $0, token: hub.token) }
+        banners.forEach(printError)
+        let name = addresses.count == 1 ? (hub.listenAddresses.first ?? addresses[0].description) : "\(addresses.count) sources"
+        let source = WatchSource(hub: hub, banners: banners)
+        if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder, sourceName: name).run(source) {
+            printError("trainscope: error: recording failed: \(failure)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Parses command-line sources; a bad one is a usage error.
+func parseSources(_ texts: [String]) throws -> [SourceAddress] {
+    var addresses: [SourceAddress] = []
+    for text in texts {
+        do { addresses.append(try SourceAddress.parse(text)) } catch { throw usageError("\(error)") }
+    }
+    if addresses.filter({ $0 == .standardInput }).count > 1 { throw usageError("'-' (standard input) can be given once") }
+    return addresses
+}
+
+/// The theme for a live dashboard, after checking that there is a terminal to draw it on.
+func dashboardTheme(_ name: String?) throws -> Theme {
+    guard isatty(STDOUT_FILENO) != 0 else {
+        throw usageError("the live dashboard needs a terminal (use `trainscope snapshot` for files, or --headless/--stdout where offered)")
+    }
+    do { return try loadTheme(name) } catch { throw usageError("\(error)") }
+}
+
+/// External sources as the live dashboard's source: events from the hub, problems and notices for
+/// the events panel, and control messages routed back to the producers.
+final class WatchSource: LiveSource {
+    private let hub: IngestHub
+    private var pending: [Message]
+
+    init(hub: IngestHub, banners: [String]) {
+        self.hub = hub
+        pending = banners.map { .notice($0.replacingOccurrences(of: "trainscope: ", with: "")) }
+    }
+
+    func poll(elapsed: Double) -> [TelemetryEvent] {
+        var events: [TelemetryEvent] = []
+        for item in hub.drain() {
+            switch item {
+            case .event(let event): events.append(event)
+            case .problem(let problem): pending.append(.sourceError(source: problem.source, description: problem.position.map { "\($0): \(problem.reason)" } ?? problem.reason))
+            case .notice(let text): pending.append(.notice(text))
+            }
+        }
+        return events
+    }
+
+    func problems() -> [String] { [] }
+
+    func messages() -> [Message] {
+        defer { pending = [] }
+        return pending
+    }
+
+    func perform(_ control: ControlMessage) {
+        switch hub.send(control) {
+        case .success: pending.append(.notice("sent \(control.command.typeName)\(control.run.map { " to \($0)" } ?? "")"))
+        case .failure(let refusal): pending.append(.sourceError(source: "control", description: "\(control.command.typeName): \(refusal.message)"))
+        }
+    }
+
+    func close() { hub.stop() }
+
+    func waitUntilStopped() {}
+}
