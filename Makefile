@@ -19,6 +19,8 @@ demo: build
 
 test: deps
 	$(SWIFT) test
+	@# The Python client against the binary `swift test` just built (standard library only).
+	TRAINSCOPE_BIN=.build/debug/trainscope python3 -m unittest discover -s Tests/python
 
 clean:
 	rm -rf .build

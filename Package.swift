@@ -63,6 +63,12 @@ let package = Package(
             path: "Benchmarks/DashboardBenchmark"
         ),
 
+        .executableTarget(
+            name: "trainscope-ingest-bench",
+            dependencies: ["Ingest", "Telemetry"],
+            path: "Benchmarks/IngestBenchmark"
+        ),
+
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["Telemetry"], path: "Tests/TestSupport"),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),

@@ -54,25 +54,32 @@ extension IngestHub {
         var stream = NDJSONStream(source: connection.label, fallbackRun: "producer-\(connection.id)")
         var decoder = NDJSONDecoder()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var batch: [IngestItem] = []
         let handle: (NDJSONItem) -> Void = { [self] item in
             switch item {
-            case .error(let error): post(.problem(stream.problem(error)))
+            case .error(let error): batch.append(.problem(stream.problem(error)))
             case .event(.control(let message), let line): answer(message, line: line, on: connection)
             case .event(var event, _):
                 if case .run(let run) = event { event = .run(claim(run, for: connection, attribution: &stream.attribution)) }
                 for attributed in stream.attribution.attribute(event) {
                     if case .knob(let knob) = attributed { noteKnobValue(knob) }
-                    post(.event(attributed))
+                    batch.append(.event(attributed))
                 }
             }
+        }
+        func flush() {
+            if !batch.isEmpty { post(batch: batch) }
+            batch.removeAll(keepingCapacity: true)
         }
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(connection.descriptor, $0.baseAddress, $0.count, 0) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             buffer.withUnsafeBytes { decoder.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n]), handle) }
+            flush()
         }
         decoder.finish(handle)
+        flush()
         Glibc.close(connection.descriptor)
         let runsLeft = lock.withLock { () -> [String] in
             connections[connection.id] = nil
@@ -81,7 +88,8 @@ extension IngestHub {
             if let latest = latestRun, owned.contains(latest) { latestRun = runs.keys.sorted().last }
             return owned.sorted()
         }
-        post(.notice("\(connection.label): producer disconnected" + (runsLeft.isEmpty ? "" : " (run \(runsLeft.joined(separator: ", ")))")))
+        // The run first: the events panel is narrow and a socket path is long.
+        post(.notice((runsLeft.isEmpty ? "" : "run \(runsLeft.joined(separator: ", ")): ") + "producer disconnected (\(connection.label))"))
         checkCompletion()
     }
 
@@ -135,7 +143,8 @@ extension IngestHub {
             post(.notice("\(connection.label): \(message.command.typeName)\(message.run.map { " for \($0)" } ?? "") sent"))
         case .failure(let refusal):
             fields = [("ok", .bool(false)), ("line", .number(Double(line))), ("error", .string(refusal.message))]
-            post(.problem(SourceProblem(source: connection.label, position: "line \(line)", reason: "control \(message.command.typeName): \(refusal.message)")))
+            // The sender has the reason in its reply; this is a note, not a fault in the data.
+            post(.notice("\(connection.label): line \(line): control \(message.command.typeName) refused: \(refusal.message)"))
         }
         _ = connection.write(JSONValue.object(JSONObject(fields)).jsonText + "\n")
     }

@@ -27,7 +27,9 @@ public final class IngestHub: @unchecked Sendable {
     /// Seconds between polls of a followed file.
     public var pollInterval = 0.25
 
-    private let mailbox = Mailbox<IngestItem>(capacity: 1 << 16, policy: .block)
+    /// Batches of items, one per chunk a reader took in: one lock round-trip per chunk, not per
+    /// line. Bounded, so a reader far ahead of the dashboard waits.
+    private let mailbox = Mailbox<[IngestItem]>(capacity: 256, policy: .block)
     let lock = NSLock()
     var listeners: [ListeningSocket] = []
     var connections: [Int: Connection] = [:]
@@ -83,10 +85,10 @@ public final class IngestHub: @unchecked Sendable {
     }
 
     /// Everything received since the last call, without waiting.
-    public func drain() -> [IngestItem] { mailbox.drain() }
+    public func drain() -> [IngestItem] { mailbox.drain().flatMap { $0 } }
 
     /// Waits for items; returns an empty array once a `.once` hub has read everything.
-    public func waitAndDrain() -> [IngestItem] { mailbox.waitAndDrain() }
+    public func waitAndDrain() -> [IngestItem] { mailbox.waitAndDrain().flatMap { $0 } }
 
     /// Stops every source: listeners close (removing their socket files) and producers are hung up on.
     public func stop() {
@@ -147,7 +149,16 @@ public final class IngestHub: @unchecked Sendable {
 
     private var isStopped: Bool { lock.withLock { stopped } }
 
-    func post(_ item: IngestItem) { mailbox.post(item) }
+    func post(_ item: IngestItem) { mailbox.post([item]) }
+
+    func post(batch: [IngestItem]) { mailbox.post(batch) }
+
+    /// Runs `body` with an `emit` that gathers items, then posts them as one batch.
+    func collecting(_ body: (_ emit: (IngestItem) -> Void) -> Void) {
+        var batch: [IngestItem] = []
+        body { batch.append($0) }
+        if !batch.isEmpty { mailbox.post(batch) }
+    }
 
     /// Called when a source ends; closes the queue once a `.once` hub has nothing left to read.
     func checkCompletion(fileSourceEnded: Bool = false) {
@@ -177,7 +188,7 @@ public final class IngestHub: @unchecked Sendable {
             let n = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
-            buffer.withUnsafeBytes { stream.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n]), post) }
+            buffer.withUnsafeBytes { raw in collecting { stream.feed(UnsafeRawBufferPointer(rebasing: raw[0..<n]), $0) } }
         }
         stream.finish(post)
         if mode == .follow { post(.notice("stdin: end of stream")) }
@@ -215,7 +226,7 @@ public final class IngestHub: @unchecked Sendable {
         defer { checkCompletion(fileSourceEnded: true) }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         var stream = NDJSONStream(source: path, fallbackRun: name)
-        tail(path, parser: &stream, feed: { $0.feed($1, post) }, idle: { _ in },
+        tail(path, parser: &stream, feed: { stream, chunk in collecting { stream.feed(chunk, $0) } }, idle: { _ in },
              restart: { $0 = NDJSONStream(source: path, fallbackRun: name) })
         stream.finish(post)
     }
@@ -226,7 +237,7 @@ public final class IngestHub: @unchecked Sendable {
         let tag = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         var reader = CSVMetricsReader(source: path, run: run, valueName: tag)
         var header: [UInt8]?
-        tail(path, parser: &reader, feed: { $0.feed($1, post) }, idle: { reader in
+        tail(path, parser: &reader, feed: { reader, chunk in collecting { reader.feed(chunk, $0) } }, idle: { reader in
             // Lightning's CSVLogger rewrites the whole file with a wider header when a new metric
             // appears: start over, skipping the rows already shown.
             let current = FileTail(path: path).firstLine()
@@ -235,7 +246,7 @@ public final class IngestHub: @unchecked Sendable {
                 reader = CSVMetricsReader(source: path, run: run, valueName: tag)
                 reader.skipRows = shown
                 var again = FileTail(path: path)
-                _ = again.poll { reader.feed($0, post) }
+                _ = again.poll { chunk in collecting { reader.feed(chunk, $0) } }
                 again.close()
             }
             header = current
@@ -258,7 +269,7 @@ public final class IngestHub: @unchecked Sendable {
             if let bytes = FileManager.default.contents(atPath: path).map(Array.init), bytes != previous || failedOnce {
                 do throws(SourceProblem) {
                     let (items, entries) = try TrainerStateReader.read(bytes, source: path, run: run, skipEntries: shown, announce: !announced)
-                    items.forEach(post)
+                    if !items.isEmpty { mailbox.post(items) }
                     announced = true
                     shown = max(shown, entries)
                     failedOnce = false
@@ -299,7 +310,7 @@ public final class IngestHub: @unchecked Sendable {
             for path in order {
                 var entry = files[path]!
                 files[path] = nil
-                switch entry.tail.poll({ entry.reader.feed($0, post) }) {
+                switch entry.tail.poll({ chunk in collecting { entry.reader.feed(chunk, $0) } }) {
                 case .restarted: entry.reader = TensorBoardFileReader(source: path, run: entry.reader.run)
                 case .missing, .read: break
                 }

@@ -33,13 +33,23 @@ public struct TFRecordReader {
 
     /// Feeds the next chunk; calls `emit` for every record and problem it completes.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ emit: (Item) -> Void) {
+        if head == buffer.count {
+            // Nothing held back: frame straight from the chunk and keep only its unfinished tail.
+            base += buffer.count
+            buffer.removeAll(keepingCapacity: true)
+            head = 0
+            let used = Self.frame(chunk, from: 0, base: base, scanning: &scanning, emit)
+            base += used
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[used...]))
+            return
+        }
         if head > 0 && head >= buffer.count / 2 {
             buffer.removeFirst(head)
             base += head
             head = 0
         }
         buffer.append(contentsOf: chunk)
-        frame(emit)
+        buffer.withUnsafeBytes { bytes in head = Self.frame(bytes, from: head, base: base, scanning: &scanning, emit) }
     }
 
     /// Feeds bytes held in an array.
@@ -60,40 +70,43 @@ public struct TFRecordReader {
         }
     }
 
-    private mutating func frame(_ emit: (Item) -> Void) {
-        buffer.withUnsafeBytes { bytes in
-            while bytes.count - head >= 12 {
-                let lengthBytes = UnsafeRawBufferPointer(rebasing: bytes[head..<(head + 8)])
-                let storedLengthCRC = bytes.loadUnaligned(fromByteOffset: head + 8, as: UInt32.self).littleEndian
-                let length = lengthBytes.loadUnaligned(as: UInt64.self).littleEndian
-                guard CRC32C.masked(CRC32C.checksum(lengthBytes)) == storedLengthCRC, length <= UInt64(Self.maxRecordBytes) else {
-                    if !scanning {
-                        scanning = true
-                        emit(.error(offset: base + head, reason: head == 0 && base == 0
-                            ? "not a TFRecord header (bad magic or corrupt length CRC); scanning for the next valid record"
-                            : "record header CRC mismatch; scanning for the next valid record"))
-                    }
-                    head += 1
-                    continue
+    /// Frames the records of `bytes` from index `start`; returns the index of the first byte not
+    /// consumed (the start of a record that is not complete yet). `base` is the stream offset of `bytes[0]`.
+    private static func frame(_ bytes: UnsafeRawBufferPointer, from start: Int, base: Int, scanning: inout Bool,
+                              _ emit: (Item) -> Void) -> Int {
+        var head = start
+        while bytes.count - head >= 12 {
+            let lengthBytes = UnsafeRawBufferPointer(rebasing: bytes[head..<(head + 8)])
+            let storedLengthCRC = bytes.loadUnaligned(fromByteOffset: head + 8, as: UInt32.self).littleEndian
+            let length = lengthBytes.loadUnaligned(as: UInt64.self).littleEndian
+            guard CRC32C.masked(CRC32C.checksum(lengthBytes)) == storedLengthCRC, length <= UInt64(maxRecordBytes) else {
+                if !scanning {
+                    scanning = true
+                    emit(.error(offset: base + head, reason: base + head == 0
+                        ? "not a TFRecord header (bad magic or corrupt length CRC); scanning for the next valid record"
+                        : "record header CRC mismatch; scanning for the next valid record"))
                 }
-                let total = 12 + Int(length) + 4
-                guard bytes.count - head >= total else { return }
-                let payload = UnsafeRawBufferPointer(rebasing: bytes[(head + 12)..<(head + 12 + Int(length))])
-                let storedDataCRC = bytes.loadUnaligned(fromByteOffset: head + 12 + Int(length), as: UInt32.self).littleEndian
-                guard CRC32C.masked(CRC32C.checksum(payload)) == storedDataCRC else {
-                    if scanning {
-                        // A header that verifies by chance inside corrupt data: keep scanning.
-                        head += 1
-                    } else {
-                        emit(.error(offset: base + head, reason: "payload CRC mismatch; \(length)-byte record skipped"))
-                        head += total
-                    }
-                    continue
-                }
-                scanning = false
-                emit(.record(offset: base + head, payload: payload))
-                head += total
+                head += 1
+                continue
             }
+            let total = 12 + Int(length) + 4
+            guard bytes.count - head >= total else { return head }
+            let payload = UnsafeRawBufferPointer(rebasing: bytes[(head + 12)..<(head + 12 + Int(length))])
+            let storedDataCRC = bytes.loadUnaligned(fromByteOffset: head + 12 + Int(length), as: UInt32.self).littleEndian
+            guard CRC32C.masked(CRC32C.checksum(payload)) == storedDataCRC else {
+                if scanning {
+                    // A header that verifies by chance inside corrupt data: keep scanning.
+                    head += 1
+                } else {
+                    emit(.error(offset: base + head, reason: "payload CRC mismatch; \(length)-byte record skipped"))
+                    head += total
+                }
+                continue
+            }
+            scanning = false
+            emit(.record(offset: base + head, payload: payload))
+            head += total
         }
+        return head
     }
 }

@@ -1,3 +1,5 @@
+import Telemetry
+
 /// One record of a TensorBoard event file, decoded: the `Event` protocol buffer
 /// (tensorflow/core/util/event.proto) reduced to what the dashboard draws.
 public struct TensorBoardEvent: Sendable, Equatable {
@@ -42,6 +44,7 @@ public struct TensorBoardEventDecoder {
     }
 
     private var pluginByTag: [String: String] = [:]
+    private var tags = StringInterner()
 
     /// A decoder for one event file.
     public init() {}
@@ -83,7 +86,7 @@ public struct TensorBoardEventDecoder {
         var reader = ProtobufReader(bytes)
         while let (field, value) = try reader.next() {
             switch field {
-            case 1: tag = value.string ?? ""
+            case 1: tag = value.bytes.map { tags.intern($0) } ?? ""
             case 2: simpleValue = value.float
             case 5: histogram = value.bytes
             case 8: tensor = value.bytes
@@ -125,8 +128,9 @@ public struct TensorBoardEventDecoder {
         return nil
     }
 
-    /// A `HistogramProto` (PyTorch's `add_histogram`, TF1): bucket i spans up to `bucket_limit[i]`;
-    /// as in TensorBoard's own conversion, the first bucket starts at `min` and the last ends at `max`.
+    /// A `HistogramProto` (PyTorch's `add_histogram`, TF1): bucket i ends at `bucket_limit[i]` and
+    /// the first starts at `min`. TF1 closes the last bucket at `DBL_MAX`; that edge becomes `max`,
+    /// as TensorBoard draws it.
     private static func histogram(tag: String, proto: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) -> TensorBoardValue? {
         var minimum = 0.0, maximum = 0.0
         var limits: [Double] = [], counts: [Double] = []
@@ -141,7 +145,9 @@ public struct TensorBoardEventDecoder {
             }
         }
         guard !counts.isEmpty, limits.count == counts.count else { return nil }
-        return .histogram(tag: tag, edges: [minimum] + limits.dropLast() + [maximum], counts: counts)
+        var edges = [minimum] + limits
+        if let last = edges.last, !(abs(last) < 1e300) { edges[edges.count - 1] = Swift.max(maximum, edges[edges.count - 2]) }
+        return .histogram(tag: tag, edges: edges, counts: counts)
     }
 }
 

@@ -11,6 +11,8 @@ public struct TensorBoardFileReader {
     private var records = TFRecordReader()
     private var decoder = TensorBoardEventDecoder()
     private var pending: ScalarsEvent?
+    /// Scalars in the last merged event: the next one reserves that much room.
+    private var tagsPerStep = 4
     /// Records decoded so far.
     public private(set) var recordCount = 0
 
@@ -59,7 +61,10 @@ public struct TensorBoardFileReader {
             switch value {
             case .scalar(let tag, let number, _):
                 if let current = pending, current.step != event.step || current.values[tag] != nil { flush(emit) }
-                if pending == nil { pending = ScalarsEvent(run: run, step: event.step, time: time, values: [:]) }
+                if pending == nil {
+                    pending = ScalarsEvent(run: run, step: event.step, time: time, values: [:])
+                    pending!.values.reserveCapacity(tagsPerStep)
+                }
                 pending!.values[tag] = number
                 pending!.time = time ?? pending!.time
             case .histogram(let tag, let edges, let counts):

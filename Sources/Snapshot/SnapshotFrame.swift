@@ -28,19 +28,33 @@ public struct SnapshotOptions: Sendable, Equatable {
 public enum SnapshotFrame {
     /// The state after `events` (those after `options.atStep` left out).
     public static func state(_ events: [TelemetryEvent], _ options: SnapshotOptions) -> DashboardState {
+        var state = start(options)
+        for event in events { fold(event, into: &state, options) }
+        finish(&state, options)
+        return state
+    }
+
+    /// An empty state for `options`, to `fold` events into as they arrive (a reader still running).
+    public static func start(_ options: SnapshotOptions) -> DashboardState {
         var state = DashboardState(width: options.width, height: options.height, sourceName: options.sourceName)
         state.isLive = false
         state.curves.smoothing = options.smoothing
-        for event in events {
-            if let last = options.atStep, let step = event.step, step > last { continue }
-            _ = update(&state, .telemetry(event))
-        }
+        return state
+    }
+
+    /// Adds one event (left out when it comes after `options.atStep`).
+    public static func fold(_ event: TelemetryEvent, into state: inout DashboardState, _ options: SnapshotOptions) {
+        if let last = options.atStep, let step = event.step, step > last { return }
+        _ = update(&state, .telemetry(event))
+    }
+
+    /// Applies the layout and panel of `options` once every event is in.
+    public static func finish(_ state: inout DashboardState, _ options: SnapshotOptions) {
         state.layout = options.layout
         if let panel = options.panel {
             state.focus = panel
             if panel != .curves { state.companion = panel }
         }
         if !state.focusablePanels.contains(state.focus) && options.panel == nil { state.focus = .curves }
-        return state
     }
 }

@@ -218,7 +218,7 @@ public struct JSONParser {
     // MARK: - Numbers
 
     /// Powers of ten that are exact in Double (Clinger's fast path).
-    private static let exactPowersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+    static let exactPowersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
 
     private mutating func parseNumber() throws(JSONSyntaxError) -> Double {
         let start = index
@@ -265,10 +265,12 @@ public struct JSONParser {
     }
 
     private func slowNumber(from start: Int, to end: Int) -> Double {
-        // strtod needs a terminated C string; numbers are short, so copy to a small array.
-        var text = [CChar](repeating: 0, count: end - start + 1)
-        for i in start..<end { text[i - start] = CChar(bitPattern: bytes[i]) }
-        return strtod(text, nil)
+        // strtod needs a terminated C string; numbers are short, so copy them to the stack.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: end - start + 1) { text in
+            for i in start..<end { text[i - start] = CChar(bitPattern: bytes[i]) }
+            text[end - start] = 0
+            return strtod(text.baseAddress!, nil)
+        }
     }
 
     // MARK: - Helpers

@@ -64,6 +64,7 @@ public struct NDJSONDecoder {
     public private(set) var linesRead = 0
 
     private var pending: [UInt8] = []
+    private var scalarsFastPath = ScalarsLineDecoder()
     private var skippingLongLine = false
     private var skippedBytes = 0
 
@@ -103,7 +104,8 @@ public struct NDJSONDecoder {
                     emit(.error(longLineError(line: linesRead)))
                     skippingLongLine = false
                 } else {
-                    pending.withUnsafeBufferPointer { decodeLine($0, line: linesRead, emit) }
+                    let held = pending
+                    held.withUnsafeBufferPointer { decodeLine($0, line: linesRead, emit) }
                 }
                 pending.removeAll(keepingCapacity: true)
             }
@@ -128,7 +130,8 @@ public struct NDJSONDecoder {
         guard !pending.isEmpty else { return }
         linesRead += 1
         let line = linesRead
-        pending.withUnsafeBufferPointer { buffer in
+        let held = pending
+        held.withUnsafeBufferPointer { buffer in
             decodeLine(buffer, line: line) { item in
                 if case .error(let e) = item {
                     emit(.error(NDJSONError(kind: .truncatedLine, line: line, column: e.column,
@@ -170,7 +173,7 @@ public struct NDJSONDecoder {
                     reason: "line longer than the \(maxLineBytes)-byte limit (\(skippedBytes) bytes); skipped")
     }
 
-    private func decodeLine(_ raw: UnsafeBufferPointer<UInt8>, line: Int, _ emit: (NDJSONItem) -> Void) {
+    private mutating func decodeLine(_ raw: UnsafeBufferPointer<UInt8>, line: Int, _ emit: (NDJSONItem) -> Void) {
         var lower = 0
         var upper = raw.count
         // A UTF-8 byte-order mark is tolerated at the start of the stream only.
@@ -180,6 +183,10 @@ public struct NDJSONDecoder {
         for i in lower..<upper where raw[i] != 0x20 && raw[i] != 0x09 { blank = false; break }
         if blank { return }
         let body = UnsafeBufferPointer(rebasing: raw[lower..<upper])
+        if let scalars = scalarsFastPath.decode(body) {
+            emit(.event(.scalars(scalars), line: line))
+            return
+        }
         let value: JSONValue
         do throws(JSONSyntaxError) {
             value = try JSONParser.parse(body)

@@ -41,8 +41,9 @@ struct EventSourceOptions: ParsableArguments {
     }
 
     /// The events, a name for the status bar, and the sources' problems; exits 2 on a source that
-    /// cannot be opened at all.
-    func load() throws -> (events: [TelemetryEvent], name: String, errors: [String]) {
+    /// cannot be opened at all. `each` sees every event as it arrives; without `keepingEvents` the
+    /// returned array is empty (a snapshot folds events as they come and keeps none).
+    func load(keepingEvents: Bool = true, _ each: (TelemetryEvent) -> Void = { _ in }) throws -> (events: [TelemetryEvent], name: String, errors: [String]) {
         if let preset {
             let config: TrainingConfig
             do { config = try resolveTrainingConfig(preset: preset, base: nil, file: nil, settings: settings, steps: steps) } catch {
@@ -52,7 +53,8 @@ struct EventSourceOptions: ParsableArguments {
             let trainer = Trainer(config: config, runID: "\(preset)-s\(config.int("seed"))", clock: { Date().timeIntervalSince1970 })
             var events = [trainer.runEvent()]
             while !trainer.isFinished { events += trainer.step() }
-            return (events, "preset \(preset)", [])
+            events.forEach(each)
+            return (keepingEvents ? events : [], "preset \(preset)", [])
         }
         let addresses = try parseSources(sources)
         for address in addresses {
@@ -73,7 +75,9 @@ struct EventSourceOptions: ParsableArguments {
         while case let items = hub.waitAndDrain(), !items.isEmpty {
             for item in items {
                 switch item {
-                case .event(let event): events.append(event)
+                case .event(let event):
+                    each(event)
+                    if keepingEvents { events.append(event) }
                 case .problem(let problem): errors.append(problem.description)
                 case .notice: continue
                 }

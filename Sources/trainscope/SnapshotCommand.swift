@@ -48,15 +48,18 @@ struct SnapshotCommand: ParsableCommand {
         let format = try resolvedFormat()
         let (width, height) = try parsedSize()
         let options = try snapshotOptions(width: width, height: height)
-        let (events, name, errors) = try input.load()
+        // Events are folded into the frame as the sources deliver them, while the readers go on.
+        var state = SnapshotFrame.start(options)
+        let (events, name, errors) = try input.load(keepingEvents: format == "csv") { SnapshotFrame.fold($0, into: &state, options) }
         for error in errors { printError(error) }
         var resolved = options
         resolved.sourceName = name
+        state.sourceName = name
+        SnapshotFrame.finish(&state, resolved)
         let text: String
         if format == "csv" {
             text = CSVExport.wide(events)
         } else {
-            let state = SnapshotFrame.state(events, resolved)
             let dashboardTheme: Theme
             do { dashboardTheme = try loadTheme(theme) } catch {
                 printError("trainscope: error: \(error)")

@@ -50,10 +50,9 @@ struct WatchCommand: ParsableCommand {
             throw ExitCode(2)
         }
         defer { hub.stop() }
-        let banners = hub.listenAddresses.map { SessionToken.banner(address: $0, token: hub.token) }
-        banners.forEach(printError)
+        for address in hub.listenAddresses { printError(SessionToken.banner(address: address, token: hub.token)) }
         let name = addresses.count == 1 ? (hub.listenAddresses.first ?? addresses[0].description) : "\(addresses.count) sources"
-        let source = WatchSource(hub: hub, banners: banners)
+        let source = WatchSource(hub: hub)
         if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder, sourceName: name).run(source) {
             printError("trainscope: error: recording failed: \(failure)")
             throw ExitCode(1)
@@ -85,9 +84,13 @@ final class WatchSource: LiveSource {
     private let hub: IngestHub
     private var pending: [Message]
 
-    init(hub: IngestHub, banners: [String]) {
+    init(hub: IngestHub) {
         self.hub = hub
-        pending = banners.map { .notice($0.replacingOccurrences(of: "trainscope: ", with: "")) }
+        // Two short lines each, so the token fits the narrow events panel.
+        pending = hub.listenAddresses.map { .notice("listening on \($0)") }
+        if !hub.listenAddresses.isEmpty {
+            pending.append(.notice(hub.token.map { "TRAINSCOPE_TOKEN=\($0)" } ?? "read-only: control is disabled"))
+        }
     }
 
     func poll(elapsed: Double) -> [TelemetryEvent] {
@@ -111,7 +114,7 @@ final class WatchSource: LiveSource {
 
     func perform(_ control: ControlMessage) {
         switch hub.send(control) {
-        case .success: pending.append(.notice("sent \(control.command.typeName)\(control.run.map { " to \($0)" } ?? "")"))
+        case .success: break
         case .failure(let refusal): pending.append(.sourceError(source: "control", description: "\(control.command.typeName): \(refusal.message)"))
         }
     }

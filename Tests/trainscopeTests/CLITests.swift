@@ -18,11 +18,20 @@ import TestSupport
         #expect(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 
-    @Test(arguments: [["watch", "-"], ["snapshot", "logs/run.csv"], ["check", "logs/run.csv", "--rule", "x > 1"]])
-    func unbuiltCommandsSaySoAndExitTwo(_ arguments: [String]) throws {
+    @Test(arguments: [
+        (["watch", "-"], "the live dashboard needs a terminal"),
+        (["watch"], "give at least one source"),
+        (["watch", "-", "-"], "'-' (standard input) can be given once"),
+        (["watch", "ftp://host/run"], "unknown scheme"),
+        (["snapshot", "logs/run.csv"], "logs/run.csv: no such file or directory"),
+        (["check", "logs/run.csv", "--rule", "x > 1"], "logs/run.csv: no such file or directory"),
+        (["snapshot", "tcp://10.1.2.3:7070"], "listens on loopback only unless --listen 10.1.2.3 is given"),
+        (["snapshot", "unix:/x", "--wait", "0"], "--wait must be a positive number"),
+    ])
+    func badWatchAndSourceArgumentsSayWhyAndExitTwo(_ arguments: [String], _ message: String) throws {
         let out = try CommandRunner.run(arguments)
         #expect(out.status == 2)
-        #expect(out.stderr.contains("is not built yet (tracked in issue #"))
+        #expect(out.stderr.contains(message), "\(out.stderr)")
         #expect(out.stdout.isEmpty)
     }
 

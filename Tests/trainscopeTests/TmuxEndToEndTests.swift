@@ -38,6 +38,62 @@ import TestSupport
         return screen
     }
 
+    /// `watch` on a socket: a producer's run appears, a knob typed in the knobs panel reaches the
+    /// producer as a control line with the session token, and quitting leaves the producer running.
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
+    func watchSteersASocketProducerFromTheKeyboard() throws {
+        let dir = TestPaths.scratchDirectory()
+        let socketPath = dir.appendingPathComponent("w.sock").path, exitFile = dir.appendingPathComponent("exit").path
+        let command = "TRAINSCOPE_TOKEN=e2e-token \(CommandRunner.binary.path) watch unix:\(socketPath); echo $? > \(exitFile); sleep 30"
+        _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
+        defer { _ = try? tmux(["kill-server"]) }
+
+        var fd: Int32 = -1
+        for _ in 0..<100 where fd < 0 {
+            let candidate = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in socketPath.utf8.enumerated() { raw[i] = b } }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(candidate, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            if connected == 0 { fd = candidate } else { close(candidate); usleep(100_000) }
+        }
+        try #require(fd >= 0, "watch never listened on \(socketPath)")
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var lines = #"{"v":1,"type":"run","run":"ext","knobs":[{"name":"lr","value":0.1,"min":0.0001,"max":1,"scale":"log"}]}"# + "\n"
+        for step in 0..<200 { lines += #"{"v":1,"type":"scalars","step":\#(step),"values":{"train/loss":\#(1.0 / Double(step + 1))}}"# + "\n" }
+        _ = Array(lines.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+
+        let screen = try waitForScreen { $0.contains("step 199") && $0.contains("TRAINSCOPE_TOKEN=e2e-token") }
+        #expect(screen.contains("│ ext │") || screen.contains(" ext "), "the producer's run is shown")
+        #expect(screen.contains("TRAINSCOPE_TOKEN=e2e-token"), "the token is on screen for clients")
+        // With curves, knobs and events on screen, one Tab focuses the knobs panel.
+        _ = try tmux(["send-keys", "-t", "t", "Tab"])
+        #expect(try waitForScreen { $0.contains("←/→ nudge") }.contains("←/→ nudge"), "the knobs panel has focus")
+        _ = try tmux(["send-keys", "-t", "t", "e"])
+        _ = try tmux(["send-keys", "-t", "t"] + Array(repeating: "BSpace", count: 8))  // the field starts with the current value
+        _ = try tmux(["send-keys", "-t", "t", "-l", "0.5"])
+        _ = try tmux(["send-keys", "-t", "t", "Enter"])
+
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !received.contains(0x0A) {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            received += chunk[0..<n]
+        }
+        #expect(String(decoding: received, as: UTF8.self) == #"{"v":1,"type":"set","run":"ext","knob":"lr","value":0.5,"token":"e2e-token"}"# + "\n")
+
+        _ = try tmux(["send-keys", "-t", "t", "q"])
+        #expect(exitStatus(exitFile) == "0")
+        #expect(!FileManager.default.fileExists(atPath: socketPath), "the socket file is removed at exit")
+        let after = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        #expect(after == 0, "quitting hangs up without a stop line")
+    }
+
     @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
     func replayDrawsPanelsSurvivesResizesAndRestoresTheTerminal() throws {
         let exitFile = TestPaths.scratchDirectory().appendingPathComponent("exit").path
