@@ -61,7 +61,7 @@ extension IngestHub {
             case .event(.control(let message), let line): answer(message, line: line, on: connection)
             case .event(var event, _):
                 if case .run(let run) = event { event = .run(claim(run, for: connection, attribution: &stream.attribution)) }
-                for attributed in stream.attribution.attribute(event) {
+                stream.attribution.attribute(event) { attributed in
                     if case .knob(let knob) = attributed { noteKnobValue(knob) }
                     batch.append(.event(attributed))
                 }

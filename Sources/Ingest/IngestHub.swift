@@ -194,14 +194,22 @@ public final class IngestHub: @unchecked Sendable {
         if mode == .follow { post(.notice("stdin: end of stream")) }
     }
 
-    /// Reads a file source with `parser` until its end (`.once`) or until the hub stops (`.follow`);
-    /// `restart` resets the parser when the file is rewritten.
+    /// Reads a file source with `parser` until its end (`.once`) or until the hub stops (`.follow`).
+    /// `restart` resets the parser when the file was truncated or replaced; `rewritten` (asked before
+    /// each read) and `settle` (after it) reset it and return true when the file was rewritten in
+    /// place, so it is read again from byte 0.
     private func tail<Parser>(_ path: String, parser: inout Parser, feed: (inout Parser, UnsafeRawBufferPointer) -> Void,
-                              idle: (inout Parser) -> Void, restart: (inout Parser) -> Void) {
+                              restart: (inout Parser) -> Void, rewritten: (inout Parser) -> Bool = { _ in false },
+                              settle: (inout Parser) -> Bool = { _ in false }) {
         var file = FileTail(path: path)
         defer { file.close() }
         var reportedMissing = false
         while true {
+            if rewritten(&parser) {
+                post(.notice("\(path): the file was rewritten; reading it again"))
+                file.close()
+                file = FileTail(path: path)
+            }
             switch file.poll({ feed(&parser, $0) }) {
             case .missing(let reason):
                 if mode == .once {
@@ -211,12 +219,17 @@ public final class IngestHub: @unchecked Sendable {
                 if !reportedMissing { post(.notice("\(path): \(reason); waiting for it to appear")) }
                 reportedMissing = true
             case .restarted:
-                post(.notice("\(path): the file was rewritten; reading it again"))
+                post(.notice("\(path): the file was truncated or replaced; reading it again"))
                 restart(&parser)
                 continue
             case .read:
                 reportedMissing = false
-                idle(&parser)
+                if settle(&parser) {
+                    post(.notice("\(path): the file was rewritten while being read; reading it again"))
+                    file.close()
+                    file = FileTail(path: path)
+                    continue
+                }
             }
             if mode == .once || !pause() { return }
         }
@@ -226,7 +239,7 @@ public final class IngestHub: @unchecked Sendable {
         defer { checkCompletion(fileSourceEnded: true) }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         var stream = NDJSONStream(source: path, fallbackRun: name)
-        tail(path, parser: &stream, feed: { stream, chunk in collecting { stream.feed(chunk, $0) } }, idle: { _ in },
+        tail(path, parser: &stream, feed: { stream, chunk in collecting { stream.feed(chunk, $0) } },
              restart: { $0 = NDJSONStream(source: path, fallbackRun: name) })
         stream.finish(post)
     }
@@ -237,25 +250,38 @@ public final class IngestHub: @unchecked Sendable {
         let tag = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         var reader = CSVMetricsReader(source: path, run: run, valueName: tag)
         var header: [UInt8]?
-        tail(path, parser: &reader, feed: { reader, chunk in collecting { reader.feed(chunk, $0) } }, idle: { reader in
-            // Lightning's CSVLogger rewrites the whole file with a wider header when a new metric
-            // appears: start over, skipping the rows already shown.
-            let current = FileTail(path: path).firstLine()
-            if let header, let current, current != header, reader.header != nil {
-                let shown = reader.rowsRead
-                reader = CSVMetricsReader(source: path, run: run, valueName: tag)
-                reader.skipRows = shown
-                var again = FileTail(path: path)
-                _ = again.poll { chunk in collecting { reader.feed(chunk, $0) } }
-                again.close()
-            }
-            header = current
-        }, restart: { reader in
+        // Lightning's CSVLogger rewrites the whole file, with a wider header, when a new metric
+        // appears. The header is compared before and after each read: rows read across a rewrite
+        // are dropped and the file is read again, skipping the rows already shown.
+        let startOver = { (reader: inout CSVMetricsReader) in
             let shown = reader.rowsRead
             reader = CSVMetricsReader(source: path, run: run, valueName: tag)
             reader.skipRows = shown
+        }
+        var batch: [IngestItem] = []
+        tail(path, parser: &reader, feed: { reader, chunk in reader.feed(chunk) { batch.append($0) } }, restart: { reader in
+            batch = []
+            startOver(&reader)
+        }, rewritten: { reader in
+            let current = FileTail(path: path).firstLine()
+            let changed = header != nil && current != nil && current != header && reader.header != nil
+            if changed { startOver(&reader) }
+            if current != nil { header = current }
+            return changed
+        }, settle: { reader in
+            let current = FileTail(path: path).firstLine()
+            guard header != nil, current != nil, current != header else {
+                if !batch.isEmpty { mailbox.post(batch) }
+                batch = []
+                return false
+            }
+            batch = []
+            startOver(&reader)
+            header = current
+            return true
         })
-        reader.finish(post)
+        reader.finish { batch.append($0) }
+        if !batch.isEmpty { mailbox.post(batch) }
     }
 
     private func followTrainerState(_ path: String) {

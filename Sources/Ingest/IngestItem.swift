@@ -45,20 +45,27 @@ public struct RunAttribution: Sendable {
 
     /// The event with its run made explicit, preceded by a `run` event when the stream never sent one.
     public mutating func attribute(_ event: TelemetryEvent) -> [TelemetryEvent] {
+        var out: [TelemetryEvent] = []
+        attribute(event) { out.append($0) }
+        return out
+    }
+
+    /// The same, passing the events to `emit` (no array per event on the ingest path).
+    public mutating func attribute(_ event: TelemetryEvent, _ emit: (TelemetryEvent) -> Void) {
         if case .run(let e) = event {
             let id = aliases[e.run] ?? e.run
             currentRun = id
             if !announced.contains(id) { announced.append(id) }
-            return [id == e.run ? event : event.withRunID(id)]
+            emit(id == e.run ? event : event.withRunID(id))
+            return
         }
-        var prefix: [TelemetryEvent] = []
         let named = event.runID.map { aliases[$0] ?? $0 }
         if named == nil && currentRun == nil {
             currentRun = fallbackRun
             announced.append(fallbackRun)
-            prefix.append(.run(RunEvent(run: fallbackRun)))
+            emit(.run(RunEvent(run: fallbackRun)))
         }
         let id = named ?? currentRun!
-        return prefix + [id == event.runID ? event : event.withRunID(id)]
+        emit(id == event.runID ? event : event.withRunID(id))
     }
 }

@@ -36,7 +36,7 @@ public struct NDJSONStream {
 
     private mutating func handle(_ item: NDJSONItem, _ emit: (IngestItem) -> Void) {
         switch item {
-        case .event(let event, _): for e in attribution.attribute(event) { emit(.event(e)) }
+        case .event(let event, _): attribution.attribute(event) { emit(.event($0)) }
         case .error(let error): emit(.problem(problem(error)))
         }
     }

@@ -186,7 +186,7 @@ private struct Cursor {
         }
         let negative = bytes[start] == UInt8(ascii: "-")
         if !hasExponent, digits <= 15, fractionDigits <= 22 {
-            let value = Double(mantissa) / JSONParser.exactPowersOfTen[fractionDigits]
+            let value = Double(mantissa) / Self.exactPowerOfTen(fractionDigits)
             return negative ? -value : value
         }
         let length = index - start
@@ -199,4 +199,33 @@ private struct Cursor {
     }
 
     private func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+
+    /// 10^n for n ≤ 22, every one exact in a Double; literals, so no array is touched per number.
+    private static func exactPowerOfTen(_ n: Int) -> Double {
+        switch n {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
+    }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import Telemetry
+
+/// The `scalars` fast path must give exactly the general decoder's event for every line it
+/// accepts, and decline every line it is not sure about (the general path then decides).
+@Suite struct ScalarsFastPathTests {
+    /// What the general path makes of a line (nil when it is an error or not `scalars`).
+    func general(_ line: String) -> ScalarsEvent? {
+        let bytes = Array(line.utf8)
+        guard let value = try? JSONParser.parse(bytes: bytes), let event = try? TelemetryEvent(json: value),
+              case .scalars(let s) = event else { return nil }
+        return s
+    }
+
+    func fast(_ line: String) -> ScalarsEvent? {
+        var decoder = ScalarsLineDecoder()
+        return Array(line.utf8).withUnsafeBufferPointer { decoder.decode($0) }
+    }
+
+    @Test(arguments: [
+        #"{"v":1,"type":"scalars","step":3,"values":{"loss":0.5}}"#,
+        #"{"type":"scalars","v":1,"values":{"a":1,"b":-2.5e-3,"c":"NaN","d":"Infinity","e":"-Infinity"},"step":7,"run":"r1","time":1700000000.125}"#,
+        #"{ "v" : 1 , "type" : "scalars" , "step" : 0 , "time" : null , "run" : null , "values" : { } }"#,
+        #"{"v":1,"type":"scalars","step":1e3,"values":{"x":NaN,"y":Infinity,"z":-Infinity,"w":"+Infinity"}}"#,
+        #"{"v":1,"type":"scalars","step":-4,"values":{"x":0.1234567890123456789,"y":1.7976931348623157e308,"z":5e-324,"q":-0.0}}"#,
+        #"{"v":1,"type":"scalars","step":9007199254740992,"values":{"x":123456789012345678901234567890}}"#,
+    ])
+    func acceptedLinesDecodeExactlyAsTheGeneralPath(_ line: String) throws {
+        let expected = try #require(general(line), "the general path accepts it")
+        let got = try #require(fast(line), "the fast path accepts it")
+        #expect(got == expected)
+        #expect(got.values.allSatisfy { key, value in value.bitPattern == expected.values[key]!.bitPattern || value.isNaN })
+    }
+
+    @Test(arguments: [
+        #"{"v":1,"type":"scalars","step":3,"values":{"loss":0.5},"extra":1}"#,      // unknown field: kept by the general path
+        #"{"v":1,"type":"scalars","step":3,"values":{"lo\u0073s":0.5}}"#,           // escape
+        #"{"v":1,"type":"scalars","step":3,"values":{"λ":0.5}}"#,                   // non-ASCII name
+        #"{"v":1,"type":"scalars","step":3,"values":{"a":1,"a":2}}"#,               // duplicate metric
+        #"{"v":1,"v":1,"type":"scalars","step":3,"values":{}}"#,                    // duplicate field
+        #"{"v":1,"type":"scalars","step":3.5,"values":{}}"#,                        // not an integer
+        #"{"v":2,"type":"scalars","step":3,"values":{}}"#,                          // newer version
+        #"{"v":1,"type":"scalars","values":{}}"#,                                   // no step
+        #"{"v":1,"type":"scalars","step":3,"values":{"a":"fast"}}"#,                // not a number
+        #"{"v":1,"type":"scalars","step":3,"values":{"a":01}}"#,                    // leading zero
+        #"{"v":1,"type":"scalars","step":3,"values":{"a":1}} x"#,                   // trailing garbage
+        #"{"v":1,"type":"knob","step":3,"name":"lr","new":1}"#,                     // another kind
+        #"{"v":1,"type":"scalars","step":3,"values":{"a":1.}}"#,                    // bad number
+        #"{"v":1,"type":"scalars","step":3,"values":{"a":[1]}}"#,                   // nested
+    ])
+    func uncertainLinesAreDeclined(_ line: String) {
+        #expect(fast(line) == nil)
+    }
+
+    /// Random lines in many shapes: whenever the fast path answers, the general path agrees.
+    @Test func randomLinesAgreeWithTheGeneralPath() {
+        var rng = SplitMix(seed: 7)
+        let names = ["loss", "train/loss", "test/acc", "lr", "a b", "x"]
+        var accepted = 0
+        for _ in 0..<3000 {
+            var fields: [String] = [#""v":1"#, #""type":"scalars""#, "\"step\":\(Int(rng.next() % 100_000))"]
+            if rng.next() % 2 == 0 { fields.append("\"time\":\(1.7e9 + Double(rng.next() % 1_000_000) / 1000)") }
+            if rng.next() % 3 == 0 { fields.append(#""run":"r\#(rng.next() % 3)""#) }
+            var values: [String] = []
+            for name in names where rng.next() % 2 == 0 {
+                let kind = rng.next() % 6
+                let number: String = switch kind {
+                case 0: "\(Double(bitPattern: rng.next() & 0x7FEF_FFFF_FFFF_FFFF))"
+                case 1: "\(Double(rng.next() % 10_000) / 1000)"
+                case 2: "\"NaN\""
+                case 3: "\(Int64(bitPattern: rng.next()) % 1_000_000)e\(Int(rng.next() % 40) - 20)"
+                case 4: "-\(Double(rng.next() % 1_000_000) / 7)"
+                default: "\(rng.next() % 3 == 0 ? "0.0000000000000000000012345" : "1234567.891011121314")"
+                }
+                values.append("\"\(name)\":\(number)")
+            }
+            fields.append("\"values\":{\(values.joined(separator: ","))}")
+            fields.shuffle(using: &rng)
+            let line = "{" + fields.joined(separator: rng.next() % 4 == 0 ? " , " : ",") + "}"
+            let expected = general(line)
+            if let got = fast(line) {
+                accepted += 1
+                #expect(got == expected, "\(line)")
+            }
+        }
+        #expect(accepted == 3000, "every generated line has the common shape")
+    }
+}
+
+/// A tiny deterministic generator for the random lines.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
