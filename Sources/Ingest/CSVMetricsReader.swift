@@ -35,6 +35,8 @@ public struct CSVMetricsReader {
     private var line = 1
     private var recordLine = 1
     private var atRecordStart = true
+    /// The current cell has content (a quote opens a quoted cell only at the start of a cell).
+    private var cellStarted = false
 
     public init(source: String, run: String, valueName: String? = nil) {
         self.source = source; self.run = run; self.valueName = valueName ?? run
@@ -46,30 +48,36 @@ public struct CSVMetricsReader {
             if atRecordStart { recordLine = line; atRecordStart = false }
             if byte == 0x0A { line += 1 }
             recordBytes += 1
+            // Past the limit the record is only scanned for its end; nothing more is kept.
+            let keep = recordBytes <= maxRecordBytes
+            if !keep && (!cell.isEmpty || !cells.isEmpty) { cell.removeAll(); cells.removeAll() }
             if inQuotes {
                 if quoteInQuotes {
                     quoteInQuotes = false
-                    if byte == 0x22 { cell.append(byte); continue }
+                    if byte == 0x22 { if keep { cell.append(byte) }; continue }
                     inQuotes = false
                     // Falls through: the byte after a closing quote is read as unquoted.
                 } else if byte == 0x22 {
                     quoteInQuotes = true
                     continue
                 } else {
-                    cell.append(byte)
+                    if keep { cell.append(byte) }
                     continue
                 }
             }
             switch byte {
-            case 0x22 where cell.isEmpty: inQuotes = true
+            case 0x22 where !cellStarted:
+                inQuotes = true
+                cellStarted = true
             case 0x2C: endCell()
             case 0x0A:
                 endCell()
                 endRecord(emit)
             case 0x0D: continue
-            default: cell.append(byte)
+            default:
+                cellStarted = true
+                if keep { cell.append(byte) }
             }
-            if recordBytes > maxRecordBytes { cell.removeAll(); cells.removeAll() }
         }
     }
 
@@ -85,7 +93,7 @@ public struct CSVMetricsReader {
         }
         inQuotes = false
         quoteInQuotes = false
-        if !cell.isEmpty || !cells.isEmpty {
+        if recordBytes > 0 {
             endCell()
             endRecord(emit)
         }
@@ -98,11 +106,13 @@ public struct CSVMetricsReader {
         quoteInQuotes = false
         recordBytes = 0
         atRecordStart = true
+        cellStarted = false
     }
 
     private mutating func endCell() {
         cells.append(String(decoding: cell, as: UTF8.self))
         cell.removeAll(keepingCapacity: true)
+        cellStarted = false
     }
 
     private func problem(line: Int, column: Int? = nil, _ reason: String) -> SourceProblem {

@@ -55,11 +55,20 @@ extension IngestHub {
         var decoder = NDJSONDecoder()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var batch: [IngestItem] = []
+        var sentData = false
         let handle: (NDJSONItem) -> Void = { [self] item in
             switch item {
-            case .error(let error): batch.append(.problem(stream.problem(error)))
+            case .error(let error):
+                batch.append(.problem(stream.problem(error)))
+                // A script (a connection that has sent no data yet) waits for one reply per line,
+                // malformed lines included; a producer is not written to about its own data.
+                if !sentData {
+                    let reply: [(String, JSONValue)] = [("ok", .bool(false)), ("line", .number(Double(error.line))), ("error", .string("\(error)"))]
+                    _ = connection.write(JSONValue.object(JSONObject(reply)).jsonText + "\n")
+                }
             case .event(.control(let message), let line): answer(message, line: line, on: connection)
             case .event(var event, _):
+                sentData = true
                 if case .run(let run) = event { event = .run(claim(run, for: connection, attribution: &stream.attribution)) }
                 stream.attribution.attribute(event) { attributed in
                     if case .knob(let knob) = attributed { noteKnobValue(knob) }
@@ -81,15 +90,17 @@ extension IngestHub {
         decoder.finish(handle)
         flush()
         Glibc.close(connection.descriptor)
+        // Its runs stop being steerable first; the connection itself is forgotten only after the
+        // notice is queued, because another producer's hang-up may then complete a `.once` hub.
         let runsLeft = lock.withLock { () -> [String] in
-            connections[connection.id] = nil
-            let owned = runs.filter { $0.value.connection == connection.id }.map(\.key)
+            let owned = runs.filter { $0.value.connection == connection.id }.map(\.key).sorted()
             for id in owned { runs[id] = nil }
-            if let latest = latestRun, owned.contains(latest) { latestRun = runs.keys.sorted().last }
-            return owned.sorted()
+            announcements.removeAll { owned.contains($0) }
+            if let latest = latestRun, owned.contains(latest) { latestRun = announcements.last }
+            return owned
         }
-        // The run first: the events panel is narrow and a socket path is long.
         post(.notice((runsLeft.isEmpty ? "" : "run \(runsLeft.joined(separator: ", ")): ") + "producer disconnected (\(connection.label))"))
+        lock.withLock { connections[connection.id] = nil }
         checkCompletion()
     }
 
@@ -106,6 +117,8 @@ extension IngestHub {
             }
             runs[shown] = (connection.id, run.run, run)
             latestRun = shown
+            announcements.removeAll { $0 == shown }
+            announcements.append(shown)
             return (shown, clash)
         }
         if shown != run.run {

@@ -38,6 +38,8 @@ public final class IngestHub: @unchecked Sendable {
     var runs: [String: (connection: Int, original: String, event: RunEvent)] = [:]
     /// The run announced most recently by a connected producer (the target of a control line without `run`).
     var latestRun: String?
+    /// Run ids of connected producers, oldest announcement first (the fallback when the latest run's producer leaves).
+    var announcements: [String] = []
     var openFileSources = 0
     var producersSeen = 0
     var stopped = false

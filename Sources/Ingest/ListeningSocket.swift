@@ -32,6 +32,7 @@ public final class ListeningSocket: @unchecked Sendable {
                     throw SetupError("\(base): cannot make a private directory: \(String(cString: strerror(errno)))")
                 }
                 directory = String(cString: made)
+                chmod(directory!, 0o700)
                 path = directory! + "/trainscope.sock"
             } else {
                 try Self.checkParent(of: path)
@@ -47,10 +48,15 @@ public final class ListeningSocket: @unchecked Sendable {
             withUnsafeMutableBytes(of: &addr.sun_path) { raw in
                 for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
             }
-            // Created 0600 from the start (no window before a chmod): nobody else may connect.
-            let oldMask = umask(0o177)
-            defer { umask(oldMask) }
+            // The umask is process-wide (another thread may be creating files), so it is left alone:
+            // the file is made 0600 before `listen`, and nobody can connect before `listen` anyway.
             try Self.bind(fd, &addr, describing: path)
+            guard chmod(path, 0o600) == 0 else {
+                let reason = String(cString: strerror(errno))
+                Glibc.close(fd)
+                unlink(path)
+                throw SetupError("\(path): chmod: \(reason)")
+            }
             descriptor = fd
             socketPath = path
             privateDirectory = directory
