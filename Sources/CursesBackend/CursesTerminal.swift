@@ -11,6 +11,8 @@ public final class CursesTerminal {
     private var table: ColorPairTable
     private var previous: Buffer?
     private var started = false
+    /// The terminal opened for keys when standard input is not one (kept open while curses runs).
+    private var inputTTY: UnsafeMutablePointer<FILE>?
 
     public init() { table = ColorPairTable(colors: 0, maxPairs: 0) }
 
@@ -20,7 +22,13 @@ public final class CursesTerminal {
     public func start() {
         guard !started else { return }
         setlocale(LC_ALL, "")
-        initscr()
+        // Keys come from the terminal even when standard input carries data
+        // (`python train.py | trainscope watch -`): then curses reads /dev/tty instead.
+        if isatty(STDIN_FILENO) == 0, let tty = fopen("/dev/tty", "r+"), newterm(nil, tty, tty) != nil {
+            inputTTY = tty
+        } else {
+            initscr()
+        }
         cbreak()
         noecho()
         keypad(trainscope_stdscr(), true)

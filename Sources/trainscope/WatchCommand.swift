@@ -51,7 +51,8 @@ struct WatchCommand: ParsableCommand {
         }
         defer { hub.stop() }
         for address in hub.listenAddresses { printError(SessionToken.banner(address: address, token: hub.token)) }
-        let name = addresses.count == 1 ? (hub.listenAddresses.first ?? addresses[0].description) : "\(addresses.count) sources"
+        let name = addresses.count > 1 ? "\(addresses.count) sources"
+            : addresses[0] == .standardInput ? "stdin" : hub.listenAddresses.first ?? addresses[0].description
         let source = WatchSource(hub: hub)
         if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder, sourceName: name).run(source) {
             printError("trainscope: error: recording failed: \(failure)")

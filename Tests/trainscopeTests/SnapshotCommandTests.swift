@@ -42,8 +42,8 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (["snapshot"], "give a SOURCE (a .jsonl recording or '-') or --preset NAME"),
-        (["snapshot", "x.jsonl", "--preset", "eos"], "give either a SOURCE or --preset, not both"),
+        (["snapshot"], "give a SOURCE (a .jsonl recording, '-', a socket, a TensorBoard log, a CSV file) or --preset NAME"),
+        (["snapshot", "x.jsonl", "--preset", "eos"], "give either sources or --preset, not both"),
         (["snapshot", "x.jsonl", "--size", "80by24"], "--size must be WIDTHxHEIGHT"),
         (["snapshot", "x.jsonl", "--format", "png"], "--format must be one of txt, ansi, svg, json, csv, got 'png'"),
         (["snapshot", "x.jsonl", "--panel", "loss"], "--panel must be one of curves, grokking, hessian, pareto, knobs, events"),

@@ -94,6 +94,21 @@ import TestSupport
         #expect(after == 0, "quitting hangs up without a stop line")
     }
 
+    /// `python train.py | trainscope watch -`: events on standard input, keys from the terminal.
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
+    func watchReadsAPipeAndStillTakesKeys() throws {
+        let exitFile = TestPaths.scratchDirectory().appendingPathComponent("exit").path
+        let command = "cat \(TestPaths.sample("runs/grokking.jsonl")) | \(CommandRunner.binary.path) watch -; echo $? > \(exitFile); sleep 30"
+        _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
+        defer { _ = try? tmux(["kill-server"]) }
+        let screen = try waitForScreen { $0.contains("step 3000") && $0.contains("stdin") }
+        #expect(screen.contains("step 3000") && screen.contains("stdin"), "the piped run is drawn:\n\(screen)")
+        _ = try tmux(["send-keys", "-t", "t", "?"])
+        #expect(try waitForScreen { $0.contains("╭ Keys") }.contains("╭ Keys"), "keys are read from the terminal, not the pipe")
+        _ = try tmux(["send-keys", "-t", "t", "Escape", "q"])
+        #expect(exitStatus(exitFile) == "0")
+    }
+
     @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
     func replayDrawsPanelsSurvivesResizesAndRestoresTheTerminal() throws {
         let exitFile = TestPaths.scratchDirectory().appendingPathComponent("exit").path
