@@ -38,7 +38,6 @@ extension IngestHub {
                 guard !stopped else { return nil }
                 let id = nextConnection
                 nextConnection += 1
-                producersSeen += 1
                 let connection = Connection(id: id, descriptor: descriptor, label: "\(listener.address)#\(id)")
                 connections[id] = connection
                 return connection
@@ -68,7 +67,12 @@ extension IngestHub {
                 }
             case .event(.control(let message), let line): answer(message, line: line, on: connection)
             case .event(var event, _):
-                sentData = true
+                if !sentData {
+                    // Only a connection that sends data is a producer: a script that steers and
+                    // hangs up must not end a `.once` hub before the producers have come.
+                    sentData = true
+                    lock.withLock { producersSeen += 1 }
+                }
                 if case .run(let run) = event { event = .run(claim(run, for: connection, attribution: &stream.attribution)) }
                 stream.attribution.attribute(event) { attributed in
                     if case .knob(let knob) = attributed { noteKnobValue(knob) }

@@ -41,6 +41,7 @@ public final class IngestHub: @unchecked Sendable {
     /// Run ids of connected producers, oldest announcement first (the fallback when the latest run's producer leaves).
     var announcements: [String] = []
     var openFileSources = 0
+    /// Connections that have sent data (scripts that only steer are not counted).
     var producersSeen = 0
     var stopped = false
     var completed = false
