@@ -218,58 +218,15 @@ public struct JSONParser {
     // MARK: - Numbers
 
     /// Powers of ten that are exact in Double (Clinger's fast path).
-    static let exactPowersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
 
     private mutating func parseNumber() throws(JSONSyntaxError) -> Double {
-        let start = index
-        var negative = false
-        if bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidJSON, "expected a digit after '-'") }
-        var mantissa: UInt64 = 0
-        var digits = 0
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-            if index < bytes.count, isDigit(bytes[index]) { throw error(.invalidJSON, "leading zero in a number") }
-        } else {
-            while index < bytes.count, isDigit(bytes[index]) {
-                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[index] - 48) }
-                digits += 1
-                index += 1
-            }
-        }
-        var fractionDigits = 0
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidJSON, "expected a digit after '.'") }
-            while index < bytes.count, isDigit(bytes[index]) {
-                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[index] - 48) }
-                if mantissa != 0 || digits > 0 { digits += 1 }
-                fractionDigits += 1
-                index += 1
-            }
-        }
-        var hasExponent = false
-        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
-            hasExponent = true
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidJSON, "expected a digit in the exponent") }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        }
-        // Exact fast path: ≤ 15 significant digits and a power of ten that is exact in Double.
-        if !hasExponent, digits <= 15, fractionDigits <= 22 {
-            let value = Double(mantissa) / Self.exactPowersOfTen[fractionDigits]
-            return negative ? -value : value
-        }
-        return slowNumber(from: start, to: index)
-    }
-
-    private func slowNumber(from start: Int, to end: Int) -> Double {
-        // strtod needs a terminated C string; numbers are short, so copy them to the stack.
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: end - start + 1) { text in
-            for i in start..<end { text[i - start] = CChar(bitPattern: bytes[i]) }
-            text[end - start] = 0
-            return strtod(text.baseAddress!, nil)
+        switch JSONNumber.scan(bytes, at: index) {
+        case .number(let value, let end):
+            index = end
+            return value
+        case .malformed(let reason, let position):
+            index = position
+            throw error(.invalidJSON, reason)
         }
     }
 

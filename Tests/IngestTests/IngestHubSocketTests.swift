@@ -92,18 +92,6 @@ private final class RawClient: @unchecked Sendable {
     func close() { Glibc.close(descriptor) }
 }
 
-/// SplitMix64: a small seeded generator, so that write sizes are random but repeatable.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Everything a hub posts, collected by the test thread.
 private struct Collected {
@@ -150,28 +138,48 @@ private struct Collected {
 
 /// Stops the hub if a test hangs (a failing hub must fail the test, not stall the run).
 private final class Watchdog: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var finished = false
-    private(set) var fired = false
+    private var fired = false
 
+    /// Its own thread, not a dispatch queue: the tests block the few pool threads while they drain.
     init(_ hub: IngestHub, seconds: Double = 60) {
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
-            let fire = lock.withLock { () -> Bool in
-                if finished { return false }
-                fired = true
-                return true
+        Thread { [self] in
+            if done.wait(timeout: .now() + seconds) == .timedOut {
+                lock.withLock { fired = true }
+                hub.stop()
             }
-            if fire { hub.stop() }
-        }
+        }.start()
     }
 
     func finish() {
-        lock.withLock { finished = true }
-        #expect(!fired, "the watchdog stopped a hung hub")
+        done.signal()
+        #expect(!lock.withLock { fired }, "the watchdog stopped a hung hub")
     }
 }
 
 /// A fresh socket path in a private scratch directory (short enough for sun_path).
+/// A `.once` hub listening on a socket in a scratch directory, with a watchdog.
+private final class HubFixture {
+    let directory: URL
+    let path: String
+    let hub: IngestHub
+    private let watchdog: Watchdog
+
+    init(token: String?) throws {
+        (directory, path) = socketPath()
+        hub = IngestHub(mode: .once, token: token)
+        try hub.open([.unixSocket(path: path)])
+        watchdog = Watchdog(hub)
+    }
+
+    /// Checks that the watchdog never fired and removes the directory.
+    func close() {
+        watchdog.finish()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
 private func socketPath() -> (directory: URL, path: String) {
     let directory = TestPaths.scratchDirectory("hub")
     return (directory, directory.path + "/s.sock")
@@ -236,12 +244,9 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
     }
 
     @Test func sixteenConcurrentProducersEachKeepTheirOwnEventsAndProblems() throws {
-        let (directory, path) = socketPath()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let hub = IngestHub(mode: .once, token: "t0k")
-        try hub.open([.unixSocket(path: path)])
-        let watchdog = Watchdog(hub)
-        defer { watchdog.finish() }
+        let fixture = try HubFixture(token: "t0k")
+        defer { fixture.close() }
+        let (hub, path) = (fixture.hub, fixture.path)
 
         let garbageProducer = 5, cutProducer = 11
         let scripts = (0..<16).map { Self.script($0, garbage: $0 == garbageProducer, cutMidLine: $0 == cutProducer) }
@@ -259,7 +264,7 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
                 attempted.signal()
                 guard let client else { failures.post("\(script.run): cannot connect"); return }
                 release.wait()
-                var generator = SeededGenerator(seed: script.seed)
+                var generator = SplitMix64(seed: script.seed)
                 var rest = script.bytes[...]
                 while !rest.isEmpty {
                     let size = min(rest.count, Int.random(in: 1...48, using: &generator))
@@ -321,12 +326,9 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
     static let knobs = #"[{"name":"lr","value":0.1,"min":0,"max":1}]"#
 
     @Test func controlLinesAreCheckedAndForwardedToTheProducerOfTheRun() throws {
-        let (directory, path) = socketPath()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let hub = IngestHub(mode: .once, token: "t0k")
-        try hub.open([.unixSocket(path: path)])
-        let watchdog = Watchdog(hub)
-        defer { watchdog.finish() }
+        let fixture = try HubFixture(token: "t0k")
+        defer { fixture.close() }
+        let (hub, path) = (fixture.hub, fixture.path)
 
         let producer = try #require(RawClient.connect(path))
         producer.send(line: runLine("exp", knobs: Self.knobs))
@@ -397,12 +399,9 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
     }
 
     @Test func aReadOnlyHubRefusesAllControl() throws {
-        let (directory, path) = socketPath()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let hub = IngestHub(mode: .once, token: nil)
-        try hub.open([.unixSocket(path: path)])
-        let watchdog = Watchdog(hub)
-        defer { watchdog.finish() }
+        let fixture = try HubFixture(token: nil)
+        defer { fixture.close() }
+        let (hub, path) = (fixture.hub, fixture.path)
 
         let producer = try #require(RawClient.connect(path))
         producer.send(line: runLine("exp", knobs: Self.knobs))
@@ -433,12 +432,9 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
     // MARK: - Run id clashes
 
     @Test func aSecondProducerClaimingALiveRunIdIsShownAsIDNumbered() throws {
-        let (directory, path) = socketPath()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let hub = IngestHub(mode: .once, token: "t0k")
-        try hub.open([.unixSocket(path: path)])
-        let watchdog = Watchdog(hub)
-        defer { watchdog.finish() }
+        let fixture = try HubFixture(token: "t0k")
+        defer { fixture.close() }
+        let (hub, path) = (fixture.hub, fixture.path)
         var collected = Collected()
 
         let first = try #require(RawClient.connect(path))
@@ -506,12 +502,9 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
     /// A control message without `run` goes to the run announced most recently by a producer that
     /// is still connected, also after the latest one hangs up.
     @Test func controlWithoutARunGoesToTheLatestRunStillConnected() throws {
-        let (directory, path) = socketPath()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let hub = IngestHub(mode: .once, token: "t0k")
-        try hub.open([.unixSocket(path: path)])
-        let watchdog = Watchdog(hub)
-        defer { watchdog.finish() }
+        let fixture = try HubFixture(token: "t0k")
+        defer { fixture.close() }
+        let (hub, path) = (fixture.hub, fixture.path)
         var collected = Collected()
         var clients: [RawClient] = []
         // Announced in this order; "zeta" sorts last but is the oldest.
@@ -539,24 +532,25 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
     // MARK: - Socket safety
 
     @Test func theSocketFileIsPrivateAndRemovedWhenTheHubCompletes() throws {
-        let (directory, path) = socketPath()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let hub = IngestHub(mode: .once, token: "t0k")
-        try hub.open([.unixSocket(path: path)])
-        let watchdog = Watchdog(hub)
-        defer { watchdog.finish() }
+        let fixture = try HubFixture(token: "t0k")
+        defer { fixture.close() }
+        let (hub, path) = (fixture.hub, fixture.path)
         #expect(hub.listenAddresses == ["unix:\(path)"])
         let mode = try #require(fileMode(path))
         #expect(mode & S_IFMT == S_IFSOCK)
         #expect(mode & 0o7777 == 0o600)
 
+        // A connection that never sends data is not a producer: it does not end the hub.
+        let idle = try #require(RawClient.connect(path))
+        idle.close()
         let client = try #require(RawClient.connect(path))
+        client.send(line: runLine("solo"))
         client.close()
         var collected = Collected()
         collected.drainToCompletion(hub)
-        #expect(collected.connected == ["unix:\(path)#1"])
-        #expect(collected.disconnected.map(\.label) == ["unix:\(path)#1"])
-        #expect(collected.disconnected.first?.run == nil, "it announced no run")
+        #expect(collected.connected == ["unix:\(path)#1", "unix:\(path)#2"])
+        #expect(collected.disconnected.map(\.label).sorted() == ["unix:\(path)#1", "unix:\(path)#2"])
+        #expect(collected.disconnected.first { $0.label.hasSuffix("#2") }?.run == "solo")
         #expect(fileMode(path) == nil, "removed")
     }
 
@@ -673,9 +667,14 @@ extension IngestHubSocketTests {
             let watchdog = Watchdog(hub)
             defer { watchdog.finish() }
             var clients: [RawClient] = []
-            for _ in 0..<producers { clients.append(try #require(RawClient.connect(path))) }
+            for i in 0..<producers {
+                // A connection counts as a producer once it has sent data.
+                let client = try #require(RawClient.connect(path))
+                client.send(line: runLine("p\(i)"))
+                clients.append(client)
+            }
             var collected = Collected()
-            guard collected.drain(hub, until: { $0.connected.count == producers }) else { return }
+            guard collected.drain(hub, until: { $0.connected.count == producers && $0.events.count == producers }) else { return }
             let release = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
             for client in clients {
                 Thread {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Telemetry
+import TestSupport
 
 /// The `scalars` fast path must give exactly the general decoder's event for every line it
 /// accepts, and decline every line it is not sure about (the general path then decides).
@@ -55,7 +56,7 @@ import Testing
 
     /// Random lines in many shapes: whenever the fast path answers, the general path agrees.
     @Test func randomLinesAgreeWithTheGeneralPath() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let names = ["loss", "train/loss", "test/acc", "lr", "a b", "x"]
         var accepted = 0
         for _ in 0..<3000 {
@@ -85,18 +86,5 @@ import Testing
             }
         }
         #expect(accepted == 3000, "every generated line has the common shape")
-    }
-}
-
-/// A tiny deterministic generator for the random lines.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

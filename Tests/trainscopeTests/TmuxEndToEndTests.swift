@@ -11,7 +11,16 @@ import TestSupport
     func tmux(_ arguments: [String]) throws -> String {
         let output = TestPaths.scratchDirectory("tmux").appendingPathComponent("out").path
         let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        _ = system("\(Self.tmuxPath!) -L trainscope-tests-\(getpid()) \(quoted) >\(output) 2>/dev/null </dev/null")
+        let run = "\(Self.tmuxPath!) -L trainscope-tests-\(getpid())"
+        _ = system("\(run) \(quoted) >\(output) 2>/dev/null </dev/null")
+        // A server killed by the previous test may still be shutting down and refuse the new
+        // session: try again (bounded) until the session exists.
+        if arguments.first == "new-session", let name = arguments.firstIndex(of: "-s").map({ arguments[$0 + 1] }) {
+            for _ in 0..<50 where system("\(run) has-session -t '\(name)' >/dev/null 2>&1 </dev/null") != 0 {
+                usleep(100_000)
+                _ = system("\(run) \(quoted) >\(output) 2>/dev/null </dev/null")
+            }
+        }
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
     }
 
