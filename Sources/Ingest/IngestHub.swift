@@ -7,7 +7,7 @@ import Telemetry
 /// Each source runs on its own thread with its own parser state, so a bad or slow source never
 /// holds up another. In `.follow` mode (the live dashboard) files are tailed and sockets stay open;
 /// in `.once` mode (`snapshot`, `check`) files are read to their end, and socket sources end once
-/// at least one producer has connected and every producer has hung up.
+/// at least one producer (a connection that sent data) has come and every connection has closed.
 public final class IngestHub: @unchecked Sendable {
     /// Whether sources are read to their end or followed.
     public enum Mode: Sendable { case follow, once }
@@ -49,8 +49,10 @@ public final class IngestHub: @unchecked Sendable {
     /// A hub reading in `mode`; control lines need `token` (nil disables control).
     public init(mode: Mode, token: String?) { self.mode = mode; self.token = token }
 
-    /// Where each socket source listens (private directories resolved), in the order given.
-    public var listenAddresses: [String] { lock.withLock { listeners.map(\.address) } }
+    /// Where each socket source listens (private directories resolved), in the order given; kept
+    /// after `stop` for the reports that name them.
+    public var listenAddresses: [String] { lock.withLock { addresses } }
+    private var addresses: [String] = []
 
     /// Opens every source; socket sources are bound before this returns (so their addresses can be
     /// printed), and a source that cannot be opened is an error before anything starts.
@@ -69,6 +71,7 @@ public final class IngestHub: @unchecked Sendable {
         let tensorBoardSources = sources.filter { if case .tensorBoard = $0 { true } else { false } }.count
         lock.withLock {
             listeners = opened
+            addresses = opened.map(\.address)
             openFileSources = sources.count - opened.count
         }
         for listener in opened { spawn { [self] in acceptLoop(listener) } }
