@@ -429,6 +429,31 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
         #expect(collected.problems.isEmpty)
     }
 
+    /// A producer that starts a line and never finishes it holds up nobody: the others' events
+    /// arrive while it is still connected, and its half line is reported once it hangs up.
+    @Test func aSlowProducerThatNeverFinishesALineHoldsUpNobody() throws {
+        let fixture = try HubFixture(token: nil)
+        defer { fixture.close() }
+        let (hub, path) = (fixture.hub, fixture.path)
+        let slow = try #require(RawClient.connect(path))
+        slow.send(line: runLine("slow"))
+        slow.send(Array(#"{"v":1,"type":"scalars","step":1,"values":{"lo"#.utf8))
+        var collected = Collected()
+        guard collected.drain(hub, until: { $0.events.count == 1 }) else { return }
+        let others = try (0..<2).map { i in
+            let client = try #require(RawClient.connect(path))
+            client.send(line: runLine("fast\(i)"))
+            for step in 0..<20 { client.send(line: #"{"v":1,"type":"scalars","step":\#(step),"values":{"loss":\#(step)}}"#) }
+            return client
+        }
+        guard collected.drain(hub, until: { $0.events.count == 1 + 2 * 21 }) else { return }
+        #expect(collected.problems.isEmpty, "nothing is wrong while the slow producer is still writing")
+        others.forEach { $0.close() }
+        slow.close()
+        collected.drainToCompletion(hub)
+        #expect(collected.problems.map(\.description) == ["unix:\(path)#1: line 2, column 44: incomplete last line (no newline): unterminated string"])
+    }
+
     // MARK: - Run id clashes
 
     @Test func aSecondProducerClaimingALiveRunIdIsShownAsIDNumbered() throws {
