@@ -8,6 +8,8 @@ func printError(_ message: String) {
 
 /// A bad command line: one error line on standard error, exit status 2 (as for every other bad input).
 func usageError(_ message: String) -> ExitCode {
-    printError("trainscope: error: \(message)")
+    // ArgumentParser runs `validate()` before it shows `--help`, then drops the error: say nothing then.
+    let askedForHelp = CommandLine.arguments.dropFirst().contains { $0 == "--help" || $0 == "-h" || $0 == "help" }
+    if !askedForHelp { printError("trainscope: error: \(message)") }
     return ExitCode(2)
 }

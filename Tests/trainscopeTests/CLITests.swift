@@ -12,6 +12,14 @@ import TestSupport
         }
     }
 
+    /// Help is shown without the usage error that the same command line would give without it.
+    @Test(arguments: ["watch", "snapshot", "check"])
+    func helpOfACommandWithRequiredInputIsClean(_ command: String) throws {
+        let out = try CommandRunner.run([command, "--help"])
+        #expect(out.status == 0 && out.stdout.contains("USAGE: trainscope \(command)"))
+        #expect(!out.stderr.contains("error"), "\(out.stderr)")
+    }
+
     @Test func versionPrints() throws {
         let out = try CommandRunner.run(["--version"])
         #expect(out.status == 0)
