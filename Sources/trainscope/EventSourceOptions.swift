@@ -84,8 +84,6 @@ struct EventSourceOptions: ParsableArguments {
             }
         }
         hub.stop()
-        let name = addresses.count > 1 ? "\(addresses.count) sources"
-            : hub.listenAddresses.first ?? (sources[0] == "-" ? "stdin" : (sources[0] as NSString).lastPathComponent)
-        return (events, name, errors)
+        return (events, displayName(of: addresses, listening: hub.listenAddresses), errors)
     }
 }

@@ -41,19 +41,14 @@ struct WatchCommand: ParsableCommand {
         let dashboardTheme = try dashboardTheme(theme)
         let recorder: EventRecorder?
         do { recorder = try record.map { path throws(RecordingIOError) in try EventRecorder(path: path) } } catch {
-            printError("trainscope: error: \(error)")
-            throw ExitCode(2)
+            throw usageError("\(error)")
         }
         let hub = IngestHub(mode: .follow, token: readOnly ? nil : SessionToken.resolve())
-        do { try hub.open(addresses, bindHost: listen) } catch {
-            printError("trainscope: error: \(error)")
-            throw ExitCode(2)
-        }
+        do { try hub.open(addresses, bindHost: listen) } catch { throw usageError("\(error)") }
         defer { hub.stop() }
         for address in hub.listenAddresses { printError(SessionToken.banner(address: address, token: hub.token)) }
-        let name = addresses.count > 1 ? "\(addresses.count) sources"
-            : addresses[0] == .standardInput ? "stdin" : hub.listenAddresses.first ?? addresses[0].description
         let source = WatchSource(hub: hub)
+        let name = displayName(of: addresses, listening: hub.listenAddresses)
         if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder, sourceName: name).run(source) {
             printError("trainscope: error: recording failed: \(failure)")
             throw ExitCode(1)
@@ -69,6 +64,17 @@ func parseSources(_ texts: [String]) throws -> [SourceAddress] {
     }
     if addresses.filter({ $0 == .standardInput }).count > 1 { throw usageError("'-' (standard input) can be given once") }
     return addresses
+}
+
+/// The status bar's name for the sources: `stdin`, the socket listened on, a file's name, or `N sources`.
+func displayName(of addresses: [SourceAddress], listening: [String]) -> String {
+    guard addresses.count == 1 else { return "\(addresses.count) sources" }
+    switch addresses[0] {
+    case .standardInput: return "stdin"
+    case .unixSocket, .tcp: return listening.first ?? addresses[0].description
+    case .ndjsonFile(let path), .csvFile(let path), .trainerState(let path), .tensorBoard(let path):
+        return (path as NSString).lastPathComponent
+    }
 }
 
 /// The theme for a live dashboard, after checking that there is a terminal to draw it on.
