@@ -9,6 +9,9 @@ public enum Message: Sendable, Equatable {
     case sourceError(source: String, description: String)
     /// Something the runtime did, for the events panel (where a snapshot was written).
     case notice(String)
+    /// The source would not perform a control message the dashboard sent (no producer to steer,
+    /// read-only): the dashboard takes back what it assumed, e.g. the paused state.
+    case controlRefused(ControlMessage, reason: String)
     /// A key press.
     case key(Key)
     /// The terminal changed size.

@@ -15,6 +15,14 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
     case .notice(let text):
         appendLog(&state, .info, text)
         return []
+    case .controlRefused(let control, let reason):
+        switch control.command {
+        case .pause: state.isPaused = false
+        case .resume: state.isPaused = true
+        default: break
+        }
+        appendLog(&state, .error, "\(control.command.typeName) refused: \(reason)")
+        return []
     case .resize(let width, let height):
         state.width = width
         state.height = height

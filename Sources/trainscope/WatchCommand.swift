@@ -122,7 +122,7 @@ final class WatchSource: LiveSource {
     func perform(_ control: ControlMessage) {
         switch hub.send(control) {
         case .success: break
-        case .failure(let refusal): pending.append(.sourceError(source: "control", description: "\(control.command.typeName): \(refusal.message)"))
+        case .failure(let refusal): pending.append(.controlRefused(control, reason: refusal.message))
         }
     }
 

@@ -107,6 +107,18 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         #expect(keys(&state, .character("q")) == [.quit] && state.isQuitting)
     }
 
+    /// A pause the source could not perform (no producer connected) is taken back, and said.
+    @Test func aRefusedPauseIsTakenBack() {
+        var state = runState()
+        let sent = keys(&state, .character(" "))
+        #expect(sent == [.control(ControlMessage(.pause))] && state.isPaused)
+        _ = update(&state, .controlRefused(ControlMessage(.pause), reason: "no producer is connected to steer"))
+        #expect(!state.isPaused)
+        #expect(state.log.last!.level == .error && state.log.last!.text == "pause refused: no producer is connected to steer")
+        _ = update(&state, .controlRefused(ControlMessage(.set(knob: "lr", value: .number(1))), reason: "read-only"))
+        #expect(!state.isPaused && state.log.last!.text == "set refused: read-only")
+    }
+
     @Test func snapshotKeyAsksTheRuntimeAndTheNoticeIsLogged() {
         var state = runState()
         #expect(keys(&state, .character("S")) == [.snapshot])
