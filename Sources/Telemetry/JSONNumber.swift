@@ -38,21 +38,28 @@ enum JSONNumber {
                 index += 1
             }
         }
-        var hasExponent = false
+        var exponent = 0
         if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
-            hasExponent = true
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            var negativeExponent = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                negativeExponent = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
             guard index < bytes.count, isDigit(bytes[index]) else { return .malformed("expected a digit in the exponent", at: index) }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            while index < bytes.count, isDigit(bytes[index]) {
+                // Past 10^5 every value is 0 or infinity already; the cap keeps the sum from overflowing.
+                if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[index] - 48) }
+                index += 1
+            }
+            if negativeExponent { exponent = -exponent }
         }
         let negative = bytes[start] == UInt8(ascii: "-")
-        // Exact fast path: ≤ 15 significant digits and a power of ten that is exact in a Double.
-        if !hasExponent, digits <= 15, fractionDigits <= 22 {
-            let value = Double(mantissa) / exactPowerOfTen(fractionDigits)
-            return .number(negative ? -value : value, end: index)
+        if digits <= 19, let magnitude = decimalToDouble(mantissa, exponent - fractionDigits) {
+            return .number(negative ? -magnitude : magnitude, end: index)
         }
-        // strtod needs a terminated C string; numbers are short, so they are copied to the stack.
+        // More than 19 significant digits, a subnormal, or a case too close to a halfway point to
+        // decide in 128 bits: strtod decides (it needs a terminated C string; numbers are short).
         let length = index - start
         let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { text in
             for i in 0..<length { text[i] = CChar(bitPattern: bytes[start + i]) }
@@ -60,6 +67,54 @@ enum JSONNumber {
             return strtod(text.baseAddress!, nil)
         }
         return .number(value, end: index)
+    }
+
+    /// `w · 10^q` correctly rounded, or nil when it cannot be decided here.
+    ///
+    /// Exact when `w` < 2^53 and 10^|q| is exact in a Double (Clinger's fast path); otherwise the
+    /// Eisel-Lemire algorithm (Lemire, "Number Parsing at a Gigabyte per Second", 2021): multiply
+    /// the normalised `w` by a 128-bit 5^q and round, giving up (nil) on the rare products whose
+    /// truncated bits leave the rounding direction open, and on subnormals.
+    static func decimalToDouble(_ w: UInt64, _ q: Int) -> Double? {
+        if w == 0 { return 0 }
+        if w <= 1 << 53, q >= -22, q <= 22 {
+            return q < 0 ? Double(w) / exactPowerOfTen(-q) : Double(w) * exactPowerOfTen(q)
+        }
+        if q < PowersOfFive.smallestExponent { return 0 }
+        if q > PowersOfFive.largestExponent { return .infinity }
+        let leadingZeros = w.leadingZeroBitCount
+        let normalized = w << leadingZeros
+        // The product's top 64 bits and the next 64; the second multiplication is needed only when
+        // the bits below the 55 that matter are all ones (a carry could still reach them).
+        let index = 2 * (q - PowersOfFive.smallestExponent)
+        let (high, low) = PowersOfFive.table.withUnsafeBufferPointer { table in
+            var product = normalized.multipliedFullWidth(by: table[index])
+            let mask = UInt64.max >> 55
+            if product.high & mask == mask {
+                let second = normalized.multipliedFullWidth(by: table[index + 1]).high
+                product.low &+= second
+                if second > product.low { product.high &+= 1 }
+            }
+            return (product.high, product.low)
+        }
+        if low == .max, q < -27 || q > 55 { return nil }
+        let upperBit = Int(high >> 63)
+        let shift = upperBit + 64 - 52 - 3
+        var mantissa = high >> shift
+        // log2(10^q) as ((q · 217706) >> 16), exact over the table's range.
+        var power2 = ((q &* (152_170 + 65_536)) >> 16) + 63 + upperBit - leadingZeros + 1023
+        if power2 <= 0 { return nil }
+        // An exact halfway case (only possible for small |q|) rounds to even, not up.
+        if low <= 1, q >= -4, q <= 23, mantissa & 3 == 1, mantissa << shift == high { mantissa &= ~1 }
+        mantissa += mantissa & 1
+        mantissa >>= 1
+        if mantissa >= 2 << 52 {
+            mantissa = 1 << 52
+            power2 += 1
+        }
+        mantissa &= ~(1 << 52)
+        if power2 >= 0x7FF { return .infinity }
+        return Double(bitPattern: mantissa | UInt64(power2) << 52)
     }
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
