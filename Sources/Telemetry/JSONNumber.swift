@@ -6,67 +6,94 @@ enum JSONNumber {
     enum Scan {
         /// The value and the index just past its last byte.
         case number(Double, end: Int)
-        /// Not a number: why, and the index where it went wrong.
-        case malformed(String, at: Int)
+        /// Not a number: why, and the index where it went wrong (a static text: nothing to
+        /// allocate or release on the paths that try a number and fall back).
+        case malformed(StaticString, at: Int)
     }
 
     /// Scans the number starting at `start`.
+    @inline(__always)
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Scan {
+        guard let base = bytes.baseAddress, start < bytes.count else { return .malformed("expected a digit", at: start) }
+        let end = bytes.count
         var index = start
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { return .malformed("expected a digit after '-'", at: index) }
+        let negative = base[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        guard index < end, isDigit(base[index]) else { return .malformed("expected a digit after '-'", at: index) }
+        // Every digit goes into `mantissa` (wrapping past 19 significant digits, when it is not used).
         var mantissa: UInt64 = 0
-        var digits = 0
-        if bytes[index] == UInt8(ascii: "0") {
+        var significantDigits = 0
+        if base[index] == UInt8(ascii: "0") {
             index += 1
-            if index < bytes.count, isDigit(bytes[index]) { return .malformed("leading zero in a number", at: index) }
+            if index < end, isDigit(base[index]) { return .malformed("leading zero in a number", at: index) }
         } else {
-            while index < bytes.count, isDigit(bytes[index]) {
-                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[index] - 48) }
-                digits += 1
-                index += 1
-            }
+            let first = index
+            accumulateDigits(base, &index, end, &mantissa)
+            significantDigits = index - first
         }
         var fractionDigits = 0
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+        if index < end, base[index] == UInt8(ascii: ".") {
             index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { return .malformed("expected a digit after '.'", at: index) }
-            while index < bytes.count, isDigit(bytes[index]) {
-                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[index] - 48) }
-                if mantissa != 0 || digits > 0 { digits += 1 }
-                fractionDigits += 1
-                index += 1
-            }
+            let first = index
+            guard index < end, isDigit(base[index]) else { return .malformed("expected a digit after '.'", at: index) }
+            // Zeros after "0." are not significant.
+            if significantDigits == 0 { while index < end, base[index] == UInt8(ascii: "0") { index += 1 } }
+            let firstSignificant = index
+            accumulateDigits(base, &index, end, &mantissa)
+            significantDigits += index - firstSignificant
+            fractionDigits = index - first
         }
         var exponent = 0
-        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+        if index < end, base[index] | 0x20 == UInt8(ascii: "e") {
             index += 1
             var negativeExponent = false
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
-                negativeExponent = bytes[index] == UInt8(ascii: "-")
+            if index < end, base[index] == UInt8(ascii: "+") || base[index] == UInt8(ascii: "-") {
+                negativeExponent = base[index] == UInt8(ascii: "-")
                 index += 1
             }
-            guard index < bytes.count, isDigit(bytes[index]) else { return .malformed("expected a digit in the exponent", at: index) }
-            while index < bytes.count, isDigit(bytes[index]) {
+            guard index < end, isDigit(base[index]) else { return .malformed("expected a digit in the exponent", at: index) }
+            while index < end, isDigit(base[index]) {
                 // Past 10^5 every value is 0 or infinity already; the cap keeps the sum from overflowing.
-                if exponent < 100_000 { exponent = exponent * 10 + Int(bytes[index] - 48) }
+                if exponent < 100_000 { exponent = exponent * 10 + Int(base[index] &- 48) }
                 index += 1
             }
             if negativeExponent { exponent = -exponent }
         }
-        let negative = bytes[start] == UInt8(ascii: "-")
-        if digits <= 19, let magnitude = decimalToDouble(mantissa, exponent - fractionDigits) {
+        if significantDigits <= 19, let magnitude = decimalToDouble(mantissa, exponent - fractionDigits) {
             return .number(negative ? -magnitude : magnitude, end: index)
         }
-        // More than 19 significant digits, a subnormal, or a case too close to a halfway point to
-        // decide in 128 bits: strtod decides (it needs a terminated C string; numbers are short).
-        let length = index - start
-        let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { text in
-            for i in 0..<length { text[i] = CChar(bitPattern: bytes[start + i]) }
-            text[length] = 0
-            return strtod(text.baseAddress!, nil)
+        return .number(strtod(base + start, count: index - start), end: index)
+    }
+
+    /// Adds the digits from `index` on to `mantissa`, eight at a time while it can.
+    @inline(__always)
+    private static func accumulateDigits(_ base: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int, _ mantissa: inout UInt64) {
+        while end - index >= 8 {
+            // Eight ASCII digits as one little-endian word, checked and converted in a few
+            // multiplications (the SWAR method of Lemire's fast_float).
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            guard ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0 else { break }
+            var value = word &- 0x3030_3030_3030_3030
+            value = value &* 10 &+ value >> 8
+            value = ((value & 0x0000_00FF_0000_00FF) &* 0x000F_4240_0000_0064 &+ (value >> 16 & 0x0000_00FF_0000_00FF) &* 0x0000_2710_0000_0001) >> 32
+            mantissa = mantissa &* 100_000_000 &+ value
+            index += 8
         }
-        return .number(value, end: index)
+        while index < end, isDigit(base[index]) {
+            mantissa = mantissa &* 10 &+ UInt64(base[index] &- 48)
+            index += 1
+        }
+    }
+
+    /// More than 19 significant digits, a subnormal, or a case too close to a halfway point to
+    /// decide in 128 bits: strtod decides (it needs a terminated C string; numbers are short).
+    @inline(never)
+    private static func strtod(_ text: UnsafePointer<UInt8>, count: Int) -> Double {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { copy in
+            for i in 0..<count { copy[i] = CChar(bitPattern: text[i]) }
+            copy[count] = 0
+            return Glibc.strtod(copy.baseAddress!, nil)
+        }
     }
 
     /// `w · 10^q` correctly rounded, or nil when it cannot be decided here.
@@ -87,15 +114,13 @@ enum JSONNumber {
         // The product's top 64 bits and the next 64; the second multiplication is needed only when
         // the bits below the 55 that matter are all ones (a carry could still reach them).
         let index = 2 * (q - PowersOfFive.smallestExponent)
-        let (high, low) = PowersOfFive.table.withUnsafeBufferPointer { table in
-            var product = normalized.multipliedFullWidth(by: table[index])
-            let mask = UInt64.max >> 55
-            if product.high & mask == mask {
-                let second = normalized.multipliedFullWidth(by: table[index + 1]).high
-                product.low &+= second
-                if second > product.low { product.high &+= 1 }
-            }
-            return (product.high, product.low)
+        let table = PowersOfFive.table
+        var (high, low) = normalized.multipliedFullWidth(by: table[index])
+        let mask = UInt64.max >> 55
+        if high & mask == mask {
+            let second = normalized.multipliedFullWidth(by: table[index + 1]).high
+            low &+= second
+            if second > low { high &+= 1 }
         }
         if low == .max, q < -27 || q > 55 { return nil }
         let upperBit = Int(high >> 63)
@@ -117,7 +142,8 @@ enum JSONNumber {
         return Double(bitPattern: mantissa | UInt64(power2) << 52)
     }
 
-    private static func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+    @inline(__always)
+    private static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }
 
     /// 10^n for n ≤ 22, every one exact in a Double; literals, so no array is touched per number.
     private static func exactPowerOfTen(_ n: Int) -> Double {

@@ -217,8 +217,6 @@ public struct JSONParser {
 
     // MARK: - Numbers
 
-    /// Powers of ten that are exact in Double (Clinger's fast path).
-
     private mutating func parseNumber() throws(JSONSyntaxError) -> Double {
         switch JSONNumber.scan(bytes, at: index) {
         case .number(let value, let end):
@@ -226,13 +224,11 @@ public struct JSONParser {
             return value
         case .malformed(let reason, let position):
             index = position
-            throw error(.invalidJSON, reason)
+            throw error(.invalidJSON, "\(reason)")
         }
     }
 
     // MARK: - Helpers
-
-    private func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
 
     private func peek(_ b: UInt8) -> Bool { index < bytes.count && bytes[index] == b }
 

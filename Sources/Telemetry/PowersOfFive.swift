@@ -5,7 +5,15 @@
 enum PowersOfFive {
     static let smallestExponent = -342
     static let largestExponent = 308
-    static let table: [UInt64] = [
+    /// The table in memory that is never freed and never written after it is filled: reading it
+    /// costs no reference counting, and sharing it between threads is safe.
+    nonisolated(unsafe) static let table: UnsafePointer<UInt64> = {
+        let words = UnsafeMutablePointer<UInt64>.allocate(capacity: literal.count)
+        words.initialize(from: literal, count: literal.count)
+        return UnsafePointer(words)
+    }()
+
+    private static let literal: [UInt64] = [
         0xeef453d6923bd65a, 0x113faa2906a13b3f, // 5^-342
         0x9558b4661b6565f8, 0x4ac7ca59a424c507, // 5^-341
         0xbaaee17fa23ebf76, 0x5d79bcf00d2df649, // 5^-340
