@@ -52,9 +52,22 @@ extension IngestHub {
     private func serve(_ connection: Connection) {
         var stream = NDJSONStream(source: connection.label, fallbackRun: "producer-\(connection.id)")
         var decoder = NDJSONDecoder()
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        // Each read's lines become one column block and one mailbox batch: large reads, few of both.
+        var buffer = [UInt8](repeating: 0, count: 1 << 18)
         var batch: [IngestItem] = []
         var sentData = false
+        let noteData = { [self] in
+            if !sentData {
+                // Only a connection that sends data is a producer: a script that steers and
+                // hangs up must not end a `.once` hub before the producers have come.
+                sentData = true
+                lock.withLock { producersSeen += 1 }
+            }
+        }
+        let handleBlock: (ScalarsBlock) -> Void = { block in
+            noteData()
+            batch.append(.scalars(stream.attribution.attribute(block) { batch.append(.event($0)) }))
+        }
         let handle: (NDJSONItem) -> Void = { [self] item in
             switch item {
             case .error(let error):
@@ -67,12 +80,7 @@ extension IngestHub {
                 }
             case .event(.control(let message), let line): answer(message, line: line, on: connection)
             case .event(var event, _):
-                if !sentData {
-                    // Only a connection that sends data is a producer: a script that steers and
-                    // hangs up must not end a `.once` hub before the producers have come.
-                    sentData = true
-                    lock.withLock { producersSeen += 1 }
-                }
+                noteData()
                 if case .run(let run) = event { event = .run(claim(run, for: connection, attribution: &stream.attribution)) }
                 stream.attribution.attribute(event) { attributed in
                     if case .knob(let knob) = attributed { noteKnobValue(knob) }
@@ -88,7 +96,7 @@ extension IngestHub {
             let n = buffer.withUnsafeMutableBytes { recv(connection.descriptor, $0.baseAddress, $0.count, 0) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
-            buffer.withUnsafeBytes { decoder.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n]), handle) }
+            buffer.withUnsafeBytes { decoder.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n]), scalars: handleBlock, handle) }
             flush()
         }
         decoder.finish(handle)

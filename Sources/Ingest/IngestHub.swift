@@ -189,7 +189,8 @@ public final class IngestHub: @unchecked Sendable {
     private func readStandardInput() {
         defer { checkCompletion(fileSourceEnded: true) }
         var stream = NDJSONStream(source: "stdin", fallbackRun: "stdin")
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        // Each read's lines become one column block and one mailbox batch: large reads, few of both.
+        var buffer = [UInt8](repeating: 0, count: 1 << 18)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }

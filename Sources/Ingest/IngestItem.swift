@@ -3,9 +3,21 @@ import Telemetry
 /// What a source yields: an event for the dashboard, or a problem for its events panel.
 public enum IngestItem: Sendable, Equatable {
     case event(TelemetryEvent)
+    /// `scalars` events by column, their run explicit: how NDJSON sources pass on their lines.
+    case scalars(ScalarsBlock)
     case problem(SourceProblem)
     /// Something worth a line in the events panel that is not a problem (a producer connected).
     case notice(String)
+
+    /// Calls `body` with the events the item carries: the event itself, or one `scalars` event per
+    /// row of a block (nothing for problems and notices).
+    public func forEachEvent(_ body: (TelemetryEvent) -> Void) {
+        switch self {
+        case .event(let event): body(event)
+        case .scalars(let block): block.forEachEvent { body(.scalars($0)) }
+        case .problem, .notice: return
+        }
+    }
 }
 
 /// Something wrong in one source, at one place in it; the source goes on after it.
@@ -59,13 +71,26 @@ public struct RunAttribution: Sendable {
             emit(id == e.run ? event : event.withRunID(id))
             return
         }
-        let named = event.runID.map { aliases[$0] ?? $0 }
-        if named == nil && currentRun == nil {
+        let id = resolve(event.runID, emit)
+        emit(id == event.runID ? event : event.withRunID(id))
+    }
+
+    /// The block with its run made explicit, after passing to `emit` the `run` event announced for
+    /// it when the stream never sent one.
+    public mutating func attribute(_ block: ScalarsBlock, _ emit: (TelemetryEvent) -> Void) -> ScalarsBlock {
+        var block = block
+        block.run = resolve(block.run, emit)
+        return block
+    }
+
+    /// The id shown for data naming `runID` (nil: the current run, announcing the fallback first).
+    private mutating func resolve(_ runID: String?, _ emit: (TelemetryEvent) -> Void) -> String {
+        if let runID { return aliases[runID] ?? runID }
+        if currentRun == nil {
             currentRun = fallbackRun
             announced.append(fallbackRun)
             emit(.run(RunEvent(run: fallbackRun)))
         }
-        let id = named ?? currentRun!
-        emit(id == event.runID ? event : event.withRunID(id))
+        return currentRun!
     }
 }

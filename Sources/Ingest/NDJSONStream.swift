@@ -1,7 +1,8 @@
 import Telemetry
 
 /// An NDJSON byte stream from one source, as ingest items: every event with its run made
-/// explicit, every bad line a problem naming the source and the line.
+/// explicit (`scalars` lines gathered into column blocks), every bad line a problem naming the
+/// source and the line.
 public struct NDJSONStream {
     public let source: String
     public var attribution: RunAttribution
@@ -17,7 +18,7 @@ public struct NDJSONStream {
         var decoder = self.decoder
         self.decoder = NDJSONDecoder()
         defer { self.decoder = decoder }
-        decoder.feed(chunk) { handle($0, emit) }
+        decoder.feed(chunk, scalars: { emit(.scalars(attribution.attribute($0) { emit(.event($0)) })) }) { handle($0, emit) }
     }
 
     /// Ends the stream (a last line cut off mid-way is a problem).

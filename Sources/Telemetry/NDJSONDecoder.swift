@@ -65,6 +65,8 @@ public struct NDJSONDecoder {
 
     private var pending: [UInt8] = []
     private var scalarsFastPath = ScalarsLineDecoder()
+    /// Rows gathered by `feed(_:scalars:_:)` and not yet handed on.
+    private var openBlock: ScalarsBlock?
     private var skippingLongLine = false
     private var skippedBytes = 0
 
@@ -73,10 +75,31 @@ public struct NDJSONDecoder {
 
     /// Feeds the next chunk; calls `emit` for each complete line in it.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ emit: (NDJSONItem) -> Void) {
+        feed(chunk, columnar: false, scalars: { _ in }, emit)
+    }
+
+    /// Feeds the next chunk, gathering `scalars` lines into column blocks: `scalars` gets each
+    /// block (consecutive lines of one run with the same metric names, at most one chunk's worth)
+    /// and `emit` every other item, all in stream order.
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, scalars: (ScalarsBlock) -> Void, _ emit: (NDJSONItem) -> Void) {
+        feed(chunk, columnar: true, scalars: scalars, emit)
+    }
+
+    private mutating func feed(_ chunk: UnsafeRawBufferPointer, columnar: Bool, scalars: (ScalarsBlock) -> Void,
+                               _ emit: (NDJSONItem) -> Void) {
+        defer { flushBlock(scalars) }
         guard let base = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         var start = 0
         let count = chunk.count
         while start < count {
+            if columnar, pending.isEmpty, !skippingLongLine, linesRead > 0 {
+                // Lines that repeat the previous line's shape, many at a time.
+                let taken = scalarsFastPath.appendRepeatedLines(UnsafeBufferPointer(start: base + start, count: count - start),
+                                                                to: &openBlock, maxLineBytes: maxLineBytes)
+                start += taken.bytes
+                linesRead += taken.lines
+                if start == count { break }
+            }
             let remaining = count - start
             guard let found = memchr(base + start, 0x0A, remaining) else {
                 // No newline in the rest of the chunk: keep it for the next call.
@@ -88,24 +111,27 @@ public struct NDJSONDecoder {
             linesRead += 1
             if skippingLongLine {
                 skippedBytes += piece.count
+                flushBlock(scalars)
                 emit(.error(longLineError(line: linesRead)))
                 skippingLongLine = false
                 pending.removeAll(keepingCapacity: true)
             } else if pending.isEmpty {
                 if piece.count > maxLineBytes {
                     skippedBytes = piece.count
+                    flushBlock(scalars)
                     emit(.error(longLineError(line: linesRead)))
                 } else {
-                    decodeLine(piece, line: linesRead, emit)
+                    decodeLine(piece, line: linesRead, columnar: columnar, scalars: scalars, emit)
                 }
             } else {
                 appendPending(piece)
                 if skippingLongLine {
+                    flushBlock(scalars)
                     emit(.error(longLineError(line: linesRead)))
                     skippingLongLine = false
                 } else {
                     let held = pending
-                    held.withUnsafeBufferPointer { decodeLine($0, line: linesRead, emit) }
+                    held.withUnsafeBufferPointer { decodeLine($0, line: linesRead, columnar: columnar, scalars: scalars, emit) }
                 }
                 pending.removeAll(keepingCapacity: true)
             }
@@ -132,7 +158,7 @@ public struct NDJSONDecoder {
         let line = linesRead
         let held = pending
         held.withUnsafeBufferPointer { buffer in
-            decodeLine(buffer, line: line) { item in
+            decodeLine(buffer, line: line, columnar: false, scalars: { _ in }) { item in
                 if case .error(let e) = item {
                     emit(.error(NDJSONError(kind: .truncatedLine, line: line, column: e.column,
                                             reason: "incomplete last line (no newline): \(e.reason)")))
@@ -173,7 +199,13 @@ public struct NDJSONDecoder {
                     reason: "line longer than the \(maxLineBytes)-byte limit (\(skippedBytes) bytes); skipped")
     }
 
-    private mutating func decodeLine(_ raw: UnsafeBufferPointer<UInt8>, line: Int, _ emit: (NDJSONItem) -> Void) {
+    private mutating func flushBlock(_ scalars: (ScalarsBlock) -> Void) {
+        if let block = openBlock, !block.isEmpty { scalars(block) }
+        openBlock = nil
+    }
+
+    private mutating func decodeLine(_ raw: UnsafeBufferPointer<UInt8>, line: Int, columnar: Bool,
+                                     scalars: (ScalarsBlock) -> Void, _ emit: (NDJSONItem) -> Void) {
         var lower = 0
         var upper = raw.count
         // A UTF-8 byte-order mark is tolerated at the start of the stream only.
@@ -183,8 +215,11 @@ public struct NDJSONDecoder {
         for i in lower..<upper where raw[i] != 0x20 && raw[i] != 0x09 { blank = false; break }
         if blank { return }
         let body = UnsafeBufferPointer(rebasing: raw[lower..<upper])
-        if let scalars = scalarsFastPath.decode(body) {
-            emit(.event(.scalars(scalars), line: line))
+        if columnar {
+            if scalarsFastPath.append(body, to: &openBlock, flush: scalars) { return }
+            flushBlock(scalars)
+        } else if let event = scalarsFastPath.decode(body) {
+            emit(.event(.scalars(event), line: line))
             return
         }
         let value: JSONValue

@@ -75,9 +75,11 @@ struct EventSourceOptions: ParsableArguments {
         while case let items = hub.waitAndDrain(), !items.isEmpty {
             for item in items {
                 switch item {
-                case .event(let event):
-                    each(event)
-                    if keepingEvents { events.append(event) }
+                case .event, .scalars:
+                    item.forEachEvent { event in
+                        each(event)
+                        if keepingEvents { events.append(event) }
+                    }
                 case .problem(let problem): errors.append(problem.description)
                 case .notice: continue
                 }

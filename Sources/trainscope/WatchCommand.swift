@@ -104,7 +104,7 @@ final class WatchSource: LiveSource {
         var events: [TelemetryEvent] = []
         for item in hub.drain() {
             switch item {
-            case .event(let event): events.append(event)
+            case .event, .scalars: item.forEachEvent { events.append($0) }
             case .problem(let problem): pending.append(.sourceError(source: problem.source, description: problem.position.map { "\($0): \(problem.reason)" } ?? problem.reason))
             case .notice(let text): pending.append(.notice(text))
             }

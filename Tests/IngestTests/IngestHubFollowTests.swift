@@ -18,7 +18,9 @@ import TestSupport
     }
 
     func scalars(_ items: [IngestItem], run: String) -> [ScalarsEvent] {
-        items.compactMap { if case .event(.scalars(let s)) = $0, s.run == run { s } else { nil } }
+        var found: [ScalarsEvent] = []
+        for item in items { item.forEachEvent { if case .scalars(let s) = $0, s.run == run { found.append(s) } } }
+        return found
     }
 
     @Test func appendedLinesNewEventFilesAndRewrittenCSVsArriveOnce() throws {

@@ -96,7 +96,11 @@ private final class RawClient: @unchecked Sendable {
 /// Everything a hub posts, collected by the test thread.
 private struct Collected {
     var items: [IngestItem] = []
-    var events: [TelemetryEvent] { items.compactMap { if case .event(let e) = $0 { e } else { nil } } }
+    var events: [TelemetryEvent] {
+        var events: [TelemetryEvent] = []
+        for item in items { item.forEachEvent { events.append($0) } }
+        return events
+    }
     var problems: [SourceProblem] { items.compactMap { if case .problem(let p) = $0 { p } else { nil } } }
     var notices: [String] { items.compactMap { if case .notice(let n) = $0 { n } else { nil } } }
     /// The producers that connected, by label (`unix:/x.sock#3`), from the hub's notices.

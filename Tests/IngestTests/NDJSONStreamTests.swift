@@ -16,7 +16,13 @@ private func stream(_ text: String, source: String = "s.jsonl", fallbackRun: Str
         start += size
     }
     stream.finish { items.append($0) }
-    return (items, stream)
+    // Blocks given back as one event per row, so that the expectations read as events.
+    return (items.flatMap { item -> [IngestItem] in
+        guard case .scalars = item else { return [item] }
+        var rows: [IngestItem] = []
+        item.forEachEvent { rows.append(.event($0)) }
+        return rows
+    }, stream)
 }
 
 private func scalars(_ step: Int, _ loss: Double, run: String?) -> TelemetryEvent {

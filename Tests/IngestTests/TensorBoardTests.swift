@@ -121,7 +121,7 @@ enum TensorBoardFixtures {
         while case let items = hub.waitAndDrain(), !items.isEmpty {
             for item in items {
                 switch item {
-                case .event(let e): events.append(e)
+                case .event, .scalars: item.forEachEvent { events.append($0) }
                 case .problem(let p): problems.append(p)
                 case .notice: break
                 }

@@ -88,3 +88,85 @@ import TestSupport
         #expect(accepted == 3000, "every generated line has the common shape")
     }
 }
+
+/// The column path (`NDJSONDecoder.feed(_:scalars:_:)`: lines that repeat a template become rows of
+/// a block) gives the same events, errors and line numbers as decoding line by line, whatever the
+/// chunking, for streams that mix shapes, special values, bad lines, blank lines and CRLF endings.
+@Suite struct ScalarsColumnPathTests {
+    /// Line-by-line decoding, with blocks expanded back into events.
+    static func columnar(_ bytes: [UInt8], chunks: inout SplitMix64) -> [NDJSONItem] {
+        var decoder = NDJSONDecoder()
+        var items: [NDJSONItem] = []
+        var start = 0
+        bytes.withUnsafeBytes { raw in
+            while start < raw.count {
+                let end = min(raw.count, start + 1 + Int(chunks.next() % 700))
+                decoder.feed(UnsafeRawBufferPointer(rebasing: raw[start..<end]), scalars: { block in
+                    block.forEachEvent { items.append(.event(.scalars($0), line: 0)) }
+                }) { items.append($0) }
+                start = end
+            }
+        }
+        decoder.finish { items.append($0) }
+        return items
+    }
+
+    /// Items without line numbers on events (blocks carry none); errors keep theirs.
+    static func comparable(_ items: [NDJSONItem]) -> [NDJSONItem] {
+        items.map { if case .event(let event, _) = $0 { .event(event, line: 0) } else { $0 } }
+    }
+
+    @Test func randomStreamsDecodeAsLineByLine() {
+        var rng = SplitMix64(seed: 21)
+        let shapes: [(String) -> String] = [
+            { #"{"v":1,"type":"scalars","step":\#($0),"time":1700000000.5,"values":{"train/loss":\#($0),"lr":0.001}}"# },
+            { #"{"v":1,"type":"scalars","run":"eval","step":\#($0),"values":{"test/acc":\#($0)}}"# },
+            { #"{"type":"scalars","v":1,"values":{"a":\#($0),"b":\#($0),"c":\#($0)},"step":\#($0),"time":null}"# },
+        ]
+        var lines = 0
+        for stream in 0..<40 {
+            var text = ""
+            var shape = 0
+            for _ in 0..<150 {
+                if rng.next() % 10 == 0 { shape = Int(rng.next() % UInt64(shapes.count)) }
+                let number: String = switch rng.next() % 8 {
+                case 0: "\"NaN\""
+                case 1: "-\(Double(rng.next() % 1_000_000) / 7)"
+                case 2: "\(rng.next() % 100)e\(Int(rng.next() % 10) - 5)"
+                case 3: "1.5"                                           // not an integer where a step goes
+                case 4: "01"                                            // a malformed number
+                default: "\(rng.next() % 100_000)"
+                }
+                var line = shapes[shape](number)
+                switch rng.next() % 40 {
+                case 0: line = ""
+                case 1: line = "{bad json"
+                case 2: line = #"{"v":1,"type":"knob","step":3,"name":"lr","new":0.1,"by":"user"}"#
+                case 3: line = " " + line
+                default: break
+                }
+                text += line + (rng.next() % 7 == 0 ? "\r\n" : "\n")
+                lines += 1
+            }
+            if stream % 2 == 1 { text += shapes[0]("7") }               // a last line without newline
+            let bytes = Array(text.utf8)
+            let expected = Self.comparable(NDJSONDecoder.decodeAll(bytes))
+            let got = Self.comparable(Self.columnar(bytes, chunks: &rng))
+            #expect(got == expected, "stream \(stream)")
+        }
+        #expect(lines == 6000)
+    }
+
+    /// The column path really takes the common stream as blocks: one per chunk, not one per line.
+    @Test func repeatedLinesBecomeFewBlocks() {
+        let text = (0..<1000).map { #"{"v":1,"type":"scalars","step":\#($0),"values":{"loss":\#(Double($0) / 3)}}"# + "\n" }.joined()
+        var decoder = NDJSONDecoder()
+        var blocks: [ScalarsBlock] = []
+        var others = 0
+        Array(text.utf8).withUnsafeBytes { decoder.feed($0, scalars: { blocks.append($0) }) { _ in others += 1 } }
+        #expect(blocks.count == 1 && others == 0)
+        #expect(blocks.first?.steps == Array(0..<1000))
+        #expect(blocks.first?.values == (0..<1000).map { Double($0) / 3 })
+        #expect(blocks.first?.names == ["loss"] && blocks.first?.isTimed == false)
+    }
+}
