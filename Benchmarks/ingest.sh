@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # External sources at scale (issue #9):
-#  1. NDJSON ingest rate through IngestHub (what watch, snapshot and check use), one reader thread,
-#     from a file and over a Unix socket, next to a bare newline scan of the same bytes
+#  1. NDJSON ingest rate through IngestHub (what watch, snapshot and check use) on one core (the
+#     hub's threads pinned to CPU 0, the socket's producer thread to CPU 1), from a file and over a
+#     Unix socket, next to a bare newline scan, the decoder alone and the general JSON parser on the
+#     same bytes; every path must deliver the general parser's values bit for bit
 #     (trainscope-ingest-bench);
 #  2. opening a TensorBoard log of 10^6 scalars (10 tags x 100,000 steps, PyTorch SummaryWriter
 #     style, written by the tensorboard package's own EventFileWriter): `trainscope snapshot LOG
 #     --format json` against TensorBoard's EventAccumulator.Reload() on the same file, as a ratio.
-# Usage: Benchmarks/ingest.sh [--events N] [--steps N] [--repeats N]
+# Usage: Benchmarks/ingest.sh [--events N] [--steps N] [--repeats N]   (defaults 2000000, 100000, 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-events=2000000 steps=100000 repeats=2
+events=2000000 steps=100000 repeats=3
 while [ $# -gt 0 ]; do
   case $1 in
     --events) events=$2; shift 2 ;;
