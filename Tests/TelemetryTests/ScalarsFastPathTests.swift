@@ -157,6 +157,33 @@ import TestSupport
         #expect(lines == 6000)
     }
 
+    /// Lines one byte away from the template (a digit, a sign, a quote, a brace or a space put
+    /// anywhere) decode as they do line by line: a match against the template never accepts a line
+    /// the full parser would read differently.
+    @Test func mutatedLinesDecodeAsLineByLine() {
+        var rng = SplitMix64(seed: 22)
+        let line = #"{"v":1,"type":"scalars","run":"r","step":120,"time":1700000000.25,"values":{"train/loss":2.5090804742995068,"lr":1e-3,"x":"NaN"}}"#
+        let alphabet = Array(#"0123456789.eE-+,:"{} ]aN"#.utf8)
+        for round in 0..<30 {
+            var text = ""
+            for _ in 0..<100 {
+                var bytes = Array(line.utf8)
+                if rng.next() % 3 != 0 {
+                    let at = Int(rng.next() % UInt64(bytes.count))
+                    switch rng.next() % 3 {
+                    case 0: bytes[at] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                    case 1: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
+                    default: bytes.remove(at: at)
+                    }
+                }
+                text += String(decoding: bytes, as: UTF8.self) + "\n"
+            }
+            let bytes = Array(text.utf8)
+            #expect(ScalarsColumnPathTests.comparable(ScalarsColumnPathTests.columnar(bytes, chunks: &rng))
+                    == ScalarsColumnPathTests.comparable(NDJSONDecoder.decodeAll(bytes)), "round \(round)")
+        }
+    }
+
     /// The column path really takes the common stream as blocks: one per chunk, not one per line.
     @Test func repeatedLinesBecomeFewBlocks() {
         let text = (0..<1000).map { #"{"v":1,"type":"scalars","step":\#($0),"values":{"loss":\#(Double($0) / 3)}}"# + "\n" }.joined()
