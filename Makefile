@@ -18,7 +18,7 @@ demo: build
 	$(RELEASE_BIN) run --preset grokking
 
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test --explicit-target-dependency-import-check error
 	@# The Python client against the binary `swift test` just built (standard library only).
 	TRAINSCOPE_BIN=.build/debug/trainscope python3 -m unittest discover -s Tests/python
 

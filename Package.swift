@@ -27,26 +27,28 @@ let package = Package(
         // MARK: - Engine
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "Autograd", dependencies: ["TensorCore"]),
-        .target(name: "NN", dependencies: ["Autograd"]),
-        .target(name: "Curvature", dependencies: ["Autograd", "NN"]),
+        .target(name: "NN", dependencies: ["Autograd", "TensorCore"]),
+        .target(name: "Curvature", dependencies: ["Autograd", "NN", "TensorCore"]),
 
         // MARK: - Contract and sources
-        .target(name: "Telemetry"),
-        .target(name: "Training", dependencies: ["NN", "Curvature", "Telemetry"]),
-        .target(name: "Ingest", dependencies: ["Telemetry"]),
+        .target(name: "JSONCore"),
+        .target(name: "Telemetry", dependencies: ["JSONCore"]),
+        .target(name: "Training", dependencies: ["NN", "Curvature", "Autograd", "TensorCore", "Telemetry", "JSONCore"]),
+        .target(name: "Ingest", dependencies: ["Telemetry", "JSONCore"]),
+        .target(name: "Rules", dependencies: ["Telemetry"]),
 
         // MARK: - Front end
         .target(name: "TerminalUI"),
         .target(name: "CursesBackend", dependencies: ["TerminalUI", "CNCursesW"]),
-        .target(name: "Dashboard", dependencies: ["TerminalUI", "Telemetry"]),
-        .target(name: "Snapshot", dependencies: ["Dashboard", "TerminalUI", "Telemetry"]),
+        .target(name: "Dashboard", dependencies: ["TerminalUI", "Telemetry", "JSONCore"]),
+        .target(name: "Snapshot", dependencies: ["Dashboard", "TerminalUI", "Telemetry", "JSONCore"]),
 
         // MARK: - Composition root
         .executableTarget(
             name: "trainscope",
             dependencies: [
-                "Telemetry", "Ingest", "Training", "Curvature", "TerminalUI", "CursesBackend",
-                "Dashboard", "Snapshot",
+                "JSONCore", "Telemetry", "Ingest", "Training", "Curvature", "TensorCore", "TerminalUI",
+                "CursesBackend", "Dashboard", "Snapshot", "Rules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,29 +61,31 @@ let package = Package(
         ),
         .executableTarget(
             name: "trainscope-dashboard-bench",
-            dependencies: ["Dashboard", "Telemetry", "TerminalUI"],
+            dependencies: ["Dashboard", "Telemetry", "JSONCore", "TerminalUI"],
             path: "Benchmarks/DashboardBenchmark"
         ),
 
         .executableTarget(
             name: "trainscope-ingest-bench",
-            dependencies: ["Ingest", "Telemetry"],
+            dependencies: ["Ingest", "Telemetry", "JSONCore"],
             path: "Benchmarks/IngestBenchmark"
         ),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["Telemetry"], path: "Tests/TestSupport"),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "TestSupport"]),
+        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore", "TestSupport"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "JSONCore", "TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
-        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "TensorCore", "TestSupport"]),
+        .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "NN", "Autograd", "TensorCore", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "TensorCore", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Telemetry", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
-        .testTarget(name: "CursesBackendTests", dependencies: ["CursesBackend", "TestSupport"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Snapshot", "TestSupport"], exclude: ["Snapshots"]),
-        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "TestSupport"], exclude: ["Goldens"]),
-        .testTarget(name: "trainscopeTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CursesBackendTests", dependencies: ["CursesBackend", "TerminalUI", "TestSupport"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Snapshot", "TerminalUI", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "Dashboard", "TerminalUI", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Goldens"]),
+        .testTarget(name: "trainscopeTests", dependencies: ["Telemetry", "TestSupport"]),
     ]
 )

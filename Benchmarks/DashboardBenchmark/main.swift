@@ -3,6 +3,7 @@
 // Build: swift build -c release --product trainscope-dashboard-bench
 import Foundation
 import Dashboard
+import JSONCore
 import Telemetry
 import TerminalUI
 

@@ -6,6 +6,7 @@
 // Usage: trainscope-ingest-bench [--events N] [--dir DIR] [--decoder-only | --hub-only (no peers: for profiling)]   (Benchmarks/ingest.sh runs it)
 import Foundation
 import Ingest
+import JSONCore
 import Telemetry
 
 var events = 2_000_000
@@ -117,7 +118,7 @@ if !hubOnly {
     }
     print("newline scan (no parsing):  \(rate(lines, scanTime))  [\(String(format: "%.3f", scanTime)) s]")
     let (decodeTime, decoded) = seconds {
-        var decoder = NDJSONDecoder()
+        var decoder = NDJSONBlockDecoder()
         var count = 0
         inChunks { decoder.feed($0, scalars: { count += $0.count }) { _ in } }
         return count
@@ -129,7 +130,7 @@ if !hubOnly {
         inChunks { decoder.feed($0) { if case .event(.scalars, _) = $0 { count += 1 } } }
         return count
     }
-    print("decoder, event per line:    \(rate(eventsDecoded, eventDecodeTime))")
+    print("line decoder, event per line: \(rate(eventsDecoded, eventDecodeTime))")
     if decoderOnly { exit(0) }
     let (parseTime, parsed) = seconds {
         var count = 0

@@ -54,10 +54,10 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             runState.stabilityThreshold.append(x: 0, y: 2 / lr)
         }
         state.runs[run.run] = runState
-        if run.extra["preview"] == .bool(true) {
+        if run.preview {
             if !state.previewRuns.contains(run.run) { state.previewRuns.append(run.run) }
             appendLog(&state, .info, "fork branch \(state.previewRuns.count): \(run.run) (\(Keymap.label(of: .adoptBranch)) adopts, \(Keymap.label(of: .discardBranches)) discards)")
-        } else if run.extra["adopted"] == .bool(true) {
+        } else if run.adopted {
             state.endedRuns.formUnion(state.previewRuns.filter { $0 != run.run })
             state.previewRuns = []
             if let parent = run.parent { state.abandonedRuns.insert(parent) }
@@ -65,15 +65,15 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             state.runOrder.removeAll { $0 == run.run }
             state.runOrder.append(run.run)
             appendLog(&state, .info, "adopted \(run.run)\(run.parent.map { "; \($0) is left" } ?? "")")
-        } else if let parent = run.parent, let step = run.extra["rolled_back_to"]?.number {
+        } else if let parent = run.parent, let step = run.rolledBackTo {
             state.abandonedRuns.insert(parent)
             // The run that goes on shares its parent's history up to the rollback: its phases and
             // the knob changes before the undone one.
             if let abandoned = state.runs[parent] {
-                state.runs[run.run]!.phases = abandoned.phases.filter { Double($0.step) <= step }
-                state.runs[run.run]!.knobChanges = abandoned.knobChanges.filter { Double($0.step) < step }
+                state.runs[run.run]!.phases = abandoned.phases.filter { $0.step <= step }
+                state.runs[run.run]!.knobChanges = abandoned.knobChanges.filter { $0.step < step }
             }
-            appendLog(&state, .info, "undo: \(parent) rolled back to step \(Int(step)); it goes on as \(run.run)")
+            appendLog(&state, .info, "undo: \(parent) rolled back to step \(step); it goes on as \(run.run)")
         } else {
             appendLog(&state, .info, "run \(run.run) started\(run.task.map { ": \($0)" } ?? "")")
         }

@@ -1,3 +1,4 @@
+import JSONCore
 import Telemetry
 
 /// Reads a CSV file of metrics, in chunks of any size: a header row of names, then one row per

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 import Telemetry
 
 /// One producer connected to a socket source.
@@ -51,7 +52,7 @@ extension IngestHub {
     /// Reads one producer until it hangs up; its problems never touch another producer's stream.
     private func serve(_ connection: Connection) {
         var stream = NDJSONStream(source: connection.label, fallbackRun: "producer-\(connection.id)")
-        var decoder = NDJSONDecoder()
+        var decoder = NDJSONBlockDecoder()
         // Each read's lines become one column block and one mailbox batch: large reads, few of both.
         var buffer = [UInt8](repeating: 0, count: 1 << 18)
         var batch: [IngestItem] = []

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 import Telemetry
 
 /// Reads any number of sources at once into one queue of events and problems, and sends control
@@ -123,7 +124,7 @@ public final class IngestHub: @unchecked Sendable {
         guard let owner = target.owner, let connection = target.connection else {
             return .failure(ControlRefusal(message: "run \(target.id) has no connected producer (files and stdin cannot be steered)"))
         }
-        let accepted = owner.event.extra["controls"]?.array.map { Set($0.compactMap(\.string)) } ?? Self.defaultControls
+        let accepted = owner.event.controls.map(Set.init) ?? Self.defaultControls
         let kind = message.command.typeName
         guard accepted.contains(kind) else {
             return .failure(ControlRefusal(message: "run \(target.id) does not take '\(kind)' (it takes \(accepted.sorted().joined(separator: ", ")))"))

@@ -6,7 +6,7 @@ import Telemetry
 public struct NDJSONStream {
     public let source: String
     public var attribution: RunAttribution
-    private var decoder = NDJSONDecoder()
+    private var decoder = NDJSONBlockDecoder()
 
     public init(source: String, fallbackRun: String) {
         self.source = source
@@ -16,7 +16,7 @@ public struct NDJSONStream {
     /// Feeds the next chunk.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ emit: (IngestItem) -> Void) {
         var decoder = self.decoder
-        self.decoder = NDJSONDecoder()
+        self.decoder = NDJSONBlockDecoder()
         defer { self.decoder = decoder }
         decoder.feed(chunk, scalars: { emit(.scalars(attribution.attribute($0) { emit(.event($0)) })) }) { handle($0, emit) }
     }
@@ -24,7 +24,7 @@ public struct NDJSONStream {
     /// Ends the stream (a last line cut off mid-way is a problem).
     public mutating func finish(_ emit: (IngestItem) -> Void) {
         var decoder = self.decoder
-        self.decoder = NDJSONDecoder()
+        self.decoder = NDJSONBlockDecoder()
         defer { self.decoder = decoder }
         decoder.finish { handle($0, emit) }
     }

@@ -1,3 +1,4 @@
+import JSONCore
 import Telemetry
 
 /// One record of a TensorBoard event file, decoded: the `Event` protocol buffer

@@ -1,3 +1,4 @@
+import JSONCore
 import Telemetry
 
 /// Reads a Hugging Face `trainer_state.json`: its `log_history` becomes scalars, its other

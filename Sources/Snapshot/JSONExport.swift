@@ -1,4 +1,5 @@
 import Dashboard
+import JSONCore
 import Telemetry
 import TerminalUI
 

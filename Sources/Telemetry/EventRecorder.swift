@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// An I/O failure of the recorder or the file reader, with the path and the system's reason.
 public struct RecordingIOError: Error, Sendable, CustomStringConvertible {

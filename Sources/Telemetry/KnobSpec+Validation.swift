@@ -1,3 +1,5 @@
+import JSONCore
+
 /// Why a knob value was refused.
 public struct KnobValueError: Error, Sendable, Equatable {
     public var message: String

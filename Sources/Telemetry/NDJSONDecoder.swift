@@ -1,4 +1,4 @@
-import Foundation
+import JSONCore
 
 /// The kinds of failure a line can have; each maps to one row of PROTOCOL.md's error table.
 public enum NDJSONErrorKind: String, Sendable, Equatable, CaseIterable {
@@ -24,6 +24,18 @@ public enum NDJSONErrorKind: String, Sendable, Equatable, CaseIterable {
     case lineTooLong = "line-too-long"
     /// The stream ended inside a line that does not parse (a writer killed mid-line).
     case truncatedLine = "truncated-line"
+}
+
+extension NDJSONErrorKind {
+    /// The error kind of a JSON syntax failure.
+    public init(_ kind: JSONSyntaxError.Kind) {
+        switch kind {
+        case .invalidJSON: self = .invalidJSON
+        case .invalidUTF8: self = .invalidUTF8
+        case .duplicateKey: self = .duplicateKey
+        case .tooDeep: self = .tooDeep
+        }
+    }
 }
 
 /// A line that could not be decoded: where it is and why. The stream goes on after it.
@@ -55,88 +67,24 @@ public enum NDJSONItem: Sendable, Equatable {
 
 /// Splits a byte stream into lines and decodes each into an event, in chunks of any size.
 ///
-/// Empty lines are skipped; a UTF-8 byte-order mark on the first line and `\r` before `\n` are
-/// tolerated. A bad line yields an `NDJSONError` and decoding continues with the next line.
+/// Framing is `JSONLineFramer`'s: empty lines are skipped; a UTF-8 byte-order mark on the first
+/// line and `\r` before `\n` are tolerated. A bad line yields an `NDJSONError` and decoding
+/// continues with the next line.
 public struct NDJSONDecoder {
-    /// Lines longer than this many bytes are reported and skipped (default 1 MiB).
-    public var maxLineBytes: Int
+    private var framer: JSONLineFramer
+
+    /// A decoder for a new stream; lines over `maxLineBytes` (default 1 MiB) are reported and skipped.
+    public init(maxLineBytes: Int = 1 << 20) { framer = JSONLineFramer(maxLineBytes: maxLineBytes) }
+
+    /// Lines longer than this many bytes are reported and skipped.
+    public var maxLineBytes: Int { framer.maxLineBytes }
     /// Number of lines completed so far.
-    public private(set) var linesRead = 0
-
-    private var pending: [UInt8] = []
-    private var scalarsFastPath = ScalarsLineDecoder()
-    /// Rows gathered by `feed(_:scalars:_:)` and not yet handed on.
-    private var openBlock: ScalarsBlock?
-    private var skippingLongLine = false
-    private var skippedBytes = 0
-
-    /// A decoder for a new stream.
-    public init(maxLineBytes: Int = 1 << 20) { self.maxLineBytes = maxLineBytes }
+    public var linesRead: Int { framer.linesRead }
 
     /// Feeds the next chunk; calls `emit` for each complete line in it.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ emit: (NDJSONItem) -> Void) {
-        feed(chunk, columnar: false, scalars: { _ in }, emit)
-    }
-
-    /// Feeds the next chunk, gathering `scalars` lines into column blocks: `scalars` gets each
-    /// block (consecutive lines of one run with the same metric names, at most one chunk's worth)
-    /// and `emit` every other item, all in stream order.
-    public mutating func feed(_ chunk: UnsafeRawBufferPointer, scalars: (ScalarsBlock) -> Void, _ emit: (NDJSONItem) -> Void) {
-        feed(chunk, columnar: true, scalars: scalars, emit)
-    }
-
-    private mutating func feed(_ chunk: UnsafeRawBufferPointer, columnar: Bool, scalars: (ScalarsBlock) -> Void,
-                               _ emit: (NDJSONItem) -> Void) {
-        defer { flushBlock(scalars) }
-        guard let base = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-        var start = 0
-        let count = chunk.count
-        while start < count {
-            if columnar, pending.isEmpty, !skippingLongLine, linesRead > 0 {
-                // Lines that repeat the previous line's shape, many at a time.
-                let taken = scalarsFastPath.appendRepeatedLines(UnsafeBufferPointer(start: base + start, count: count - start),
-                                                                to: &openBlock, maxLineBytes: maxLineBytes)
-                start += taken.bytes
-                linesRead += taken.lines
-                if start == count { break }
-            }
-            let remaining = count - start
-            guard let found = memchr(base + start, 0x0A, remaining) else {
-                // No newline in the rest of the chunk: keep it for the next call.
-                appendPending(UnsafeBufferPointer(start: base + start, count: remaining))
-                return
-            }
-            let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            let piece = UnsafeBufferPointer(start: base + start, count: end - start)
-            linesRead += 1
-            if skippingLongLine {
-                skippedBytes += piece.count
-                flushBlock(scalars)
-                emit(.error(longLineError(line: linesRead)))
-                skippingLongLine = false
-                pending.removeAll(keepingCapacity: true)
-            } else if pending.isEmpty {
-                if piece.count > maxLineBytes {
-                    skippedBytes = piece.count
-                    flushBlock(scalars)
-                    emit(.error(longLineError(line: linesRead)))
-                } else {
-                    decodeLine(piece, line: linesRead, columnar: columnar, scalars: scalars, emit)
-                }
-            } else {
-                appendPending(piece)
-                if skippingLongLine {
-                    flushBlock(scalars)
-                    emit(.error(longLineError(line: linesRead)))
-                    skippingLongLine = false
-                } else {
-                    let held = pending
-                    held.withUnsafeBufferPointer { decodeLine($0, line: linesRead, columnar: columnar, scalars: scalars, emit) }
-                }
-                pending.removeAll(keepingCapacity: true)
-            }
-            start = end + 1
-        }
+        let limit = framer.maxLineBytes
+        framer.feed(chunk) { Self.decode($0, maxLineBytes: limit, emit) }
     }
 
     /// Feeds bytes held in an array or other contiguous collection.
@@ -147,26 +95,8 @@ public struct NDJSONDecoder {
     /// Ends the stream: a last line without a newline is decoded if it is complete JSON, and
     /// reported as `truncatedLine` if not (a writer killed mid-line).
     public mutating func finish(_ emit: (NDJSONItem) -> Void) {
-        defer { pending.removeAll(); skippingLongLine = false }
-        if skippingLongLine {
-            linesRead += 1
-            emit(.error(longLineError(line: linesRead)))
-            return
-        }
-        guard !pending.isEmpty else { return }
-        linesRead += 1
-        let line = linesRead
-        let held = pending
-        held.withUnsafeBufferPointer { buffer in
-            decodeLine(buffer, line: line, columnar: false, scalars: { _ in }) { item in
-                if case .error(let e) = item {
-                    emit(.error(NDJSONError(kind: .truncatedLine, line: line, column: e.column,
-                                            reason: "incomplete last line (no newline): \(e.reason)")))
-                } else {
-                    emit(item)
-                }
-            }
-        }
+        let limit = framer.maxLineBytes
+        framer.finish { Self.decode($0, maxLineBytes: limit) { emit(Self.asLastLine($0)) } }
     }
 
     /// Decodes a whole in-memory stream.
@@ -183,56 +113,36 @@ public struct NDJSONDecoder {
 
     // MARK: - Lines
 
-    private mutating func appendPending(_ bytes: UnsafeBufferPointer<UInt8>) {
-        if skippingLongLine { skippedBytes += bytes.count; return }
-        if pending.count + bytes.count > maxLineBytes {
-            skippingLongLine = true
-            skippedBytes = pending.count + bytes.count
-            pending.removeAll(keepingCapacity: false)
-            return
+    /// The item for one framed piece: its event, or the error with its line and column.
+    public static func decode(_ piece: JSONLineFramer.Piece, maxLineBytes: Int, _ emit: (NDJSONItem) -> Void) {
+        switch piece {
+        case .tooLong(let line, let bytes):
+            emit(.error(NDJSONError(kind: .lineTooLong, line: line,
+                                    reason: "line longer than the \(maxLineBytes)-byte limit (\(bytes) bytes); skipped")))
+        case .line(let body, let line, let offset):
+            emit(decodeLine(body, line: line, columnOffset: offset))
         }
-        pending.append(contentsOf: bytes)
     }
 
-    private func longLineError(line: Int) -> NDJSONError {
-        NDJSONError(kind: .lineTooLong, line: line,
-                    reason: "line longer than the \(maxLineBytes)-byte limit (\(skippedBytes) bytes); skipped")
-    }
-
-    private mutating func flushBlock(_ scalars: (ScalarsBlock) -> Void) {
-        if let block = openBlock, !block.isEmpty { scalars(block) }
-        openBlock = nil
-    }
-
-    private mutating func decodeLine(_ raw: UnsafeBufferPointer<UInt8>, line: Int, columnar: Bool,
-                                     scalars: (ScalarsBlock) -> Void, _ emit: (NDJSONItem) -> Void) {
-        var lower = 0
-        var upper = raw.count
-        // A UTF-8 byte-order mark is tolerated at the start of the stream only.
-        if line == 1, upper >= 3, raw[0] == 0xEF, raw[1] == 0xBB, raw[2] == 0xBF { lower = 3 }
-        if upper > lower, raw[upper - 1] == 0x0D { upper -= 1 }
-        var blank = true
-        for i in lower..<upper where raw[i] != 0x20 && raw[i] != 0x09 { blank = false; break }
-        if blank { return }
-        let body = UnsafeBufferPointer(rebasing: raw[lower..<upper])
-        if columnar {
-            if scalarsFastPath.append(body, to: &openBlock, flush: scalars) { return }
-            flushBlock(scalars)
-        } else if let event = scalarsFastPath.decode(body) {
-            emit(.event(.scalars(event), line: line))
-            return
-        }
+    /// The item for one line's bytes (`columnOffset`: bytes stripped before them, for columns).
+    public static func decodeLine(_ body: UnsafeBufferPointer<UInt8>, line: Int, columnOffset: Int = 0) -> NDJSONItem {
         let value: JSONValue
         do throws(JSONSyntaxError) {
             value = try JSONParser.parse(body)
         } catch {
-            emit(.error(NDJSONError(kind: error.kind, line: line, column: error.column + lower, reason: error.reason)))
-            return
+            return .error(NDJSONError(kind: NDJSONErrorKind(error.kind), line: line, column: error.column + columnOffset, reason: error.reason))
         }
         do throws(EventDecodingError) {
-            emit(.event(try TelemetryEvent(json: value), line: line))
+            return .event(try TelemetryEvent(json: value), line: line)
         } catch {
-            emit(.error(NDJSONError(kind: error.kind, line: line, reason: error.reason)))
+            return .error(NDJSONError(kind: error.kind, line: line, reason: error.reason))
         }
+    }
+
+    /// A last line cut off before its newline: an error there means the writer stopped mid-line.
+    public static func asLastLine(_ item: NDJSONItem) -> NDJSONItem {
+        guard case .error(let e) = item, e.kind != .lineTooLong else { return item }
+        return .error(NDJSONError(kind: .truncatedLine, line: e.line, column: e.column,
+                                  reason: "incomplete last line (no newline): \(e.reason)"))
     }
 }

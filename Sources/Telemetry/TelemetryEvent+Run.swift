@@ -1,3 +1,5 @@
+import JSONCore
+
 extension TelemetryEvent {
     /// The run the event names (`run` on data and control lines; nil when it relies on the stream's latest `run` event).
     public var runID: String? {

@@ -1,3 +1,5 @@
+import JSONCore
+
 /// One line of the event contract (PROTOCOL.md): engine → UI data, or UI → engine control.
 ///
 /// Every kind keeps the fields it does not know in `extra`, and a kind this version does not know
@@ -120,13 +122,26 @@ public struct RunEvent: Sendable, Equatable {
     /// The knobs the engine accepts for this run.
     public var knobs: [KnobSpec]
     public var time: Double?
+    /// A fork preview branch of `parent`, its knob scaled by `factor`.
+    public var preview: Bool
+    public var factor: Double?
+    /// A fork branch adopted as the main run (its `run` event sent again).
+    public var adopted: Bool
+    /// An undo: this run is `parent` rolled back to step `rolledBackTo`, abandoned at `abandonedAt`.
+    public var rolledBackTo: Int?
+    public var abandonedAt: Int?
+    /// The control messages an external producer accepts (nil: the default set, PROTOCOL.md).
+    public var controls: [String]?
     public var extra: JSONObject
 
     public init(run: String, parent: String? = nil, task: String? = nil, model: String? = nil,
                 config: JSONObject = JSONObject(), knobs: [KnobSpec] = [], time: Double? = nil,
+                preview: Bool = false, factor: Double? = nil, adopted: Bool = false,
+                rolledBackTo: Int? = nil, abandonedAt: Int? = nil, controls: [String]? = nil,
                 extra: JSONObject = JSONObject()) {
         self.run = run; self.parent = parent; self.task = task; self.model = model; self.config = config
-        self.knobs = knobs; self.time = time; self.extra = extra
+        self.knobs = knobs; self.time = time; self.preview = preview; self.factor = factor; self.adopted = adopted
+        self.rolledBackTo = rolledBackTo; self.abandonedAt = abandonedAt; self.controls = controls; self.extra = extra
     }
 }
 

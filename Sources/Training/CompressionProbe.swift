@@ -1,3 +1,4 @@
+import JSONCore
 import TensorCore
 import NN
 import Telemetry

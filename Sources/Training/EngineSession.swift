@@ -1,3 +1,4 @@
+import JSONCore
 import Telemetry
 
 /// Why a control message was refused (sent back to the dashboard or the control client).
@@ -66,7 +67,7 @@ public final class EngineSession {
             branches = []
             guard case .run(var run) = adopted.runEvent() else { preconditionFailure("runEvent is a run event") }
             run.parent = parent
-            run.extra["adopted"] = .bool(true)
+            run.adopted = true
             return [.run(run)]
         case .discard:
             guard !branches.isEmpty else { throw ControlError("no fork branches to discard") }
@@ -104,8 +105,8 @@ public final class EngineSession {
             }
             guard case .run(var run) = branch.runEvent() else { preconditionFailure("runEvent is a run event") }
             run.parent = trainer.runID
-            run.extra["preview"] = .bool(true)
-            run.extra["factor"] = .number(factor)
+            run.preview = true
+            run.factor = factor
             events.append(.run(run))
             if let knobEvent { events.append(knobEvent) }
             made.append((branch, steps))

@@ -1,3 +1,4 @@
+import JSONCore
 import Telemetry
 
 /// What the runtime drives on its training thread: one trainer, or a sweep of them.

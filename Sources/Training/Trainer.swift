@@ -1,3 +1,4 @@
+import JSONCore
 import TensorCore
 import Autograd
 import NN
@@ -288,8 +289,8 @@ public final class Trainer {
         runID = "\(runID.split(separator: "~").first!)~\(rollbackCount)"
         guard case .run(var run) = runEvent() else { preconditionFailure("runEvent is a run event") }
         run.parent = abandoned
-        run.extra["rolled_back_to"] = .number(Double(saved.step))
-        run.extra["abandoned_at"] = .number(Double(abandonedStep))
+        run.rolledBackTo = saved.step
+        run.abandonedAt = abandonedStep
         return .run(run)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Ingest
+import JSONCore
 import Telemetry
 
 /// The headless control channel (`run --headless --control ADDRESS`): listens on a Unix socket

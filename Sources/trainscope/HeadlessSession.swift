@@ -183,7 +183,7 @@ final class HeadlessSession {
                     }
                     step = s.step
                     for (k, v) in s.values { latest[k] = v }
-                case .run(let r) where r.extra["rolled_back_to"] != nil:
+                case .run(let r) where r.rolledBackTo != nil:
                     // A rule or the control channel rolled a diverged run back: it goes on under a new id.
                     if let parent = r.parent, divergedRuns.remove(parent) != nil { print("run \(parent) rescued: it goes on as \(r.run)") }
                 case .pareto(let p) where driver is Sweep && p.run == (driver as! Sweep).id:

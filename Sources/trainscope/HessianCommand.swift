@@ -1,6 +1,7 @@
 import ArgumentParser
 import Curvature
 import Foundation
+import JSONCore
 import Telemetry
 import TensorCore
 import Training

@@ -1,5 +1,7 @@
 import Dashboard
 import Foundation
+import JSONCore
+import Rules
 import Snapshot
 import Telemetry
 import TerminalUI

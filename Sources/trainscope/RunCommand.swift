@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
-import Snapshot
 import Ingest
+import JSONCore
+import Rules
+import Snapshot
 import Telemetry
 import TensorCore
 import TerminalUI

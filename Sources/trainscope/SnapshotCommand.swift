@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import Foundation
+import Rules
 import Snapshot
 import Telemetry
 import TerminalUI

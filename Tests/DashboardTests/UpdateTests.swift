@@ -1,3 +1,4 @@
+import JSONCore
 import Testing
 import Telemetry
 import Dashboard
@@ -131,9 +132,7 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         _ = update(&state, .telemetry(.phase(PhaseEvent(run: "r", step: 80, name: "memorization"))))
         _ = update(&state, .telemetry(.knob(KnobEvent(run: "r", step: 100, name: "lr", new: .number(1)))))
         #expect(keys(&state, .character("u")) == [.control(ControlMessage(.rollback(to: nil), run: "r"))])
-        var extra = JSONObject()
-        extra["rolled_back_to"] = .number(100)
-        _ = update(&state, .telemetry(.run(RunEvent(run: "r~1", parent: "r", extra: extra))))
+        _ = update(&state, .telemetry(.run(RunEvent(run: "r~1", parent: "r", rolledBackTo: 100))))
         for step in 101...150 {
             _ = update(&state, .telemetry(.scalars(ScalarsEvent(run: "r~1", step: step, values: ["train/loss": 1, "test/loss": 1]))))
         }
@@ -155,24 +154,18 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         #expect(keys(&state, .character("f")) == [.control(ControlMessage(.fork(knob: nil, factors: nil, steps: nil), run: "r"))])
         #expect(keys(&state, .character("2")).isEmpty && state.log.last?.text == "no branch 2: no fork branches (f forks)")
         for factor in ["0.5", "2"] {
-            var extra = JSONObject()
-            extra["preview"] = .bool(true)
-            _ = update(&state, .telemetry(.run(RunEvent(run: "r/lr×\(factor)", parent: "r", extra: extra))))
+            _ = update(&state, .telemetry(.run(RunEvent(run: "r/lr×\(factor)", parent: "r", preview: true))))
             _ = update(&state, .telemetry(.scalars(ScalarsEvent(run: "r/lr×\(factor)", step: 201, values: ["train/loss": 0.01]))))
         }
         #expect(state.previewRuns == ["r/lr×0.5", "r/lr×2"] && state.currentRun?.id == "r", "branches are not the main run")
         #expect(DashboardView(theme: Theme.builtIn["default"]!).render(state).lines.contains { $0.contains("train/loss@r/lr×2") })
         #expect(keys(&state, .character("2")) == [.control(ControlMessage(.adopt(run: "r/lr×2"), run: "r"))])
-        var adopted = JSONObject()
-        adopted["adopted"] = .bool(true)
-        _ = update(&state, .telemetry(.run(RunEvent(run: "r/lr×2", parent: "r", extra: adopted))))
+        _ = update(&state, .telemetry(.run(RunEvent(run: "r/lr×2", parent: "r", adopted: true))))
         #expect(state.currentRun?.id == "r/lr×2" && state.previewRuns.isEmpty && state.endedRuns == ["r/lr×0.5"] && state.abandonedRuns == ["r"])
         #expect(!DashboardView(theme: Theme.builtIn["default"]!).render(state).lines.contains { $0.contains("train/loss@r/lr×0.5") }, "ended branches are not drawn")
 
         var other = runState()
-        var extra = JSONObject()
-        extra["preview"] = .bool(true)
-        _ = update(&other, .telemetry(.run(RunEvent(run: "r/lr×1", parent: "r", extra: extra))))
+        _ = update(&other, .telemetry(.run(RunEvent(run: "r/lr×1", parent: "r", preview: true))))
         #expect(keys(&other, .character("D")) == [.control(ControlMessage(.discard, run: "r"))])
         _ = update(&other, .telemetry(.control(ControlMessage(.discard, run: "r"))))
         #expect(other.previewRuns.isEmpty && other.endedRuns == ["r/lr×1"] && other.currentRun?.id == "r")

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import JSONCore
 import Testing
 import Dashboard
 import Snapshot

@@ -15,8 +15,8 @@ import Training
         let (session, _) = try session()
         let events = try session.perform(.fork(knob: nil, factors: nil, steps: 2), by: "user")
         let runs = events.compactMap { if case .run(let r) = $0 { r } else { nil } }
-        #expect(runs.map(\.run) == ["m/lr×0.5", "m/lr×1", "m/lr×2"] && runs.allSatisfy { $0.parent == "m" && $0.extra["preview"] == .bool(true) })
-        #expect(runs.map { $0.extra["factor"] } == [.number(0.5), .number(1), .number(2)])
+        #expect(runs.map(\.run) == ["m/lr×0.5", "m/lr×1", "m/lr×2"] && runs.allSatisfy { $0.parent == "m" && $0.preview })
+        #expect(runs.map(\.factor) == [0.5, 1, 2])
         let knobs = events.compactMap { if case .knob(let k) = $0 { k } else { nil } }
         #expect(knobs.map(\.new) == [.number(0.0015), .number(0.006)] && knobs.allSatisfy { $0.by == "fork" && $0.step == 3 })
         let round = session.step(stepMain: true).compactMap { if case .scalars(let s) = $0 { "\(s.run!)@\(s.step)" } else { nil } }
@@ -37,7 +37,7 @@ import Training
         let twin = branch.fork(runID: "twin")
         let adopted = try session.perform(.adopt(run: "m/lr×3"), by: "user")
         guard case .run(let run)? = adopted.first else { Issue.record("no run event"); return }
-        #expect(run.run == "m/lr×3" && run.parent == "m" && run.extra["adopted"] == .bool(true))
+        #expect(run.run == "m/lr×3" && run.parent == "m" && run.adopted)
         #expect(session.branches.isEmpty && (session.main as? Trainer) === branch && main.state.step == 3)
         let continued = scalarSeries(session.step(stepMain: true) + session.step(stepMain: true))
         let expected = scalarSeries(twin.step() + twin.step())

@@ -55,7 +55,7 @@ import Training
         let announced = trainer.rollback()
         #expect(trainer.state == before, "parameters, optimizer state, RNG, step and config")
         guard case .run(let run)? = announced else { Issue.record("no run event"); return }
-        #expect(run.run == "k~2" && run.parent == "k~1" && run.extra["rolled_back_to"] == .number(5))
+        #expect(run.run == "k~2" && run.parent == "k~1" && run.rolledBackTo == 5)
         let continued = scalarSeries(train(trainer, steps: 5))
         #expect(continued.map(\.0) == expected.map(\.0) && continued.map(\.1) == expected.map(\.1),
                 "what follows equals a run that never had the change")

@@ -1,4 +1,6 @@
-import Foundation
+import Glibc
+import JSONCore
+import Telemetry
 
 /// The fast path for the line producers write most: a `scalars` event whose fields are `v`,
 /// `type`, `run`, `step`, `time` and a flat `values` object of plain ASCII names.

@@ -1,9 +1,9 @@
-import Foundation
+import Glibc
 
 /// Reads one JSON number from bytes, correctly rounded: the one number grammar and conversion that
 /// both the general parser and the `scalars` fast path use.
-enum JSONNumber {
-    enum Scan {
+public enum JSONNumber {
+    public enum Scan {
         /// The value and the index just past its last byte.
         case number(Double, end: Int)
         /// Not a number: why, and the index where it went wrong (a static text: nothing to
@@ -13,7 +13,7 @@ enum JSONNumber {
 
     /// Scans the number starting at `start`.
     @inline(__always)
-    static func scan(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Scan {
+    public static func scan(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Scan {
         guard let base = bytes.baseAddress, start < bytes.count else { return .malformed("expected a digit", at: start) }
         let end = bytes.count
         var index = start

@@ -1,9 +1,21 @@
-import Foundation
+import Glibc
 
 /// Why a line failed to parse as JSON, with the 1-based byte column where the parser stopped.
 public struct JSONSyntaxError: Error, Sendable, Equatable {
+    /// The kinds of syntax failure.
+    public enum Kind: Sendable, Equatable {
+        /// Not JSON.
+        case invalidJSON
+        /// A string holds bytes that are not UTF-8.
+        case invalidUTF8
+        /// An object repeats a key.
+        case duplicateKey
+        /// Nesting deeper than `JSONParser.maxDepth`.
+        case tooDeep
+    }
+
     /// What kind of failure this is.
-    public var kind: NDJSONErrorKind
+    public var kind: Kind
     /// 1-based byte column in the line.
     public var column: Int
     /// One-line human-readable reason.
@@ -259,7 +271,7 @@ public struct JSONParser {
         return "byte 0x\(String(b, radix: 16, uppercase: true))"
     }
 
-    private func error(_ kind: NDJSONErrorKind, _ reason: String) -> JSONSyntaxError {
+    private func error(_ kind: JSONSyntaxError.Kind, _ reason: String) -> JSONSyntaxError {
         JSONSyntaxError(kind: kind, column: index + 1, reason: reason)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// Hands out the same `String` for the same bytes, so that names repeated on every record (metric
 /// names, tags, run ids) cost a comparison instead of an allocation and a UTF-8 validation.

@@ -1,3 +1,5 @@
+import Telemetry
+
 /// Why a set of points has no Pareto front: a non-finite or mis-sized point, or a bad direction list.
 public struct ParetoError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String

@@ -1,6 +1,8 @@
 import Foundation
+import JSONCore
 import Testing
-@testable import Telemetry
+import Telemetry
+@testable import Ingest
 import TestSupport
 
 /// The `scalars` fast path must give exactly the general decoder's event for every line it
@@ -89,13 +91,13 @@ import TestSupport
     }
 }
 
-/// The column path (`NDJSONDecoder.feed(_:scalars:_:)`: lines that repeat a template become rows of
+/// The column path (`NDJSONBlockDecoder`: lines that repeat a template become rows of
 /// a block) gives the same events, errors and line numbers as decoding line by line, whatever the
 /// chunking, for streams that mix shapes, special values, bad lines, blank lines and CRLF endings.
 @Suite struct ScalarsColumnPathTests {
     /// Line-by-line decoding, with blocks expanded back into events.
     static func columnar(_ bytes: [UInt8], chunks: inout SplitMix64) -> [NDJSONItem] {
-        var decoder = NDJSONDecoder()
+        var decoder = NDJSONBlockDecoder()
         var items: [NDJSONItem] = []
         var start = 0
         bytes.withUnsafeBytes { raw in
@@ -187,7 +189,7 @@ import TestSupport
     /// The column path really takes the common stream as blocks: one per chunk, not one per line.
     @Test func repeatedLinesBecomeFewBlocks() {
         let text = (0..<1000).map { #"{"v":1,"type":"scalars","step":\#($0),"values":{"loss":\#(Double($0) / 3)}}"# + "\n" }.joined()
-        var decoder = NDJSONDecoder()
+        var decoder = NDJSONBlockDecoder()
         var blocks: [ScalarsBlock] = []
         var others = 0
         Array(text.utf8).withUnsafeBytes { decoder.feed($0, scalars: { blocks.append($0) }) { _ in others += 1 } }

@@ -1,5 +1,5 @@
 import Testing
-import Snapshot
+import Rules
 import Telemetry
 
 @Suite struct RuleFileTests {

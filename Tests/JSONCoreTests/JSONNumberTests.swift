@@ -1,6 +1,6 @@
 import Foundation
+@testable import JSONCore
 import Testing
-@testable import Telemetry
 import TestSupport
 
 /// `JSONNumber` converts decimal text to the same Double as glibc's `strtod` (correctly rounded)

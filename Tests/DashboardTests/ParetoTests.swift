@@ -1,4 +1,5 @@
 import Testing
+import Dashboard
 import Telemetry
 
 /// xorshift for reproducible random point sets (no Foundation randomness in tests).

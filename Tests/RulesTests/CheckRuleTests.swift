@@ -1,6 +1,7 @@
 import Testing
-import Snapshot
+import Rules
 import Telemetry
+import TestSupport
 
 @Suite struct CheckRuleTests {
     @Test func rulesParseIntoComparisonsWindowsAndPhaseTests() throws {
@@ -46,7 +47,7 @@ import Telemetry
     }
 
     func outcome(_ rule: String, _ sample: String) throws -> CheckOutcome {
-        let data = CheckData(events: try recording(sample))
+        let data = CheckData(events: try Recording(path: TestPaths.sample("runs/\(sample).jsonl")).events)
         return try CheckRule.parse(rule).evaluate(data, run: data.runs[0])
     }
 
