@@ -42,13 +42,14 @@ let package = Package(
         .target(name: "CursesBackend", dependencies: ["TerminalUI", "CNCursesW"]),
         .target(name: "Dashboard", dependencies: ["TerminalUI", "Telemetry", "JSONCore"]),
         .target(name: "Snapshot", dependencies: ["Dashboard", "TerminalUI", "Telemetry", "JSONCore"]),
+        .target(name: "Runtime", dependencies: ["Dashboard", "Snapshot", "TerminalUI", "Telemetry"]),
 
         // MARK: - Composition root
         .executableTarget(
             name: "trainscope",
             dependencies: [
                 "JSONCore", "Telemetry", "Ingest", "Training", "Curvature", "TensorCore", "TerminalUI",
-                "CursesBackend", "Dashboard", "Snapshot", "Rules",
+                "CursesBackend", "Dashboard", "Snapshot", "Rules", "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,9 +80,10 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "TensorCore", "TestSupport"]),
         .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "NN", "Autograd", "TensorCore", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "TensorCore", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Dashboard", "NN", "TensorCore", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Telemetry", "TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Dashboard", "TerminalUI", "Telemetry", "TestSupport"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
         .testTarget(name: "CursesBackendTests", dependencies: ["CursesBackend", "TerminalUI", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Snapshot", "TerminalUI", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Snapshots"]),

@@ -142,3 +142,5 @@ public final class CursesTerminal {
         }
     }
 }
+
+extension CursesTerminal: Backend {}

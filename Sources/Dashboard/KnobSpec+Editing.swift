@@ -2,7 +2,7 @@ import Telemetry
 
 extension KnobSpec {
     /// `current` moved one notch: the next or previous choice, × or ÷ `step` (default 2) on a log
-    /// scale, ± `step` on a linear one, kept inside min…max.
+    /// scale, ± `step` on a linear one, kept inside min…max (short of an open bound).
     public func nudged(_ current: KnobValue, up: Bool) -> KnobValue {
         switch current {
         case .choice(let name):
@@ -22,8 +22,9 @@ extension KnobSpec {
                 let perUnit = (1 / delta).rounded()
                 next = abs(1 / delta - perUnit) < 1e-9 ? k / perUnit : k * delta
             }
-            if let max, next > max { next = max }
-            if let min, next < min { next = scale == .log && min <= 0 ? x : min }
+            // A bound the value may not reach (open) holds the value where it was.
+            if let max, next > max || (maxOpen && next >= max) { next = maxOpen ? x : max }
+            if let min, next < min || (minOpen && next <= min) { next = minOpen || (scale == .log && min <= 0) ? x : min }
             return .number(next)
         }
     }

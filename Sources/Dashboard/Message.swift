@@ -5,6 +5,8 @@ import TerminalUI
 public enum Message: Sendable, Equatable {
     /// An event from the engine or an external source.
     case telemetry(TelemetryEvent)
+    /// Consecutive `scalars` rows of one run, by column (the ingest path's blocks).
+    case scalars(ScalarsBlock)
     /// A source reported a problem (a bad line, a lost connection), with where it happened.
     case sourceError(source: String, description: String)
     /// Something the runtime did, for the events panel (where a snapshot was written).

@@ -9,6 +9,10 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         apply(event, to: &state)
         state.lastEventAt = state.now
         return []
+    case .scalars(let block):
+        apply(block, to: &state)
+        state.lastEventAt = state.now
+        return []
     case .sourceError(let source, let description):
         appendLog(&state, .error, "\(source): \(description)")
         return []
@@ -37,6 +41,37 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
 }
 
 // MARK: - Events
+
+/// Folds a block column by column: each series is looked up once per block, not once per row,
+/// and gets exactly the points that the block's rows as events would give it.
+private func apply(_ block: ScalarsBlock, to state: inout DashboardState) {
+    guard !block.isEmpty else { return }
+    let smoothing = state.curves.smoothing
+    let columns = block.names.count
+    withRun(block.run, &state) { run in
+        block.values.withUnsafeBufferPointer { values in
+            block.steps.withUnsafeBufferPointer { steps in
+                for (column, name) in block.names.enumerated() {
+                    // One dictionary access per column; the series is appended to in place.
+                    func appendColumn(_ series: inout MetricSeries) {
+                        for row in 0..<steps.count { series.append(x: Double(steps[row]), y: values[row * columns + column]) }
+                    }
+                    appendColumn(&run.series[name, default: MetricSeries(smoothing: smoothing)])
+                    if name == "lr" {
+                        for row in 0..<steps.count {
+                            let lr = values[row * columns + column]
+                            if lr > 0, lr.isFinite { run.stabilityThreshold.append(x: Double(steps[row]), y: 2 / lr) }
+                        }
+                    }
+                }
+                run.latestStep = max(run.latestStep, steps.max()!)
+                if let times = block.times {
+                    for row in 0..<steps.count { note(time: times[row], step: steps[row], &run) }
+                }
+            }
+        }
+    }
+}
 
 private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
     switch event {

@@ -1,5 +1,4 @@
 import Foundation
-import JSONCore
 import Telemetry
 
 /// One producer connected to a socket source.
@@ -76,8 +75,7 @@ extension IngestHub {
                 // A script (a connection that has sent no data yet) waits for one reply per line,
                 // malformed lines included; a producer is not written to about its own data.
                 if !sentData {
-                    let reply: [(String, JSONValue)] = [("ok", .bool(false)), ("line", .number(Double(error.line))), ("error", .string("\(error)"))]
-                    _ = connection.write(JSONValue.object(JSONObject(reply)).jsonText + "\n")
+                    _ = connection.write(ControlReply.refused("\(error)", line: error.line).jsonLine)
                 }
             case .event(.control(let message), let line): answer(message, line: line, on: connection)
             case .event(var event, _):
@@ -154,24 +152,18 @@ extension IngestHub {
     /// A control line a script sent on a socket: checked against the token, routed, answered.
     private func answer(_ message: ControlMessage, line: Int, on connection: Connection) {
         let outcome: Result<Void, ControlRefusal>
-        if token == nil {
-            outcome = .failure(ControlRefusal(message: "control is disabled (--read-only)"))
-        } else if message.token != token {
-            outcome = .failure(ControlRefusal(message: message.token == nil
-                ? "refused: control lines need \"token\" (printed by trainscope at start as TRAINSCOPE_TOKEN)"
-                : "refused: wrong token"))
+        if let token {
+            outcome = message.tokenRefusal(expected: token).map { .failure($0) } ?? send(message)
         } else {
-            outcome = send(message)
+            outcome = .failure(ControlRefusal("control is disabled (--read-only)"))
         }
-        var fields: [(String, JSONValue)] = [("ok", .bool(true)), ("line", .number(Double(line))), ("type", .string(message.command.typeName))]
         switch outcome {
         case .success:
             post(.notice("\(connection.label): \(message.command.typeName)\(message.run.map { " for \($0)" } ?? "") sent"))
         case .failure(let refusal):
-            fields = [("ok", .bool(false)), ("line", .number(Double(line))), ("error", .string(refusal.message))]
             // The sender has the reason in its reply; this is a note, not a fault in the data.
             post(.notice("\(connection.label): line \(line): control \(message.command.typeName) refused: \(refusal.message)"))
         }
-        _ = connection.write(JSONValue.object(JSONObject(fields)).jsonText + "\n")
+        _ = connection.write(ControlReply.answering(message, line: line, outcome).jsonLine)
     }
 }

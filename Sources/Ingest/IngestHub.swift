@@ -13,12 +13,6 @@ public final class IngestHub: @unchecked Sendable {
     /// Whether sources are read to their end or followed.
     public enum Mode: Sendable { case follow, once }
 
-    /// A control message the hub would not send (one line for the user or the script that sent it).
-    public struct ControlRefusal: Error, Sendable, CustomStringConvertible {
-        public var message: String
-        public var description: String { message }
-    }
-
     /// The control types a producer takes unless its `run` event lists others in `controls`.
     public static let defaultControls: Set<String> = ["set", "pause", "resume", "stop"]
 
@@ -114,34 +108,34 @@ public final class IngestHub: @unchecked Sendable {
     /// Sends a control message to the producer of its run (the latest connected run when `run` is
     /// absent), after checking that the producer declared the knob and takes this kind of control.
     public func send(_ message: ControlMessage) -> Result<Void, ControlRefusal> {
-        guard let token else { return .failure(ControlRefusal(message: "control is disabled (--read-only)")) }
+        guard let token else { return .failure(ControlRefusal("control is disabled (--read-only)")) }
         let target = lock.withLock { () -> (id: String, owner: (connection: Int, original: String, event: RunEvent)?, connection: Connection?)? in
             guard let id = message.run ?? latestRun else { return nil }
             let owner = runs[id]
             return (id, owner, owner.flatMap { connections[$0.connection] })
         }
-        guard let target else { return .failure(ControlRefusal(message: "no producer is connected to steer")) }
+        guard let target else { return .failure(ControlRefusal("no producer is connected to steer")) }
         guard let owner = target.owner, let connection = target.connection else {
-            return .failure(ControlRefusal(message: "run \(target.id) has no connected producer (files and stdin cannot be steered)"))
+            return .failure(ControlRefusal("run \(target.id) has no connected producer (files and stdin cannot be steered)"))
         }
         let accepted = owner.event.controls.map(Set.init) ?? Self.defaultControls
         let kind = message.command.typeName
         guard accepted.contains(kind) else {
-            return .failure(ControlRefusal(message: "run \(target.id) does not take '\(kind)' (it takes \(accepted.sorted().joined(separator: ", ")))"))
+            return .failure(ControlRefusal("run \(target.id) does not take '\(kind)' (it takes \(accepted.sorted().joined(separator: ", ")))"))
         }
         if case .set(let knob, let value) = message.command {
             guard let spec = owner.event.knobs.first(where: { $0.name == knob }) else {
                 let declared = owner.event.knobs.map(\.name)
-                return .failure(ControlRefusal(message: "run \(target.id) declared no knob '\(knob)'"
+                return .failure(ControlRefusal("run \(target.id) declared no knob '\(knob)'"
                     + (declared.isEmpty ? " (it declared none)" : " (it declared \(declared.joined(separator: ", ")))")))
             }
-            if case .failure(let error) = spec.check(value) { return .failure(ControlRefusal(message: "\(knob): \(error.message)")) }
+            if case .failure(let error) = spec.check(value) { return .failure(ControlRefusal("\(knob): \(error.message)")) }
         }
         var outgoing = message
         outgoing.run = owner.original
         outgoing.token = token
         guard connection.write(TelemetryEvent.control(outgoing).jsonLine + "\n") else {
-            return .failure(ControlRefusal(message: "run \(target.id): the producer is not reading (send timed out or it hung up)"))
+            return .failure(ControlRefusal("run \(target.id): the producer is not reading (send timed out or it hung up)"))
         }
         return .success(())
     }

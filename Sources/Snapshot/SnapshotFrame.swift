@@ -48,6 +48,15 @@ public enum SnapshotFrame {
         _ = update(&state, .telemetry(event))
     }
 
+    /// Adds a block of scalars rows by column (the rows after `options.atStep` left out).
+    public static func fold(_ block: ScalarsBlock, into state: inout DashboardState, _ options: SnapshotOptions) {
+        if let last = options.atStep, block.steps.contains(where: { $0 > last }) {
+            block.forEachEvent { fold(.scalars($0), into: &state, options) }
+            return
+        }
+        _ = update(&state, .scalars(block))
+    }
+
     /// Applies the layout and panel of `options` once every event is in.
     public static func finish(_ state: inout DashboardState, _ options: SnapshotOptions) {
         state.layout = options.layout

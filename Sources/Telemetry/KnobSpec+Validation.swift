@@ -18,8 +18,13 @@ extension KnobSpec {
         case .number(let x):
             if choices != nil { return .failure(KnobValueError(message: "expects one of \(choices!.joined(separator: ", "))")) }
             guard x.isFinite else { return .failure(KnobValueError(message: "\(x) is not a finite number")) }
-            if let min, x < min { return .failure(KnobValueError(message: "\(JSONValue.number(x).jsonText) is below the minimum \(JSONValue.number(min).jsonText)")) }
-            if let max, x > max { return .failure(KnobValueError(message: "\(JSONValue.number(x).jsonText) is above the maximum \(JSONValue.number(max).jsonText)")) }
+            let text = JSONValue.number(x).jsonText
+            if let min, x < min || (minOpen && x == min) {
+                return .failure(KnobValueError(message: "\(text) is \(minOpen ? "not above" : "below") the minimum \(JSONValue.number(min).jsonText)"))
+            }
+            if let max, x > max || (maxOpen && x == max) {
+                return .failure(KnobValueError(message: "\(text) is \(maxOpen ? "not below" : "above") the maximum \(JSONValue.number(max).jsonText)"))
+            }
             if scale == .log && x <= 0 { return .failure(KnobValueError(message: "a log-scale knob needs a positive value")) }
             return .success(())
         }

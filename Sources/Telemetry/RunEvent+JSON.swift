@@ -34,6 +34,8 @@ extension KnobSpec {
         value = try r.knobValue("value")
         min = try r.optionalDouble("min")
         max = try r.optionalDouble("max")
+        minOpen = try r.optionalBool("min_open") ?? false
+        maxOpen = try r.optionalBool("max_open") ?? false
         let scaleText = try r.optionalString("scale") ?? "lin"
         guard let scale = KnobScale(rawValue: scaleText) else {
             throw r.invalid("scale", "must be \"lin\" or \"log\", got \"\(scaleText)\"")
@@ -73,6 +75,8 @@ extension KnobSpec {
         var o = JSONObject([("name", .string(name)), ("value", value.jsonValue)])
         o["min"] = min.map(JSONValue.number)
         o["max"] = max.map(JSONValue.number)
+        if minOpen { o["min_open"] = .bool(true) }
+        if maxOpen { o["max_open"] = .bool(true) }
         o["scale"] = .string(scale.rawValue)
         o["step"] = step.map(JSONValue.number)
         o["choices"] = choices.map { .array($0.map(JSONValue.string)) }

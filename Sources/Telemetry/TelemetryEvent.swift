@@ -93,6 +93,10 @@ public struct KnobSpec: Sendable, Equatable {
     public var min: Double?
     /// Largest accepted number (numeric knobs).
     public var max: Double?
+    /// Whether `min` itself is excluded (a rate that must stay positive).
+    public var minOpen: Bool
+    /// Whether `max` itself is excluded (a momentum below 1).
+    public var maxOpen: Bool
     /// Nudge scale.
     public var scale: KnobScale
     /// Nudge step: an addend on linear scales, a factor on log scales.
@@ -102,9 +106,10 @@ public struct KnobSpec: Sendable, Equatable {
     /// Fields this version does not know, kept for re-encoding.
     public var extra: JSONObject
 
-    public init(name: String, value: KnobValue, min: Double? = nil, max: Double? = nil, scale: KnobScale = .linear,
-                step: Double? = nil, choices: [String]? = nil, extra: JSONObject = JSONObject()) {
-        self.name = name; self.value = value; self.min = min; self.max = max; self.scale = scale
+    public init(name: String, value: KnobValue, min: Double? = nil, max: Double? = nil, minOpen: Bool = false, maxOpen: Bool = false,
+                scale: KnobScale = .linear, step: Double? = nil, choices: [String]? = nil, extra: JSONObject = JSONObject()) {
+        self.name = name; self.value = value; self.min = min; self.max = max; self.minOpen = minOpen; self.maxOpen = maxOpen
+        self.scale = scale
         self.step = step; self.choices = choices; self.extra = extra
     }
 }

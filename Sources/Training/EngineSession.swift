@@ -1,13 +1,6 @@
 import JSONCore
 import Telemetry
 
-/// Why a control message was refused (sent back to the dashboard or the control client).
-public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// The built-in engine as the runtime drives it: the main run (a trainer or a sweep) and any fork
 /// preview branches, with the control messages that change them. Single-threaded; the runtime
 /// owns the thread and decides when to step (pausing is the runtime's).
@@ -21,7 +14,7 @@ public final class EngineSession {
 
     /// What a fork without arguments varies (`run --fork`): by default the learning rate ×0.5, ×1
     /// and ×2 for 200 steps.
-    public var forkDefaults: (knob: String, factors: [Double], steps: Int) = ("lr", [0.5, 1, 2], 200)
+    public var forkDefaults = ForkPlan.standard
 
     public init(main: TrainingDriver) { self.main = main }
 
@@ -44,14 +37,14 @@ public final class EngineSession {
     /// Performs a control message that changes the run: `set`, `rollback`, `fork`, `adopt`,
     /// `discard` (pause, resume, step and stop are the runtime's). Returns the events that
     /// describe the change; a refused message changes nothing.
-    public func perform(_ command: ControlCommand, by: String) throws(ControlError) -> [TelemetryEvent] {
+    public func perform(_ command: ControlCommand, by: String) throws(ControlRefusal) -> [TelemetryEvent] {
         switch command {
         case .set(let knob, let value):
-            do { return [try main.setKnob(knob, to: value, by: by)] } catch { throw ControlError(error.message) }
+            do { return [try main.setKnob(knob, to: value, by: by)] } catch { throw ControlRefusal(error.message) }
         case .rollback(let to):
-            guard to == nil else { throw ControlError("rollback returns to the state before the last knob change; a step cannot be named") }
-            let abandoned = (main as? Trainer)?.runID
-            guard let event = main.rollback() else { throw ControlError("nothing to undo: no knob change since the start or the last undo") }
+            guard to == nil else { throw ControlRefusal("rollback returns to the state before the last knob change; a step cannot be named") }
+            let abandoned = main.singleRun?.runID
+            guard let event = main.rollback() else { throw ControlRefusal("nothing to undo: no knob change since the start or the last undo") }
             // Branches forked from the abandoned state end with it (announced under its id).
             return endBranches(of: abandoned) + [event]
         case .fork(let knob, let factors, let steps):
@@ -59,9 +52,9 @@ public final class EngineSession {
                             steps: steps ?? forkDefaults.steps)
         case .adopt(let id):
             guard let index = branches.firstIndex(where: { $0.trainer.runID == id }) else {
-                throw ControlError("no fork branch '\(id)' (branches: \(branches.map(\.trainer.runID).joined(separator: ", ")))")
+                throw ControlRefusal("no fork branch '\(id)' (branches: \(branches.map(\.trainer.runID).joined(separator: ", ")))")
             }
-            let parent = (main as? Trainer)?.runID
+            let parent = main.singleRun?.runID
             let adopted = branches[index].trainer
             main = adopted
             branches = []
@@ -70,10 +63,10 @@ public final class EngineSession {
             run.adopted = true
             return [.run(run)]
         case .discard:
-            guard !branches.isEmpty else { throw ControlError("no fork branches to discard") }
-            return endBranches(of: (main as? Trainer)?.runID)
+            guard !branches.isEmpty else { throw ControlRefusal("no fork branches to discard") }
+            return endBranches(of: main.singleRun?.runID)
         case .pause, .resume, .step, .checkpoint, .stop:
-            throw ControlError("\(command.typeName) is handled by the runtime, not the engine session")
+            throw ControlRefusal("\(command.typeName) is handled by the runtime, not the engine session")
         }
     }
 
@@ -84,14 +77,14 @@ public final class EngineSession {
         return [.control(ControlMessage(.discard, run: id))]
     }
 
-    private func fork(knob: String, factors: [Double], steps: Int) throws(ControlError) -> [TelemetryEvent] {
-        guard let trainer = main as? Trainer else { throw ControlError("fork previews need a single run (not a sweep)") }
-        guard branches.isEmpty else { throw ControlError("a fork preview is running: adopt a branch or discard them first") }
+    private func fork(knob: String, factors: [Double], steps: Int) throws(ControlRefusal) -> [TelemetryEvent] {
+        guard let trainer = main.singleRun else { throw ControlRefusal("fork previews need a single run (not a sweep)") }
+        guard branches.isEmpty else { throw ControlRefusal("a fork preview is running: adopt a branch or discard them first") }
         guard steps >= 1, !factors.isEmpty, factors.count <= 9, factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw ControlError("fork needs 1–9 positive factors and at least one step")
+            throw ControlRefusal("fork needs 1–9 positive factors and at least one step")
         }
         guard let spec = trainer.knobSpecs.first(where: { $0.name == knob }), case .number(let value) = spec.value else {
-            throw ControlError("'\(knob)' is not a numeric knob of this run")
+            throw ControlRefusal("'\(knob)' is not a numeric knob of this run")
         }
         var events: [TelemetryEvent] = []
         var made: [(trainer: Trainer, remaining: Int)] = []
@@ -100,7 +93,7 @@ public final class EngineSession {
             var knobEvent: TelemetryEvent?
             if factor != 1 {
                 do { knobEvent = try branch.setKnob(knob, to: .number(value * factor), by: "fork") } catch {
-                    throw ControlError("fork: \(knob) × \(JSONValue.number(factor).jsonText): \(error.message)")
+                    throw ControlRefusal("fork: \(knob) × \(JSONValue.number(factor).jsonText): \(error.message)")
                 }
             }
             guard case .run(var run) = branch.runEvent() else { preconditionFailure("runEvent is a run event") }
@@ -121,5 +114,30 @@ extension Trainer {
     public var knobSpecs: [KnobSpec] {
         guard case .run(let run) = runEvent() else { return [] }
         return run.knobs
+    }
+}
+
+/// What a fork without arguments varies (`run --fork KNOB:F1,F2,…:STEPS`): a numeric knob, 1–9
+/// positive factors it is scaled by, and the steps each branch previews.
+public struct ForkPlan: Sendable, Equatable {
+    public var knob: String
+    public var factors: [Double]
+    public var steps: Int
+
+    /// The learning rate ×0.5, ×1 and ×2 for 200 steps.
+    public static let standard = ForkPlan(knob: "lr", factors: [0.5, 1, 2], steps: 200)
+
+    public init(knob: String, factors: [Double], steps: Int) { self.knob = knob; self.factors = factors; self.steps = steps }
+
+    /// Parses `KNOB:F1,F2,…:STEPS`; nil unless the knob is a knob of the config table,
+    /// there are 1–9 positive finite factors and steps ≥ 1.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        let factorTexts = parts[1].split(separator: ",")
+        let factors = factorTexts.compactMap { Double($0) }
+        guard let key = TrainingConfig.key(String(parts[0])), key.isKnob, !factors.isEmpty, factors.count == factorTexts.count, factors.count <= 9,
+              factors.allSatisfy({ $0 > 0 && $0.isFinite }), let steps = Int(parts[2]), steps >= 1 else { return nil }
+        self.init(knob: String(parts[0]), factors: factors, steps: steps)
     }
 }

@@ -12,10 +12,16 @@ public protocol TrainingDriver: AnyObject {
     func setKnob(_ name: String, to value: KnobValue, by: String) throws(ConfigError) -> TelemetryEvent
     /// Undoes the last knob change of the run being trained; see `Trainer.rollback`.
     func rollback() -> TelemetryEvent?
+    /// The driver's run id: the run's, or the sweep's own (the id its fronts carry).
+    var id: String { get }
+    /// The run trained, when the driver trains a single run (forks and checkpoints need one); nil for a sweep.
+    var singleRun: Trainer? { get }
 }
 
 extension Trainer: TrainingDriver {
     public func openingEvents() -> [TelemetryEvent] { [runEvent()] }
+    public var id: String { runID }
+    public var singleRun: Trainer? { self }
 }
 
 /// Trains a family of configurations one after another (one config key swept over values) and,
@@ -56,6 +62,8 @@ public final class Sweep: TrainingDriver {
     }
 
     public var isFinished: Bool { next >= values.count && current == nil }
+
+    public var singleRun: Trainer? { nil }
 
     public func openingEvents() -> [TelemetryEvent] {
         var extra = JSONObject()

@@ -93,24 +93,7 @@ public final class Trainer {
     /// The `run` event announcing this run, its full config and its knobs.
     public func runEvent() -> TelemetryEvent {
         let config = state.config
-        let knobs = TrainingConfig.keys.filter(\.isKnob).map { key -> KnobSpec in
-            let value: KnobValue
-            switch config.values[key.name]! {
-            case .text(let s): value = .choice(s)
-            case .int(let i): value = .number(Double(i))
-            case .real(let x): value = .number(x)
-            }
-            switch key.kind {
-            case .choice(let options):
-                return KnobSpec(name: key.name, value: value, choices: options)
-            case .int(let range):
-                return KnobSpec(name: key.name, value: value, min: Double(range.lowerBound), max: Double(range.upperBound),
-                                scale: key.scale, step: 1)
-            case .real(let range, _, _):
-                return KnobSpec(name: key.name, value: value, min: range.lowerBound, max: range.upperBound,
-                                scale: key.scale, step: key.scale == .log ? 2 : knobStep(for: range))
-            }
-        }
+        let knobs = TrainingConfig.keys.filter(\.isKnob).map { $0.knobSpec(value: config.values[$0.name]!) }
         var extra = JSONObject()
         extra["parameters"] = .number(Double(task.model.layout.count))
         extra["train_examples"] = .number(Double(task.train.count))
@@ -118,10 +101,6 @@ public final class Trainer {
         if let chance = task.chanceAccuracy { extra["chance_accuracy"] = .number(chance) }
         return .run(RunEvent(run: runID, task: task.description, model: task.model.description, config: config.jsonObject,
                              knobs: knobs, time: clock(), extra: extra))
-    }
-
-    private func knobStep(for range: ClosedRange<Double>) -> Double {
-        range.upperBound <= 1 ? 0.01 : 0.1
     }
 
     // MARK: - Stepping

@@ -56,6 +56,26 @@ public struct ConfigKey: Sendable {
         self.name = name; self.kind = kind; self.summary = summary; self.isKnob = knob; self.scale = scale
     }
 
+    /// The knob spec announced for this key with `value`: its bounds (open ones included), scale
+    /// and nudge step, all from this table, so the dashboard offers exactly what the engine accepts.
+    public func knobSpec(value: ConfigValue) -> KnobSpec {
+        let current: KnobValue
+        switch value {
+        case .text(let s): current = .choice(s)
+        case .int(let i): current = .number(Double(i))
+        case .real(let x): current = .number(x)
+        }
+        switch kind {
+        case .choice(let options):
+            return KnobSpec(name: name, value: current, choices: options)
+        case .int(let range):
+            return KnobSpec(name: name, value: current, min: Double(range.lowerBound), max: Double(range.upperBound), scale: scale, step: 1)
+        case .real(let range, let lowerOpen, let upperOpen):
+            return KnobSpec(name: name, value: current, min: range.lowerBound, max: range.upperBound, minOpen: lowerOpen, maxOpen: upperOpen,
+                            scale: scale, step: scale == .log ? 2 : (range.upperBound <= 1 ? 0.01 : 0.1))
+        }
+    }
+
     /// Parses and range-checks a value given as text (`--set key=value`).
     public func parse(_ text: String) throws(ConfigError) -> ConfigValue {
         switch kind {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import TerminalUI
+import Training
 
 /// Writes one line to standard error.
 func printError(_ message: String) {
@@ -12,4 +14,18 @@ func usageError(_ message: String) -> ExitCode {
     let askedForHelp = CommandLine.arguments.dropFirst().contains { $0 == "--help" || $0 == "-h" || $0 == "help" }
     if !askedForHelp { printError("trainscope: error: \(message)") }
     return ExitCode(2)
+}
+
+/// The theme named on the command line: a built-in one, or Themes/NAME.theme; NO_COLOR picks mono.
+func loadTheme(_ name: String?) throws -> Theme {
+    let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+    let wanted = name ?? (noColor ? "mono" : "default")
+    let path = "Themes/\(wanted).theme"
+    if let data = FileManager.default.contents(atPath: path) {
+        do { return try Theme.parse(String(decoding: data, as: UTF8.self), name: wanted, source: path) } catch {
+            throw ConfigError("\(error)")
+        }
+    }
+    if let builtIn = Theme.builtIn[wanted] { return builtIn }
+    throw ConfigError("unknown theme '\(wanted)' (built in: default, mono; others are read from Themes/NAME.theme)")
 }

@@ -1,6 +1,5 @@
 import Foundation
 import Ingest
-import JSONCore
 import Telemetry
 
 /// The headless control channel (`run --headless --control ADDRESS`): listens on a Unix socket
@@ -9,7 +8,7 @@ import Telemetry
 /// `{"ok":false,"line":N,"error":"…"}` for a line that is malformed, not a control message, or refused.
 final class ControlServer: @unchecked Sendable {
     /// Performs a control message; a failure's text is sent back.
-    typealias Handler = @Sendable (ControlMessage) -> Result<Void, ControlError>
+    typealias Handler = @Sendable (ControlMessage) -> Result<Void, ControlRefusal>
 
     private let socket: ListeningSocket
     private let handler: Handler
@@ -18,12 +17,10 @@ final class ControlServer: @unchecked Sendable {
     /// Where it listens, for the start-up line (`unix:/path`, `tcp://127.0.0.1:7070`).
     var description: String { socket.address }
 
-    struct ControlError: Error { var message: String }
-
-    init(address: SourceAddress, token: String, handler: @escaping Handler) throws(ControlError) {
+    init(address: SourceAddress, token: String, handler: @escaping Handler) throws(ControlRefusal) {
         self.handler = handler
         self.token = token
-        do { socket = try ListeningSocket(address) } catch { throw ControlError(message: error.message) }
+        do { socket = try ListeningSocket(address) } catch { throw ControlRefusal(error.message) }
         let thread = Thread { [self] in acceptLoop() }
         thread.start()
     }
@@ -43,26 +40,18 @@ final class ControlServer: @unchecked Sendable {
         defer { Foundation.close(client) }
         var decoder = NDJSONDecoder(maxLineBytes: 1 << 16)
         var buffer = [UInt8](repeating: 0, count: 4096)
-        func reply(_ fields: [(String, JSONValue)]) {
-            let line = Array((JSONValue.object(JSONObject(fields)).jsonText + "\n").utf8)
+        func reply(_ reply: ControlReply) {
+            let line = Array(reply.jsonLine.utf8)
             _ = line.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         }
         func answer(_ item: NDJSONItem) {
             switch item {
-            case .error(let error):
-                reply([("ok", .bool(false)), ("line", .number(Double(error.line))), ("error", .string("\(error)"))])
-            case .event(.control(let message), let line) where message.token != token:
-                reply([("ok", .bool(false)), ("line", .number(Double(line))),
-                       ("error", .string(message.token == nil ? "refused: control lines need \"token\" (printed at start as TRAINSCOPE_TOKEN)" : "refused: wrong token"))])
+            case .error(let error): reply(.refused("\(error)", line: error.line))
             case .event(.control(let message), let line):
-                switch handler(message) {
-                case .success: reply([("ok", .bool(true)), ("line", .number(Double(line))), ("type", .string(message.command.typeName))])
-                case .failure(let error):
-                    reply([("ok", .bool(false)), ("line", .number(Double(line))), ("error", .string(error.message))])
-                }
+                let outcome = message.tokenRefusal(expected: token).map { .failure($0) } ?? handler(message)
+                reply(.answering(message, line: line, outcome))
             case .event(let event, let line):
-                reply([("ok", .bool(false)), ("line", .number(Double(line))),
-                       ("error", .string("'\(event.typeName)' is not a control message (set, pause, resume, step, fork, adopt, discard, rollback, checkpoint, stop)"))])
+                reply(.refused("'\(event.typeName)' is not a control message (set, pause, resume, step, fork, adopt, discard, rollback, checkpoint, stop)", line: line))
             }
         }
         while true {

@@ -41,19 +41,26 @@ struct EventSourceOptions: ParsableArguments {
     }
 
     /// The events, a name for the status bar, and the sources' problems; exits 2 on a source that
-    /// cannot be opened at all. `each` sees every event as it arrives; without `keepingEvents` the
-    /// returned array is empty (a snapshot folds events as they come and keeps none).
-    func load(keepingEvents: Bool = true, _ each: (TelemetryEvent) -> Void = { _ in }) throws -> (events: [TelemetryEvent], name: String, errors: [String]) {
+    /// cannot be opened at all. `each` sees every event as it arrives, and `eachBlock` (when given)
+    /// the blocks of scalars rows, by column, instead of their rows as events; without
+    /// `keepingEvents` the returned array is empty (a snapshot folds events as they come and keeps none).
+    func load(keepingEvents: Bool = true, eachBlock: ((ScalarsBlock) -> Void)? = nil,
+              _ each: (TelemetryEvent) -> Void = { _ in }) throws -> (events: [TelemetryEvent], name: String, errors: [String]) {
         if let preset {
             let config: TrainingConfig
             do { config = try resolveTrainingConfig(preset: preset, base: nil, file: nil, settings: settings, steps: steps) } catch {
                 throw usageError("\(error)")
             }
             AllocatorTuning.keepLargeBuffersInHeap()
-            let trainer = Trainer(config: config, runID: "\(preset)-s\(config.int("seed"))", clock: { Date().timeIntervalSince1970 })
-            var events = [trainer.runEvent()]
-            while !trainer.isFinished { events += trainer.step() }
-            events.forEach(each)
+            let runner = EngineRunner(driver: Trainer(config: config, runID: "\(preset)-s\(config.int("seed"))",
+                                                      clock: { Date().timeIntervalSince1970 }))
+            runner.start()
+            var events: [TelemetryEvent] = []
+            while case let batch = runner.events.waitAndDrain(), !batch.isEmpty {
+                batch.forEach(each)
+                if keepingEvents { events += batch }
+            }
+            runner.waitUntilFinished()
             return (keepingEvents ? events : [], "preset \(preset)", [])
         }
         let addresses = try parseSources(sources)
@@ -75,6 +82,7 @@ struct EventSourceOptions: ParsableArguments {
         while case let items = hub.waitAndDrain(), !items.isEmpty {
             for item in items {
                 switch item {
+                case .scalars(let block) where eachBlock != nil && !keepingEvents: eachBlock!(block)
                 case .event, .scalars:
                     item.forEachEvent { event in
                         each(event)

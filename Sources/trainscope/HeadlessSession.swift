@@ -2,146 +2,27 @@ import Foundation
 import Telemetry
 import Training
 
-/// Runs a trainer (or a sweep) on its own thread and, on the calling thread, records its events and prints a
-/// compact progress line at most once a second, plus one line per phase.
+/// The headless run: an `EngineRunner` trains, and the calling thread records its events and
+/// prints a compact progress line at most once a second, plus one line per phase.
 final class HeadlessSession {
     private let driver: TrainingDriver
     private let total: Int
     private let startStep: Int
     private let recorder: EventRecorder?
-    private let checkpointEvery: Int?
-    private let checkpointDirectory: String?
 
-    /// `total` and `startStep` are for the progress line; checkpoints need a single `Trainer`.
-    init(driver: TrainingDriver, total: Int, startStep: Int, recorder: EventRecorder?, checkpointEvery: Int?, checkpointDirectory: String?) {
+    /// `total` and `startStep` are for the progress line.
+    init(driver: TrainingDriver, total: Int, startStep: Int, recorder: EventRecorder?) {
         self.driver = driver; self.total = total; self.startStep = startStep; self.recorder = recorder
-        self.checkpointEvery = checkpointEvery; self.checkpointDirectory = checkpointDirectory
     }
 
-    /// Control messages from the control channel, performed on the trainer thread between steps;
-    /// each sender waits for its answer.
-    final class ControlQueue: @unchecked Sendable {
-        private let lock = NSLock()
-        private var pending: [(ControlCommand, UncheckedBox<Answer>)] = []
-        private var closed = false
-
-        final class Answer: @unchecked Sendable {
-            let done = DispatchSemaphore(value: 0)
-            var result: Result<Void, ControlServer.ControlError> = .success(())
-        }
-
-        /// Queues a command and waits until the trainer thread has performed it.
-        func submit(_ command: ControlCommand) -> Result<Void, ControlServer.ControlError> {
-            let answer = Answer()
-            let accepted = lock.withLock { () -> Bool in
-                guard !closed else { return false }
-                pending.append((command, UncheckedBox(answer)))
-                return true
-            }
-            guard accepted else { return .failure(ControlServer.ControlError(message: "the run has ended")) }
-            answer.done.wait()
-            return answer.result
-        }
-
-        func take() -> [(ControlCommand, UncheckedBox<Answer>)] {
-            lock.withLock {
-                defer { pending = [] }
-                return pending
-            }
-        }
-
-        /// Refuses what is still queued and everything later.
-        func close() {
-            let left = lock.withLock { () -> [(ControlCommand, UncheckedBox<Answer>)] in
-                closed = true
-                defer { pending = [] }
-                return pending
-            }
-            for (_, answer) in left {
-                answer.value.result = .failure(ControlServer.ControlError(message: "the run has ended"))
-                answer.value.done.signal()
-            }
-        }
+    /// Trains to the end (or until a `stop` on the control channel) on `runner`, started here;
+    /// false when training diverged or a file could not be written.
+    func run(_ runner: EngineRunner) -> Bool {
+        runner.start()
+        return consume(runner, total: total, startStep: startStep)
     }
 
-    /// Trains to the end (or until a `stop` on the control channel); false when training diverged
-    /// or a file could not be written.
-    func run(control: ControlQueue? = nil, rules: RuleRunner? = nil, forkDefaults: (knob: String, factors: [Double], steps: Int)? = nil) -> Bool {
-        let mailbox = Mailbox<TelemetryEvent>(capacity: 4096, policy: .block)
-        let failures = Mailbox<String>(capacity: 64, policy: .dropOldest)
-        let engine = EngineSession(main: driver)
-        if let forkDefaults { engine.forkDefaults = forkDefaults }
-        let box = UncheckedBox(engine)
-        let rulesBox = UncheckedBox(rules)
-        let every = checkpointEvery, directory = checkpointDirectory
-        let thread = Thread {
-            let session = box.value
-            let rules = rulesBox.value
-            for event in session.openingEvents() { mailbox.post(event) }
-            var paused = false, stopped = false, singleSteps = 0
-            while !session.isFinished && !stopped {
-                for (command, answer) in control?.take() ?? [] {
-                    var result: Result<Void, ControlServer.ControlError> = .success(())
-                    switch command {
-                    case .pause: paused = true
-                    case .resume: paused = false
-                    case .step(let count): singleSteps += count
-                    case .stop: stopped = true
-                    case .checkpoint(let path):
-                        if let trainer = session.main as? Trainer, let message = Self.save(trainer, path: path ?? directory ?? ".") {
-                            result = .failure(ControlServer.ControlError(message: message))
-                        } else if !(session.main is Trainer) {
-                            result = .failure(ControlServer.ControlError(message: "checkpoints are written for single runs, not sweeps"))
-                        }
-                    default:
-                        do throws(ControlError) {
-                            for event in try session.perform(command, by: "control") { mailbox.post(event) }
-                        } catch {
-                            result = .failure(ControlServer.ControlError(message: error.message))
-                        }
-                    }
-                    answer.value.result = result
-                    answer.value.done.signal()
-                }
-                if stopped { break }
-                let stepMain = !paused || singleSteps > 0
-                if paused && singleSteps > 0 { singleSteps -= 1 }
-                var events = session.step(stepMain: stepMain)
-                if events.isEmpty && !stepMain {
-                    Thread.sleep(forTimeInterval: 0.02)
-                    continue
-                }
-                if let rules {
-                    var pause = false, problems: [String] = []
-                    events += rules.apply(events, session: session, pause: &pause, problems: &problems)
-                    if pause { paused = true }
-                    for problem in problems { printError("trainscope: \(problem)") }
-                }
-                for event in events { mailbox.post(event) }
-                if let trainer = session.main as? Trainer, stepMain, let every, let directory, trainer.state.step % every == 0 {
-                    if let message = Self.save(trainer, path: directory) { failures.post(message) }
-                }
-            }
-            control?.close()
-            if let trainer = session.main as? Trainer, let directory, every == nil || trainer.state.step % every! != 0 {
-                if let message = Self.save(trainer, path: directory) { failures.post(message) }
-            }
-            mailbox.close()
-        }
-        thread.stackSize = 16 << 20
-        thread.start()
-        return consume(mailbox, failures: failures, total: total, startStep: startStep)
-    }
-
-    /// Writes a checkpoint to `path`: a `.safetensors` file, or a directory (as `step-NNNNNNN.safetensors`).
-    private static func save(_ trainer: Trainer, path target: String) -> String? {
-        let path = target.hasSuffix(".safetensors") ? target
-            : (target as NSString).appendingPathComponent(String(format: "step-%07d.safetensors", trainer.state.step))
-        do { try Checkpoint.file(for: trainer).write(to: path) } catch { return error.message }
-        return nil
-    }
-
-    private func consume(_ mailbox: Mailbox<TelemetryEvent>, failures: Mailbox<String>, total: Int, startStep: Int) -> Bool {
+    private func consume(_ runner: EngineRunner, total: Int, startStep: Int) -> Bool {
         var start = Date()
         var startStep = startStep
         // A sweep trains several runs in turn: the progress line names the run and restarts its rate.
@@ -158,7 +39,7 @@ final class HeadlessSession {
         var phases: [String: Int] = [:]
         var lastSpectrumSeconds: Double?
         while true {
-            let batch = mailbox.waitAndDrain()
+            let batch = runner.events.waitAndDrain()
             if batch.isEmpty { break }
             for event in batch {
                 if let recorder {
@@ -179,14 +60,14 @@ final class HeadlessSession {
                         start = Date()
                         startStep = s.step - 1
                         latest = [:]
-                        if runs > 1 || driver is Sweep { print("run \(id)") }
+                        if runs > 1 || driver.singleRun == nil { print("run \(id)") }
                     }
                     step = s.step
                     for (k, v) in s.values { latest[k] = v }
                 case .run(let r) where r.rolledBackTo != nil:
                     // A rule or the control channel rolled a diverged run back: it goes on under a new id.
                     if let parent = r.parent, divergedRuns.remove(parent) != nil { print("run \(parent) rescued: it goes on as \(r.run)") }
-                case .pareto(let p) where driver is Sweep && p.run == (driver as! Sweep).id:
+                case .pareto(let p) where driver.singleRun == nil && p.run == driver.id:
                     let points = p.points.map { "\($0.label ?? "?") \(String(format: "%.4g", $0.values[1]))" }
                     print("front after \(p.step) run\(p.step == 1 ? "" : "s"): " + points.joined(separator: ", "))
                 case .spectrum(let e):
@@ -198,10 +79,7 @@ final class HeadlessSession {
                 default: break
                 }
             }
-            for message in failures.drain() {
-                printError("trainscope: error: \(message)")
-                ok = false
-            }
+            ok = printReports(runner.reports.drain()) && ok
             if !latest.isEmpty && Date().timeIntervalSince(lastPrint) >= 1 {
                 lastPrint = Date()
                 printedStep = step
@@ -211,10 +89,8 @@ final class HeadlessSession {
                 print(line)
             }
         }
-        for message in failures.drain() {
-            printError("trainscope: error: \(message)")
-            ok = false
-        }
+        runner.waitUntilFinished()
+        ok = printReports(runner.reports.drain()) && ok
         let seconds = Date().timeIntervalSince(start)
         if printedStep != step { print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(seconds, 1e-9))) }
         var summary = String(format: "done: %d steps in %.1f s", step - startStep, seconds)
@@ -229,6 +105,20 @@ final class HeadlessSession {
         return ok && divergedRuns.isEmpty
     }
 
+    /// Prints the engine's reports; false when one is a failure.
+    private func printReports(_ reports: [EngineReport]) -> Bool {
+        var ok = true
+        for report in reports {
+            switch report {
+            case .refused(let message): printError("trainscope: \(message)")
+            case .failed(let message):
+                printError("trainscope: error: \(message)")
+                ok = false
+            }
+        }
+        return ok
+    }
+
     private func progressLine(step: Int, total: Int, latest: [String: Double], rate: Double) -> String {
         func pct(_ key: String) -> String { latest[key].map { String(format: "%5.1f%%", $0 * 100) } ?? "    -" }
         func num(_ key: String) -> String { latest[key].map { String(format: "%.4g", $0) } ?? "-" }
@@ -239,10 +129,4 @@ final class HeadlessSession {
         if latest["hessian/sharpness"] != nil { line += "  sharpness \(num("hessian/sharpness"))" }
         return line + String(format: "  %.0f steps/s", rate)
     }
-}
-
-/// Hands a non-Sendable object to exactly one other thread (the trainer thread owns it from then on).
-final class UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Runtime
 import Telemetry
 import TerminalUI
 
@@ -47,7 +48,7 @@ struct ReplayCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             let source = ReplaySource(events: recording.events, speed: fast ? .infinity : speed)
-            _ = LiveDashboard(theme: dashboardTheme, recorder: nil, sourceName: (file as NSString).lastPathComponent).run(source)
+            _ = try runLiveDashboard(source, theme: dashboardTheme, recorder: nil, sourceName: (file as NSString).lastPathComponent)
             return
         }
         var schedule = ReplaySchedule(events: recording.events, speed: fast ? .infinity : speed)

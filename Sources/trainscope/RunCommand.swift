@@ -54,14 +54,25 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --headless: accept control messages (PROTOCOL.md) as NDJSON lines on a Unix socket (created 0600) or a loopback TCP port; each line gets a JSON reply.", valueName: "unix:PATH|tcp://127.0.0.1:PORT"))
     var control: String?
 
-    @Option(help: ArgumentHelp("What the dashboard's fork key varies (default lr:0.5,1,2:200).", valueName: "knob:f1,f2,…:steps"))
-    var fork: String?
+    @Option(help: ArgumentHelp("What the dashboard's fork key varies (default lr:0.5,1,2:200).", valueName: "knob:f1,f2,…:steps"),
+            transform: ForkPlan.parse)
+    var fork: ForkPlan?
 
     @Option(help: ArgumentHelp("Closed-loop rules, one per line: NAME: when CONDITION then ACTION[, ACTION…] (see README).", valueName: "file"))
     var rules: String?
 
     @Option(help: "OpenBLAS threads (1 is fastest on the built-in models' small matrices, and reproducible).")
     var blasThreads: Int = 1
+
+    func validate() throws {
+        if let every = checkpointEvery, every < 1 || checkpointDir == nil {
+            throw usageError("--checkpoint-every needs a positive N and --checkpoint-dir")
+        }
+        if blasThreads < 1 { throw usageError("--blas-threads must be ≥ 1") }
+        if control != nil && !headless {
+            throw usageError("--control goes with --headless (the live dashboard is steered from the keyboard)")
+        }
+    }
 
     func run() throws {
         let resumed: TrainerState?
@@ -70,128 +81,92 @@ struct RunCommand: ParsableCommand {
             resumed = try resume.map { path throws(CheckpointError) in try Checkpoint.load(path: path) }
             config = try resolveConfig(base: resumed?.config)
         } catch let error as ConfigError {
-            printError("trainscope: error: \(error.message)")
-            throw ExitCode(2)
+            throw usageError(error.message)
         } catch let error as CheckpointError {
-            printError("trainscope: error: \(error.message)")
-            throw ExitCode(2)
+            throw usageError(error.message)
         }
-        if let every = checkpointEvery, every < 1 || checkpointDir == nil {
-            printError("trainscope: error: --checkpoint-every needs a positive N and --checkpoint-dir")
-            throw ExitCode(2)
-        }
-        guard blasThreads >= 1 else {
-            printError("trainscope: error: --blas-threads must be ≥ 1")
-            throw ExitCode(2)
-        }
+        if !headless && isatty(STDOUT_FILENO) == 0 { throw usageError("the live dashboard needs a terminal; add --headless") }
         let dashboardTheme: Theme?
-        do { dashboardTheme = headless ? nil : try loadTheme(theme) } catch {
-            printError("trainscope: error: \(error)")
-            throw ExitCode(2)
-        }
-        var forkDefaults: (knob: String, factors: [Double], steps: Int)?
-        if let fork {
-            let parts = fork.split(separator: ":", omittingEmptySubsequences: false)
-            let factors = parts.count == 3 ? parts[1].split(separator: ",").compactMap { Double($0) } : []
-            guard parts.count == 3, TrainingConfig.key(String(parts[0]))?.isKnob == true, !factors.isEmpty,
-                  factors.count == parts[1].split(separator: ",").count, factors.count <= 9, factors.allSatisfy({ $0 > 0 && $0.isFinite }),
-                  let steps = Int(parts[2]), steps >= 1 else {
-                printError("trainscope: error: --fork takes KNOB:F1,F2,…:STEPS with a numeric knob, 1–9 positive factors and steps ≥ 1, e.g. lr:0.5,1,2:200; got '\(fork)'")
-                throw ExitCode(2)
-            }
-            forkDefaults = (String(parts[0]), factors, steps)
-        }
-        var ruleRunner: RuleRunner?
-        if let rules {
-            guard let data = FileManager.default.contents(atPath: rules) else {
-                printError("trainscope: error: \(rules): cannot read the file")
-                throw ExitCode(2)
-            }
-            let file: RuleFile
-            do { file = try RuleFile.parse(String(decoding: data, as: UTF8.self), source: rules) } catch {
-                printError("trainscope: error: \(error)")
-                throw ExitCode(2)
-            }
-            let knobNames = Set(TrainingConfig.keys.filter(\.isKnob).map(\.name))
-            if let unknown = file.knobs.first(where: { !knobNames.contains($0) }) {
-                printError("trainscope: error: \(rules): '\(unknown)' is not a knob (knobs: \(knobNames.sorted().joined(separator: ", ")))")
-                throw ExitCode(2)
-            }
-            let runner = RuleRunner(file, checkpointDirectory: checkpointDir)
-            if runner.canPause && headless && control == nil {
-                printError("trainscope: error: \(rules): a pause action needs a way to resume: add --control, or run with the dashboard")
-                throw ExitCode(2)
-            }
-            ruleRunner = runner
-        }
-        if control != nil && !headless {
-            printError("trainscope: error: --control goes with --headless (the live dashboard is steered from the keyboard)")
-            throw ExitCode(2)
-        }
-        if !headless && isatty(STDOUT_FILENO) == 0 {
-            printError("trainscope: error: the live dashboard needs a terminal; add --headless")
-            throw ExitCode(2)
-        }
+        do { dashboardTheme = headless ? nil : try loadTheme(theme) } catch { throw usageError("\(error)") }
+        let ruleRunner = try loadRules()
+        let driver = try makeDriver(config, resumed: resumed)
         BLAS.setThreads(blasThreads)
         AllocatorTuning.keepLargeBuffersInHeap()
         let recorder: EventRecorder?
         do { recorder = try record.map { path throws(RecordingIOError) in try EventRecorder(path: path) } } catch {
-            printError("trainscope: error: \(error)")
-            throw ExitCode(2)
+            throw usageError("\(error)")
         }
         if let dir = checkpointDir {
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
-        let runID = "\(preset)-s\(config.int("seed"))"
-        let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
-        let driver: TrainingDriver
-        let total = config.int("steps")
-        if let sweep = Preset.named(preset)?.sweep, resume == nil {
-            guard checkpointEvery == nil && checkpointDir == nil else {
-                printError("trainscope: error: checkpoints are written for single runs, not for the \(preset) sweep")
-                throw ExitCode(2)
-            }
-            do { driver = try Sweep(id: runID, base: config, key: sweep.key, values: sweep.values, clock: clock) } catch {
-                printError("trainscope: error: \(error.message)")
-                throw ExitCode(2)
-            }
-        } else if var state = resumed {
-            state.config = config
-            driver = Trainer(resuming: state, runID: runID, clock: clock)
-        } else {
-            driver = Trainer(config: config, runID: runID, clock: clock)
-        }
+        let runner = EngineRunner(driver: driver, fork: fork, hook: ruleRunner,
+                                  checkpointEvery: checkpointEvery, checkpointDirectory: checkpointDir)
         if let dashboardTheme {
-            if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset)")
-                .run(TrainerSource(driver: driver, rules: ruleRunner, forkDefaults: forkDefaults)) {
+            let source = TrainerSource(runner, name: "preset \(preset)")
+            if let failure = try runLiveDashboard(source, theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset)") {
                 printError("trainscope: error: \(failure)")
                 throw ExitCode(1)
             }
             return
         }
-        let session = HeadlessSession(driver: driver, total: total, startStep: resumed?.step ?? 0, recorder: recorder,
-                                      checkpointEvery: checkpointEvery, checkpointDirectory: checkpointDir)
-        var queue: HeadlessSession.ControlQueue?
-        var server: ControlServer?
-        if let control {
-            let address: SourceAddress
-            do { address = try SourceAddress.parse(control, fileExists: { _ in (false, false) }) } catch {
-                printError("trainscope: error: --control: \(error)")
-                throw ExitCode(2)
-            }
-            let controlQueue = HeadlessSession.ControlQueue()
-            do {
-                server = try ControlServer(address: address, token: SessionToken.resolve()) { message in controlQueue.submit(message.command) }
-            } catch {
-                printError("trainscope: error: --control: \(error.message)")
-                throw ExitCode(2)
-            }
-            queue = controlQueue
-            print("control: listening on \(server!.description) — export TRAINSCOPE_TOKEN=\(server!.token)")
-        }
+        let server = try control.map { try controlServer($0, runner: runner) }
         defer { server?.shutDown() }
-        let ok = session.run(control: queue, rules: ruleRunner, forkDefaults: forkDefaults)
-        if !ok { throw ExitCode(1) }
+        let session = HeadlessSession(driver: driver, total: config.int("steps"), startStep: resumed?.step ?? 0, recorder: recorder)
+        if !session.run(runner) { throw ExitCode(1) }
+    }
+
+    /// The closed-loop rules of `--rules`, checked against the knobs and the other options.
+    private func loadRules() throws -> RuleRunner? {
+        guard let rules else { return nil }
+        guard let data = FileManager.default.contents(atPath: rules) else { throw usageError("\(rules): cannot read the file") }
+        let file: RuleFile
+        do { file = try RuleFile.parse(String(decoding: data, as: UTF8.self), source: rules) } catch { throw usageError("\(error)") }
+        let knobNames = Set(TrainingConfig.keys.filter(\.isKnob).map(\.name))
+        if let unknown = file.knobs.first(where: { !knobNames.contains($0) }) {
+            throw usageError("\(rules): '\(unknown)' is not a knob (knobs: \(knobNames.sorted().joined(separator: ", ")))")
+        }
+        let runner = RuleRunner(file, checkpointDirectory: checkpointDir)
+        if runner.canPause && headless && control == nil {
+            throw usageError("\(rules): a pause action needs a way to resume: add --control, or run with the dashboard")
+        }
+        return runner
+    }
+
+    /// The preset's sweep, a resumed trainer, or a new one.
+    private func makeDriver(_ config: TrainingConfig, resumed: TrainerState?) throws -> TrainingDriver {
+        let runID = "\(preset)-s\(config.int("seed"))"
+        let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        if let sweep = Preset.named(preset)?.sweep, resume == nil {
+            guard checkpointEvery == nil && checkpointDir == nil else {
+                throw usageError("checkpoints are written for single runs, not for the \(preset) sweep")
+            }
+            do { return try Sweep(id: runID, base: config, key: sweep.key, values: sweep.values, clock: clock) } catch {
+                throw usageError(error.message)
+            }
+        }
+        if var state = resumed {
+            state.config = config
+            return Trainer(resuming: state, runID: runID, clock: clock)
+        }
+        return Trainer(config: config, runID: runID, clock: clock)
+    }
+
+    /// The headless control channel on `address`, performing each line on the runner.
+    private func controlServer(_ address: String, runner: EngineRunner) throws -> ControlServer {
+        let parsed: SourceAddress
+        do { parsed = try SourceAddress.parse(address, fileExists: { _ in (false, false) }) } catch {
+            throw usageError("--control: \(error)")
+        }
+        let server: ControlServer
+        do {
+            server = try ControlServer(address: parsed, token: SessionToken.resolve()) { message in
+                runner.perform(message.command, by: "control")
+            }
+        } catch {
+            throw usageError("--control: \(error.message)")
+        }
+        print("control: listening on \(server.description) — export TRAINSCOPE_TOKEN=\(server.token)")
+        return server
     }
 
     func resolveConfig(base: TrainingConfig?) throws -> TrainingConfig {
@@ -259,4 +234,14 @@ func resolveTrainingConfig(preset: String, base: TrainingConfig?, file: String?,
     if let steps { try config.set("steps", .int(steps)) }
     try config.validate()
     return config
+}
+
+extension ForkPlan {
+    /// `--fork`'s value, or why it is not one.
+    static func parse(_ text: String) throws -> ForkPlan {
+        guard let plan = ForkPlan(text) else {
+            throw ValidationError("--fork takes KNOB:F1,F2,…:STEPS with a numeric knob, 1–9 positive factors and steps ≥ 1, e.g. lr:0.5,1,2:200; got '\(text)'")
+        }
+        return plan
+    }
 }

@@ -51,7 +51,9 @@ struct SnapshotCommand: ParsableCommand {
         let options = try snapshotOptions(width: width, height: height)
         // Events are folded into the frame as the sources deliver them, while the readers go on.
         var state = SnapshotFrame.start(options)
-        let (events, name, errors) = try input.load(keepingEvents: format == "csv") { SnapshotFrame.fold($0, into: &state, options) }
+        let (events, name, errors) = try input.load(keepingEvents: format == "csv", eachBlock: { SnapshotFrame.fold($0, into: &state, options) }) {
+            SnapshotFrame.fold($0, into: &state, options)
+        }
         for error in errors { printError(error) }
         var resolved = options
         resolved.sourceName = name

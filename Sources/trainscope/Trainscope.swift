@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `trainscope` command: the composition root of the app.
 @main
@@ -18,4 +19,21 @@ struct Trainscope: ParsableCommand {
             HessianCommand.self, CheckCommand.self, ValidateCommand.self,
         ]
     )
+
+    /// Parses and runs a command. A command line ArgumentParser itself rejects (an unknown
+    /// option, a missing or malformed value) is one error line and exit status 2, like every other
+    /// bad input, instead of ArgumentParser's usage text and 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                let reason = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
+                printError("trainscope: error: \(reason) (see `trainscope help`)")
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dashboard
 import Foundation
 import Ingest
+import Runtime
 import Telemetry
 import TerminalUI
 
@@ -49,7 +50,7 @@ struct WatchCommand: ParsableCommand {
         for address in hub.listenAddresses { printError(SessionToken.banner(address: address, token: hub.token)) }
         let source = WatchSource(hub: hub)
         let name = displayName(of: addresses, listening: hub.listenAddresses)
-        if let failure = LiveDashboard(theme: dashboardTheme, recorder: recorder, sourceName: name).run(source) {
+        if let failure = try runLiveDashboard(source, theme: dashboardTheme, recorder: recorder, sourceName: name) {
             printError("trainscope: error: recording failed: \(failure)")
             throw ExitCode(1)
         }
@@ -87,7 +88,7 @@ func dashboardTheme(_ name: String?) throws -> Theme {
 
 /// External sources as the live dashboard's source: events from the hub, problems and notices for
 /// the events panel, and control messages routed back to the producers.
-final class WatchSource: LiveSource {
+final class WatchSource: MessageSource {
     private let hub: IngestHub
     private var pending: [Message]
 
@@ -100,23 +101,18 @@ final class WatchSource: LiveSource {
         }
     }
 
-    func poll(elapsed: Double) -> [TelemetryEvent] {
-        var events: [TelemetryEvent] = []
+    func poll(elapsed: Double) -> [Message] {
+        var messages = pending
+        pending = []
         for item in hub.drain() {
             switch item {
-            case .event, .scalars: item.forEachEvent { events.append($0) }
-            case .problem(let problem): pending.append(.sourceError(source: problem.source, description: problem.position.map { "\($0): \(problem.reason)" } ?? problem.reason))
-            case .notice(let text): pending.append(.notice(text))
+            case .event(let event): messages.append(.telemetry(event))
+            case .scalars(let block): messages.append(.scalars(block))
+            case .problem(let problem): messages.append(.sourceError(source: problem.source, description: problem.position.map { "\($0): \(problem.reason)" } ?? problem.reason))
+            case .notice(let text): messages.append(.notice(text))
             }
         }
-        return events
-    }
-
-    func problems() -> [String] { [] }
-
-    func messages() -> [Message] {
-        defer { pending = [] }
-        return pending
+        return messages
     }
 
     func perform(_ control: ControlMessage) {
@@ -127,6 +123,4 @@ final class WatchSource: LiveSource {
     }
 
     func close() { hub.stop() }
-
-    func waitUntilStopped() {}
 }

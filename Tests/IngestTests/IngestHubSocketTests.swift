@@ -761,7 +761,7 @@ extension IngestHubSocketTests {
     }
 }
 
-private func refusal(_ result: Result<Void, IngestHub.ControlRefusal>) -> String? {
+private func refusal(_ result: Result<Void, ControlRefusal>) -> String? {
     if case .failure(let refusal) = result { return refusal.message }
     return nil
 }

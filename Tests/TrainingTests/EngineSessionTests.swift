@@ -24,7 +24,7 @@ import Training
         _ = session.step(stepMain: false)
         let after = session.step(stepMain: true).compactMap { if case .scalars(let s) = $0 { s.run } else { nil } }
         #expect(after == ["m"], "branches stop after their steps; the main run was paused for a round")
-        #expect(throws: ControlError("a fork preview is running: adopt a branch or discard them first")) {
+        #expect(throws: ControlRefusal("a fork preview is running: adopt a branch or discard them first")) {
             try session.perform(.fork(knob: nil, factors: nil, steps: nil), by: "user")
         }
     }
@@ -42,7 +42,7 @@ import Training
         let continued = scalarSeries(session.step(stepMain: true) + session.step(stepMain: true))
         let expected = scalarSeries(twin.step() + twin.step())
         #expect(continued.map(\.0) == expected.map(\.0) && continued.map(\.1) == expected.map(\.1))
-        #expect(throws: ControlError("no fork branch 'x' (branches: )")) { try session.perform(.adopt(run: "x"), by: "user") }
+        #expect(throws: ControlRefusal("no fork branch 'x' (branches: )")) { try session.perform(.adopt(run: "x"), by: "user") }
     }
 
     @Test func discardEndsTheBranchesAndRefusalsChangeNothing() throws {
@@ -50,19 +50,19 @@ import Training
         _ = try session.perform(.fork(knob: nil, factors: [2], steps: 10), by: "user")
         #expect(try session.perform(.discard, by: "user") == [.control(ControlMessage(.discard, run: "m"))])
         #expect(session.branches.isEmpty)
-        #expect(throws: ControlError("no fork branches to discard")) { try session.perform(.discard, by: "user") }
-        #expect(throws: ControlError("'optimizer' is not a numeric knob of this run")) {
+        #expect(throws: ControlRefusal("no fork branches to discard")) { try session.perform(.discard, by: "user") }
+        #expect(throws: ControlRefusal("'optimizer' is not a numeric knob of this run")) {
             try session.perform(.fork(knob: "optimizer", factors: nil, steps: nil), by: "user")
         }
-        #expect(throws: ControlError("fork needs 1–9 positive factors and at least one step")) {
+        #expect(throws: ControlRefusal("fork needs 1–9 positive factors and at least one step")) {
             try session.perform(.fork(knob: nil, factors: [-1], steps: nil), by: "user")
         }
-        #expect(throws: ControlError.self) { try session.perform(.rollback(to: 2), by: "user") }
-        #expect(throws: ControlError("nothing to undo: no knob change since the start or the last undo")) {
+        #expect(throws: ControlRefusal.self) { try session.perform(.rollback(to: 2), by: "user") }
+        #expect(throws: ControlRefusal("nothing to undo: no knob change since the start or the last undo")) {
             try session.perform(.rollback(to: nil), by: "user")
         }
         let before = main.state
-        #expect(throws: ControlError.self) { try session.perform(.set(knob: "lr", value: .number(-1)), by: "user") }
+        #expect(throws: ControlRefusal.self) { try session.perform(.set(knob: "lr", value: .number(-1)), by: "user") }
         #expect(main.state == before)
         _ = try session.perform(.set(knob: "lr", value: .number(0.01)), by: "user")
         _ = try session.perform(.fork(knob: nil, factors: [2], steps: 10), by: "user")
@@ -74,7 +74,7 @@ import Training
     @Test func aSweepCannotBeForked() throws {
         let sweep = try Sweep(id: "s", base: try smallConfig("grokking", ["steps": "2"]), key: "hidden", values: [.int(4)], clock: fixedClock)
         let session = EngineSession(main: sweep)
-        #expect(throws: ControlError("fork previews need a single run (not a sweep)")) {
+        #expect(throws: ControlRefusal("fork previews need a single run (not a sweep)")) {
             try session.perform(.fork(knob: nil, factors: nil, steps: nil), by: "user")
         }
     }

@@ -59,7 +59,7 @@ final class ControlClient {
         var info = stat()
         #expect(stat(socketPath, &info) == 0 && info.st_mode & 0o777 == 0o600, "the socket is private to its owner")
 
-        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":0.5}"#) == #"{"ok":false,"line":1,"error":"refused: control lines need \"token\" (printed at start as TRAINSCOPE_TOKEN)"}"#)
+        #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":0.5}"#) == #"{"ok":false,"line":1,"error":"refused: control lines need \"token\" (printed by trainscope at start as TRAINSCOPE_TOKEN)"}"#)
         #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":0.5,"token":"guess"}"#) == #"{"ok":false,"line":2,"error":"refused: wrong token"}"#)
         #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":0.25,"token":"t0k"}"#) == #"{"ok":true,"line":3,"type":"set"}"#)
         #expect(c.send(#"{"v":1,"type":"set","knob":"lr","value":-1,"token":"t0k"}"#) == #"{"ok":false,"line":4,"error":"lr must be in (0, 100], got -1"}"#)
