@@ -41,6 +41,42 @@ func frameTime(_ state: DashboardState, view: DashboardView, frames: Int = 30) -
     return times.sorted()[frames / 2] * 1000
 }
 
+// MARK: - `update` rate: the same rows as one event each and as column blocks
+
+if arguments.contains("--update-rate") {
+    let rows = 1_000_000, blockRows = 256
+    let names = (0..<seriesCount).map { "train/loss\($0)" }
+    func row(_ step: Int) -> [Double] { (0..<seriesCount).map { (1 + Double($0)) / Double(step).squareRoot() } }
+    var byEvent = DashboardState(width: 160, height: 48, sourceName: "benchmark")
+    var events: [TelemetryEvent] = []
+    events.reserveCapacity(rows)
+    for step in 1...rows {
+        events.append(.scalars(ScalarsEvent(run: "bench", step: step, time: Double(step) * 0.01,
+                                            values: Dictionary(uniqueKeysWithValues: zip(names, row(step))))))
+    }
+    var blocks: [ScalarsBlock] = []
+    for first in stride(from: 1, through: rows, by: blockRows) {
+        var block = ScalarsBlock(run: "bench", names: names, timed: true)
+        for step in first..<min(first + blockRows, rows + 1) {
+            row(step).withUnsafeBufferPointer { block.append(step: step, time: Double(step) * 0.01, row: $0) }
+        }
+        blocks.append(block)
+    }
+    var start = now()
+    for event in events { _ = update(&byEvent, .telemetry(event)) }
+    let eventSeconds = now() - start
+    var byBlock = DashboardState(width: 160, height: 48, sourceName: "benchmark")
+    start = now()
+    for block in blocks { _ = update(&byBlock, .scalars(block)) }
+    let blockSeconds = now() - start
+    precondition(byBlock == byEvent, "blocks and events must fold to the same state")
+    let values = Double(rows * seriesCount)
+    print("update_values_per_s_blocks \(String(format: "%.0f", values / blockSeconds))")
+    print("update_values_per_s_events \(String(format: "%.0f", values / eventSeconds))")
+    print("update_blocks_over_events \(String(format: "%.2f", eventSeconds / blockSeconds))")
+    exit(0)
+}
+
 var state = DashboardState(width: 160, height: 48, sourceName: "benchmark")
 var config = JSONObject()
 config["steps"] = .number(Double(totalEvents))

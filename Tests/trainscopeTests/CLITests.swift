@@ -43,6 +43,23 @@ import TestSupport
         #expect(out.stdout.isEmpty)
     }
 
+    /// Whatever rejects the command line (ArgumentParser itself or a command's own checks), the
+    /// answer is one error line on stderr and exit status 2, for every command.
+    @Test(arguments: [
+        ["run", "--no-such-option"], ["run", "--steps", "many"], ["run", "--blas-threads", "0"],
+        ["run", "--control", "unix:/tmp/x"], ["run", "--checkpoint-every", "5"], ["presets", "--no-such-option"],
+        ["replay"], ["replay", "a.jsonl", "--speed", "fast"], ["watch", "--no-such-option"], ["snapshot"],
+        ["snapshot", "--preset", "grokking", "--steps", "x"], ["hessian"], ["hessian", "c.safetensors", "--top-k", "x"],
+        ["check", "--no-such-option"], ["validate"], ["no-such-command"],
+    ])
+    func everyUsageErrorIsOneLineAndExitsTwo(_ arguments: [String]) throws {
+        let out = try CommandRunner.run(arguments)
+        #expect(out.status == 2, "\(arguments): \(out.stderr)")
+        let lines = out.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.hasPrefix("trainscope: error: ") == true, "\(arguments): \(out.stderr)")
+        #expect(out.stdout.isEmpty)
+    }
+
     @Test func validateReportsBadLinesWithPositionsAndExitsOne() throws {
         let input = """
         {"v":1,"type":"scalars","step":1,"values":{"loss":1}}
