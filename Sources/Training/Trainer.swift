@@ -49,10 +49,10 @@ public final class Trainer {
     public private(set) var hasDiverged = false
     let clock: @Sendable () -> Double
     /// Eigenvectors of the last spectrum estimate: the warm start of the next one.
-    private var trackedEigenvectors: [Tensor] = []
+    var trackedEigenvectors: [Tensor] = []
     /// Random probes of the curvature estimators; separate from `state.rng`, so tracking never
     /// changes the training trajectory.
-    private var spectrumRNG: SeededRNG
+    var spectrumRNG: SeededRNG
 
     /// A fresh run: data and initial parameters from `config`'s seed.
     public convenience init(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) {
@@ -288,48 +288,6 @@ public final class Trainer {
         state = saved
         lastGood = saved
         hasDiverged = false
-    }
-
-    // MARK: - Curvature
-
-    /// The Hessian of the training loss (full training set) at the current parameters, as an operator.
-    public func hessianOperator() -> SymmetricOperator { task.hessian(at: state.parameters) }
-
-    /// Top-k (warm-started from the last estimate), trace and, on density steps, the spectral
-    /// density of the training-loss Hessian, with the settings and cost.
-    func estimateSpectrum(step: Int) -> SpectrumEvent {
-        let config = state.config
-        let started = clock()
-        let hessian = hessianOperator()
-        let k = min(config.int("spectrum_top_k"), hessian.dimension)
-        let warm = trackedEigenvectors.count == k
-        let top = topEigenpairs(hessian, k: k, tolerance: config.double("spectrum_tolerance"),
-                                warmStart: warm ? trackedEigenvectors : [], rng: &spectrumRNG)
-        trackedEigenvectors = top.vectors
-        let probes = config.int("trace_probes")
-        let trace = probes >= 2 ? hutchinsonTrace(hessian, probes: probes, rng: &spectrumRNG) : nil
-        var density: DensityEstimate?
-        let densityEvery = config.int("density_every")
-        if densityEvery > 0 && step % densityEvery == 0 {
-            density = spectralDensity(hessian, probes: config.int("density_probes"), iterations: config.int("density_iterations"),
-                                      rng: &spectrumRNG)
-        }
-        var estimator = JSONObject([
-            ("method", .string("lanczos")), ("top_k", .number(Double(k))), ("tolerance", .number(config.double("spectrum_tolerance"))),
-            ("warm_start", .bool(warm)), ("batch", .number(Double(task.train.count))),
-            ("top_hvps", .number(Double(top.products))),
-        ])
-        if let trace { estimator["trace_method"] = .string("hutchinson"); estimator["trace_probes"] = .number(Double(trace.products)) }
-        if let density {
-            estimator["density_method"] = .string("slq")
-            estimator["density_probes"] = .number(Double(density.probes))
-            estimator["density_iterations"] = .number(Double(density.iterations))
-        }
-        return SpectrumEvent(
-            run: runID, step: step, time: clock(), top: top.values, trace: trace?.value, traceStderr: trace?.standardError,
-            density: density.map { SpectralDensity(grid: $0.grid, values: $0.density, width: $0.width) },
-            ritz: density.map { RitzNodes(nodes: $0.nodes, weights: $0.weights) }, estimator: estimator,
-            cost: SpectrumCost(hvps: hessian.products, seconds: max(0, clock() - started)))
     }
 
     // MARK: - Pieces
