@@ -100,8 +100,8 @@ if arguments.contains("--curvature") {
 }
 
 let config = Preset.named("grokking")!.config
-let p = config.int("p"), h = config.int("hidden")
-let n = Int(config.double("train_fraction") * Double(p * p))
+let p = config[.p], h = config[.hidden]
+let n = Int(config[.trainFraction] * Double(p * p))
 // Model FLOPs per step: three GEMMs of 2·n·h·p each dominate (embedding gathers, the square,
 // softmax and AdamW add O(n·(h + p) + parameters)).
 let flopsPerStep = 6.0 * Double(n * h * p)

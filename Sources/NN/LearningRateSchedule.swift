@@ -10,9 +10,6 @@ public enum LearningRateSchedule: Sendable, Equatable {
     /// Linear warmup, then linear decay to `floor`·base at `total` steps.
     case linear(warmup: Int, total: Int, floor: Double)
 
-    /// The names accepted by the `schedule` config key.
-    public static let names = ["constant", "warmup", "cosine", "linear"]
-
     /// The multiplier of the base learning rate at `step` (1-based).
     public func factor(at step: Int) -> Double {
         let warmupSteps: Int

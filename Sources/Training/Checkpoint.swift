@@ -35,7 +35,7 @@ public enum Checkpoint {
         file.metadata = [
             "format": format,
             "config": JSONValue.object(state.config.jsonObject).jsonText,
-            "seed": String(state.config.int("seed")),
+            "seed": String(state.config[.seed]),
             "step": String(state.step),
             "optimizer_step": String(state.optimizer.step),
             "rng_state": [rng.0, rng.1, rng.2, rng.3].map { String($0, radix: 16) }.joined(separator: ","),
@@ -92,7 +92,7 @@ public enum Checkpoint {
             step: step, config: config, parameters: try flat("", required: true)!,
             optimizer: OptimizerState(step: optimizerStep, first: try flat("optimizer.first.", required: false),
                                       second: try flat("optimizer.second.", required: false)),
-            grokfast: SlowGradientAmplifier(alpha: config.double("grokfast_alpha"), lambda: config.double("grokfast_lambda"),
+            grokfast: SlowGradientAmplifier(alpha: config[.grokfastAlpha], lambda: config[.grokfastLambda],
                                             average: try flat("grokfast.average.", required: false)),
             rng: SeededRNG(state: (words[0], words[1], words[2], words[3])),
             memorizedAt: file.metadata["memorized_at"].flatMap(Int.init),

@@ -97,8 +97,7 @@ public final class Sweep: TrainingDriver {
                 ?? (clock() - memberStarted) / Double(max(trainer.state.step, 1))
             points.append(ParetoPoint(values: [cost, quality],
                                       label: "\(key) \(values[next])\(trainer.hasDiverged ? " (diverged)" : "")"))
-            let costName = ["parameters": "parameters", "flops": "flops/step", "seconds": "seconds/step"][base.string("sweep_cost")]!
-            let objectives = [ParetoObjective(name: costName, direction: .minimize),
+            let objectives = [ParetoObjective(name: base[.sweepCost].objectiveName, direction: .minimize),
                               classification ? ParetoObjective(name: "test/acc", direction: .maximize)
                                              : ParetoObjective(name: "test/loss", direction: .minimize)]
             // Reference: 10% beyond the costliest member, and zero accuracy (measured seconds and
@@ -122,12 +121,12 @@ public final class Sweep: TrainingDriver {
 
     /// The cost of a member known before training: parameters, or FLOPs per step; nil for seconds.
     static func plannedCost(_ config: TrainingConfig, parameters: Int, examples: Int) -> Double? {
-        switch config.string("sweep_cost") {
-        case "parameters": return Double(parameters)
-        case "flops":
-            let batch = config.int("batch_size")
+        switch config[.sweepCost] {
+        case .parameters: return Double(parameters)
+        case .flops:
+            let batch = config[.batchSize]
             return 6 * Double(batch == 0 ? examples : min(batch, examples)) * Double(parameters)
-        default: return nil
+        case .seconds: return nil
         }
     }
 }

@@ -55,19 +55,19 @@ public func isPrime(_ n: Int) -> Bool {
 public enum TaskFactory {
     /// The task named by `config.task`, its split, and its model.
     public static func make(_ config: TrainingConfig) -> TaskInstance {
-        var rng = SeededRNG(seed: UInt64(config.int("seed")) &+ 0x5EED_DA7A)
-        switch config.string("task") {
-        case "teacher_student": return teacherStudent(config, &rng)
-        case "spirals": return spirals(config, &rng)
-        default: return modular(config, &rng)
+        var rng = SeededRNG(seed: UInt64(config[.seed]) &+ 0x5EED_DA7A)
+        switch config[.task] {
+        case .teacherStudent: return teacherStudent(config, &rng)
+        case .spirals: return spirals(config, &rng)
+        case .modular: return modular(config, &rng)
         }
     }
 
     /// All pairs (a, b) in the operation's domain, ordered by a·p + b; a seeded shuffle picks the
     /// first ⌊fraction·N⌋ as the train set.
     static func modular(_ config: TrainingConfig, _ rng: inout SeededRNG) -> TaskInstance {
-        let p = config.int("p")
-        let operation = ModularOperation(rawValue: config.string("op"))!
+        let p = config[.p]
+        let operation = config[.op]
         var a: [Int32] = [], b: [Int32] = [], labels: [Int32] = []
         for x in 0..<p {
             for y in 0..<p {
@@ -78,33 +78,33 @@ public enum TaskFactory {
         let all = Dataset(input: .tokenPairs(a: a, b: b), target: .classes(labels, count: p))
         var order = Array(0..<all.count)
         order.shuffle(using: &rng)
-        let trainCount = max(1, min(all.count - 1, Int(config.double("train_fraction") * Double(all.count))))
+        let trainCount = max(1, min(all.count - 1, Int(config[.trainFraction] * Double(all.count))))
         let trainIndices = Array(order[..<trainCount]).sorted()
         let testIndices = Array(order[trainCount...]).sorted()
-        let activation = Activation(rawValue: config.string("activation"))!
-        let model: any Model = config.string("model") == "transformer"
-            ? TokenPairTransformer(vocabulary: p, dimension: config.int("hidden"), heads: config.int("heads"), classes: p,
+        let activation = config[.activation]
+        let model: any Model = config[.model] == .transformer
+            ? TokenPairTransformer(vocabulary: p, dimension: config[.hidden], heads: config[.heads], classes: p,
                                    activation: activation)
-            : TokenPairMLP(vocabulary: p, hidden: config.int("hidden"), classes: p, activation: activation,
-                           embeddingStd: config.double("embedding_std"))
+            : TokenPairMLP(vocabulary: p, hidden: config[.hidden], classes: p, activation: activation,
+                           embeddingStd: config[.embeddingStd])
         return TaskInstance(
             train: all.subset(trainIndices), test: all.subset(testIndices), model: model, trainIndices: trainIndices,
             splitDescription: "pairs (a,b) of the domain in order a*p+b; data.train_indices lists the train pairs",
-            description: "a \(operation.rawValue) b mod \(p), train fraction \(config.double("train_fraction"))",
+            description: "a \(operation.rawValue) b mod \(p), train fraction \(config[.trainFraction])",
             chanceAccuracy: 1 / Double(p))
     }
 
     /// Regression onto a random tanh teacher MLP with Gaussian inputs and label noise.
     static func teacherStudent(_ config: TrainingConfig, _ rng: inout SeededRNG) -> TaskInstance {
-        let d = config.int("input_dim"), n = config.int("samples")
-        let teacher = FeatureMLP(widths: [d, config.int("teacher_hidden"), 1], activation: .tanh)
+        let d = config[.inputDim], n = config[.samples]
+        let teacher = FeatureMLP(widths: [d, config[.teacherHidden], 1], activation: .tanh)
         let teacherWeights = teacher.initialParameters(&rng, dtype: .float64).scaled(by: 2)
         let x = rng.normalTensor([2 * n, d], std: 1, dtype: .float64)
         let clean = teacher.forward(.features(x), ParameterVariables(layout: teacher.layout, flat: teacherWeights, requiresGrad: false)).value
-        let y = clean + rng.normalTensor(clean.shape, std: config.double("noise"), dtype: .float64)
+        let y = clean + rng.normalTensor(clean.shape, std: config[.noise], dtype: .float64)
         let all = Dataset(input: .features(x.converted(to: .float32)), target: .values(y.converted(to: .float32)))
-        let model = FeatureMLP(widths: [d, config.int("hidden"), config.int("hidden"), 1],
-                               activation: Activation(rawValue: config.string("activation"))!)
+        let model = FeatureMLP(widths: [d, config[.hidden], config[.hidden], 1],
+                               activation: config[.activation])
         return TaskInstance(
             train: all.subset(Array(0..<n)), test: all.subset(Array(n..<(2 * n))), model: model, trainIndices: Array(0..<n),
             splitDescription: "2n Gaussian inputs; the first n are the train set",
@@ -113,7 +113,7 @@ public enum TaskFactory {
 
     /// Two interleaved spirals in the plane, one class each, with Gaussian jitter.
     static func spirals(_ config: TrainingConfig, _ rng: inout SeededRNG) -> TaskInstance {
-        let n = config.int("samples"), noise = config.double("noise"), turns = config.double("turns")
+        let n = config[.samples], noise = config[.noise], turns = config[.turns]
         var points: [Double] = [], labels: [Int32] = []
         for i in 0..<(2 * n) {
             let cls = i % 2
@@ -127,8 +127,8 @@ public enum TaskFactory {
         var order = Array(0..<(2 * n))
         order.shuffle(using: &rng)
         let trainIndices = Array(order[..<n]).sorted(), testIndices = Array(order[n...]).sorted()
-        let model = FeatureMLP(widths: [2, config.int("hidden"), config.int("hidden"), 2],
-                               activation: Activation(rawValue: config.string("activation"))!)
+        let model = FeatureMLP(widths: [2, config[.hidden], config[.hidden], 2],
+                               activation: config[.activation])
         return TaskInstance(
             train: all.subset(trainIndices), test: all.subset(testIndices), model: model, trainIndices: trainIndices,
             splitDescription: "2n spiral points; a seeded shuffle picks n for training",

@@ -16,21 +16,21 @@ extension Trainer {
         let config = state.config
         let started = clock()
         let hessian = hessianOperator()
-        let k = min(config.int("spectrum_top_k"), hessian.dimension)
+        let k = min(config[.spectrumTopK], hessian.dimension)
         let warm = trackedEigenvectors.count == k
-        let top = topEigenpairs(hessian, k: k, tolerance: config.double("spectrum_tolerance"),
+        let top = topEigenpairs(hessian, k: k, tolerance: config[.spectrumTolerance],
                                 warmStart: warm ? trackedEigenvectors : [], rng: &spectrumRNG)
         trackedEigenvectors = top.vectors
-        let probes = config.int("trace_probes")
+        let probes = config[.traceProbes]
         let trace = probes >= 2 ? hutchinsonTrace(hessian, probes: probes, rng: &spectrumRNG) : nil
         var density: DensityEstimate?
-        let densityEvery = config.int("density_every")
+        let densityEvery = config[.densityEvery]
         if densityEvery > 0 && step % densityEvery == 0 {
-            density = spectralDensity(hessian, probes: config.int("density_probes"), iterations: config.int("density_iterations"),
+            density = spectralDensity(hessian, probes: config[.densityProbes], iterations: config[.densityIterations],
                                       rng: &spectrumRNG)
         }
         var estimator = JSONObject([
-            ("method", .string("lanczos")), ("top_k", .number(Double(k))), ("tolerance", .number(config.double("spectrum_tolerance"))),
+            ("method", .string("lanczos")), ("top_k", .number(Double(k))), ("tolerance", .number(config[.spectrumTolerance])),
             ("warm_start", .bool(warm)), ("batch", .number(Double(task.train.count))),
             ("top_hvps", .number(Double(top.products))),
         ])

@@ -57,7 +57,7 @@ public final class Trainer {
     /// A fresh run: data and initial parameters from `config`'s seed.
     public convenience init(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) {
         let task = TaskFactory.make(config)
-        var initRNG = SeededRNG(seed: UInt64(config.int("seed")))
+        var initRNG = SeededRNG(seed: UInt64(config[.seed]))
         self.init(config: config, task: task, parameters: task.model.initialParameters(&initRNG, dtype: .float32),
                   runID: runID, clock: clock)
     }
@@ -69,11 +69,11 @@ public final class Trainer {
         self.runID = runID
         self.clock = clock
         self.task = task
-        spectrumRNG = SeededRNG(seed: UInt64(config.int("seed")) &+ 0x5BEC_7A)
+        spectrumRNG = SeededRNG(seed: UInt64(config[.seed]) &+ 0x5BEC_7A)
         state = TrainerState(
             step: 0, config: config, parameters: parameters, optimizer: OptimizerState(),
-            grokfast: SlowGradientAmplifier(alpha: config.double("grokfast_alpha"), lambda: config.double("grokfast_lambda")),
-            rng: SeededRNG(seed: UInt64(config.int("seed")) &+ 0xBA7C_4E5),
+            grokfast: SlowGradientAmplifier(alpha: config[.grokfastAlpha], lambda: config[.grokfastLambda]),
+            rng: SeededRNG(seed: UInt64(config[.seed]) &+ 0xBA7C_4E5),
             memorizedAt: nil, generalizedAt: nil)
         lastGood = state
     }
@@ -86,7 +86,7 @@ public final class Trainer {
     }
 
     /// True when the configured number of steps is done or training diverged.
-    public var isFinished: Bool { hasDiverged || state.step >= state.config.int("steps") }
+    public var isFinished: Bool { hasDiverged || state.step >= state.config[.steps] }
 
     // MARK: - Events
 
@@ -132,8 +132,8 @@ public final class Trainer {
         var gradient = p.flatGradient(of: loss)
         let gradNorm = gradient.squaredNorm().squareRoot()
         state.grokfast.apply(to: &gradient)
-        if config.double("grad_clip") > 0 { clipGradientNorm(&gradient, maxNorm: config.double("grad_clip")) }
-        let learningRate = config.double("lr") * schedule.factor(at: stepNumber)
+        if config[.gradClip] > 0 { clipGradientNorm(&gradient, maxNorm: config[.gradClip]) }
+        let learningRate = config[.lr] * schedule.factor(at: stepNumber)
         let before = state.parameters
         // Locals: two inout accesses into one class property at once would violate exclusivity.
         var parameters = state.parameters, optimizer = state.optimizer
@@ -143,7 +143,7 @@ public final class Trainer {
         state.optimizer = optimizer
         state.step = stepNumber
 
-        let isEval = stepNumber % config.int("eval_every") == 0 || stepNumber == 1 || isFinished
+        let isEval = stepNumber % config[.evalEvery] == 0 || stepNumber == 1 || isFinished
         var values: [String: Double] = ["train/loss": lossValue, "grad/norm": gradNorm, "lr": learningRate]
         let trainAccuracy = accuracy(output.value, batch.target)
         if let trainAccuracy { values["train/acc"] = trainAccuracy }
@@ -158,7 +158,7 @@ public final class Trainer {
             values["test/loss"] = test.loss
             if let acc = test.accuracy { values["test/acc"] = acc }
         }
-        let every = config.int("spectrum_every")
+        let every = config[.spectrumEvery]
         if every > 0 && stepNumber % every == 0 {
             let spectrum = estimateSpectrum(step: stepNumber)
             values["hessian/sharpness"] = spectrum.top.first
@@ -167,13 +167,13 @@ public final class Trainer {
         }
         let phases = detectPhases(step: stepNumber, trainAccuracy: trainAccuracy, testAccuracy: values["test/acc"])
         let hasSpectrum = values["hessian/sharpness"] != nil
-        if isEval || hasSpectrum || !phases.isEmpty || stepNumber % config.int("log_every") == 0 {
+        if isEval || hasSpectrum || !phases.isEmpty || stepNumber % config[.logEvery] == 0 {
             events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: values)))
         }
         events += phases
-        let probeEvery = config.int("probe_every")
+        let probeEvery = config[.probeEvery]
         if probeEvery > 0 && (stepNumber % probeEvery == 0 || isFinished) { events.append(.pareto(probeRound())) }
-        let histogramEvery = config.int("histogram_every")
+        let histogramEvery = config[.histogramEvery]
         if histogramEvery > 0 && (stepNumber % histogramEvery == 0 || stepNumber == 1) { events += histograms(step: stepNumber) }
         return events
     }
@@ -189,8 +189,8 @@ public final class Trainer {
     /// Replaces the configuration (a knob change); takes effect at the next step.
     public func apply(config: TrainingConfig) {
         state.config = config
-        state.grokfast.alpha = config.double("grokfast_alpha")
-        state.grokfast.lambda = config.double("grokfast_lambda")
+        state.grokfast.alpha = config[.grokfastAlpha]
+        state.grokfast.lambda = config[.grokfastLambda]
     }
 
     /// Sets a knob for the next step and describes the change as a `knob` event; refuses unknown
@@ -211,7 +211,7 @@ public final class Trainer {
         let previous = state
         var note: String?
         if name == "optimizer", config.values[name] != old {
-            let from = OptimizerKind(rawValue: previous.config.string("optimizer"))!, to = OptimizerKind(rawValue: config.string("optimizer"))!
+            let from = previous.config[.optimizer], to = config[.optimizer]
             if Self.sharesMoments(from, to) {
                 note = "optimizer state carried over (\(from.rawValue) and \(to.rawValue) keep the same moments)"
             } else {
@@ -294,25 +294,25 @@ public final class Trainer {
 
     private var schedule: LearningRateSchedule {
         let config = state.config
-        let warmup = config.int("warmup_steps"), total = config.int("steps")
-        switch config.string("schedule") {
-        case "warmup": return .warmup(steps: warmup)
-        case "cosine": return .cosine(warmup: warmup, total: total, floor: 0)
-        case "linear": return .linear(warmup: warmup, total: total, floor: 0)
-        default: return .constant
+        let warmup = config[.warmupSteps], total = config[.steps]
+        switch config[.schedule] {
+        case .warmup: return .warmup(steps: warmup)
+        case .cosine: return .cosine(warmup: warmup, total: total, floor: 0)
+        case .linear: return .linear(warmup: warmup, total: total, floor: 0)
+        case .constant: return .constant
         }
     }
 
     private func optimizerSettings(learningRate: Double) -> OptimizerSettings {
         let c = state.config
-        return OptimizerSettings(kind: OptimizerKind(rawValue: c.string("optimizer"))!, learningRate: learningRate,
-                                 weightDecay: c.double("weight_decay"), momentum: c.double("momentum"),
-                                 beta1: c.double("beta1"), beta2: c.double("beta2"), epsilon: c.double("eps"))
+        return OptimizerSettings(kind: c[.optimizer], learningRate: learningRate,
+                                 weightDecay: c[.weightDecay], momentum: c[.momentum],
+                                 beta1: c[.beta1], beta2: c[.beta2], epsilon: c[.eps])
     }
 
     /// The full train set, or a minibatch drawn without replacement from the trainer's RNG.
     private func drawBatch() -> Dataset {
-        let n = task.train.count, size = state.config.int("batch_size")
+        let n = task.train.count, size = state.config[.batchSize]
         guard size > 0 && size < n else { return task.train }
         var indices = Array(0..<n)
         for i in 0..<size {

@@ -9,17 +9,19 @@ import Training
 /// logs, CSV files, trainer states (read to their end, several overlaid), or a built-in preset
 /// trained headless first.
 struct EventSourceOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("Sources, as for `watch`: a .jsonl recording, '-' (stdin), unix:PATH or tcp://127.0.0.1:PORT (read until every producer has hung up), a TensorBoard log, a CSV file, a trainer_state.json. Omit with --preset.", valueName: "source"))
-    var sources: [String] = []
+    @Argument(help: ArgumentHelp("Sources, as for `watch`: a .jsonl recording, '-' (stdin), unix:PATH or tcp://127.0.0.1:PORT (read until every producer has hung up), a TensorBoard log, a CSV file, a trainer_state.json. Omit with --preset.", valueName: "source"),
+              transform: SourceAddress.parseArgument)
+    var sources: [SourceAddress] = []
 
-    @Option(help: "Train this built-in preset headless first and use its events (instead of SOURCE).")
-    var preset: String?
+    @Option(help: "Train this built-in preset headless first and use its events (instead of SOURCE).", transform: Preset.parse)
+    var preset: Preset?
 
     @Option(help: "Training steps for --preset.")
     var steps: Int?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Set one config key for --preset; repeatable.", valueName: "key=value"))
-    var settings: [String] = []
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set one config key for --preset; repeatable.", valueName: "key=value"),
+            transform: ConfigSetting.parse)
+    var settings: [ConfigSetting] = []
 
     @Option(help: ArgumentHelp("With socket sources: stop listening after this many seconds even if producers are still connected.", valueName: "SECONDS"))
     var wait: Double?
@@ -38,6 +40,7 @@ struct EventSourceOptions: ParsableArguments {
         }
         if preset == nil && (steps != nil || !settings.isEmpty) { throw usageError("--steps and --set go with --preset") }
         if let wait, !(wait > 0 && wait.isFinite) { throw usageError("--wait must be a positive number of seconds") }
+        try checkStandardInputOnce(sources)
     }
 
     /// The events, a name for the status bar, and the sources' problems; exits 2 on a source that
@@ -48,11 +51,11 @@ struct EventSourceOptions: ParsableArguments {
               _ each: (TelemetryEvent) -> Void = { _ in }) throws -> (events: [TelemetryEvent], name: String, errors: [String]) {
         if let preset {
             let config: TrainingConfig
-            do { config = try resolveTrainingConfig(preset: preset, base: nil, file: nil, settings: settings, steps: steps) } catch {
+            do { config = try resolveTrainingConfig(base: preset.config, file: nil, settings: settings, steps: steps) } catch {
                 throw usageError("\(error)")
             }
             AllocatorTuning.keepLargeBuffersInHeap()
-            let runner = EngineRunner(driver: Trainer(config: config, runID: "\(preset)-s\(config.int("seed"))",
+            let runner = EngineRunner(driver: Trainer(config: config, runID: "\(preset.name)-s\(config[.seed])",
                                                       clock: { Date().timeIntervalSince1970 }))
             runner.start()
             var events: [TelemetryEvent] = []
@@ -61,16 +64,17 @@ struct EventSourceOptions: ParsableArguments {
                 if keepingEvents { events += batch }
             }
             runner.waitUntilFinished()
-            return (keepingEvents ? events : [], "preset \(preset)", [])
+            return (keepingEvents ? events : [], "preset \(preset.name)", [])
         }
-        let addresses = try parseSources(sources)
-        for address in addresses {
-            switch address {
+        // Checked here, not in `validate()`, so that a command's own argument errors come first.
+        for source in sources {
+            switch source {
             case .ndjsonFile(let path), .csvFile(let path), .trainerState(let path), .tensorBoard(let path):
                 guard SourceAddress.probe(path).exists else { throw usageError("\(path): no such file or directory") }
             case .standardInput, .unixSocket, .tcp: continue
             }
         }
+        let addresses = sources
         let hub = IngestHub(mode: .once, token: readOnly ? nil : SessionToken.resolve())
         do { try hub.open(addresses, bindHost: listen) } catch { throw usageError("\(error)") }
         for address in hub.listenAddresses { printError(SessionToken.banner(address: address, token: hub.token)) }

@@ -21,14 +21,15 @@ struct RunCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Preset name.")
-    var preset: String = Preset.all[0].name
+    @Option(help: "Preset name (see `trainscope presets`).", transform: Preset.parse)
+    var preset = Preset.all[0]
 
     @Option(help: "A JSON object of config keys applied over the preset.")
     var config: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Set one config key; repeatable.", valueName: "key=value"))
-    var settings: [String] = []
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set one config key; repeatable.", valueName: "key=value"),
+            transform: ConfigSetting.parse)
+    var settings: [ConfigSetting] = []
 
     @Option(help: "Training steps (same as --set steps=N).")
     var steps: Int?
@@ -102,8 +103,8 @@ struct RunCommand: ParsableCommand {
         let runner = EngineRunner(driver: driver, fork: fork, hook: ruleRunner,
                                   checkpointEvery: checkpointEvery, checkpointDirectory: checkpointDir)
         if let dashboardTheme {
-            let source = TrainerSource(runner, name: "preset \(preset)")
-            if let failure = try runLiveDashboard(source, theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset)") {
+            let source = TrainerSource(runner, name: "preset \(preset.name)")
+            if let failure = try runLiveDashboard(source, theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset.name)") {
                 printError("trainscope: error: \(failure)")
                 throw ExitCode(1)
             }
@@ -111,7 +112,7 @@ struct RunCommand: ParsableCommand {
         }
         let server = try control.map { try controlServer($0, runner: runner) }
         defer { server?.shutDown() }
-        let session = HeadlessSession(driver: driver, total: config.int("steps"), startStep: resumed?.step ?? 0, recorder: recorder)
+        let session = HeadlessSession(driver: driver, total: config[.steps], startStep: resumed?.step ?? 0, recorder: recorder)
         if !session.run(runner) { throw ExitCode(1) }
     }
 
@@ -134,11 +135,11 @@ struct RunCommand: ParsableCommand {
 
     /// The preset's sweep, a resumed trainer, or a new one.
     private func makeDriver(_ config: TrainingConfig, resumed: TrainerState?) throws -> TrainingDriver {
-        let runID = "\(preset)-s\(config.int("seed"))"
+        let runID = "\(preset.name)-s\(config[.seed])"
         let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
-        if let sweep = Preset.named(preset)?.sweep, resume == nil {
+        if let sweep = preset.sweep, resume == nil {
             guard checkpointEvery == nil && checkpointDir == nil else {
-                throw usageError("checkpoints are written for single runs, not for the \(preset) sweep")
+                throw usageError("checkpoints are written for single runs, not for the \(preset.name) sweep")
             }
             do { return try Sweep(id: runID, base: config, key: sweep.key, values: sweep.values, clock: clock) } catch {
                 throw usageError(error.message)
@@ -170,7 +171,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func resolveConfig(base: TrainingConfig?) throws -> TrainingConfig {
-        try resolveTrainingConfig(preset: preset, base: base, file: config, settings: settings, steps: steps)
+        try resolveTrainingConfig(base: base ?? preset.config, file: config, settings: settings, steps: steps)
     }
 }
 
@@ -203,18 +204,10 @@ struct PresetsCommand: ParsableCommand {
     }
 }
 
-/// The training configuration from its layers: a checkpoint's config or the preset, then a JSON
-/// config file, then each `key=value` setting, then the step count; validated.
-func resolveTrainingConfig(preset: String, base: TrainingConfig?, file: String?, settings: [String], steps: Int?) throws -> TrainingConfig {
-    var config: TrainingConfig
-    if let base {
-        config = base
-    } else {
-        guard let named = Preset.named(preset) else {
-            throw ConfigError("unknown preset '\(preset)' (available: \(Preset.all.map(\.name).joined(separator: ", ")))")
-        }
-        config = named.config
-    }
+/// The training configuration from its layers: a checkpoint's config or the preset's, then a JSON
+/// config file, then each `--set` setting, then the step count; validated.
+func resolveTrainingConfig(base: TrainingConfig, file: String?, settings: [ConfigSetting], steps: Int?) throws(ConfigError) -> TrainingConfig {
+    var config = base
     if let path = file {
         guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError("\(path): cannot read the file") }
         let json: JSONValue
@@ -224,24 +217,8 @@ func resolveTrainingConfig(preset: String, base: TrainingConfig?, file: String?,
         guard case .object(let object) = json else { throw ConfigError("\(path): the config must be a JSON object") }
         try config.apply(json: object, source: path)
     }
-    for setting in settings {
-        guard let eq = setting.firstIndex(of: "="), eq != setting.startIndex else {
-            throw ConfigError("--set needs key=value, got '\(setting)'")
-        }
-        let key = String(setting[..<eq]), value = String(setting[setting.index(after: eq)...])
-        do { try config.set(key, text: value) } catch { throw ConfigError("--set \(setting): \(error.message)") }
-    }
-    if let steps { try config.set("steps", .int(steps)) }
+    for setting in settings { try config.apply(setting) }
+    if let steps { try config.set(.steps, steps) }
     try config.validate()
     return config
-}
-
-extension ForkPlan {
-    /// `--fork`'s value, or why it is not one.
-    static func parse(_ text: String) throws -> ForkPlan {
-        guard let plan = ForkPlan(text) else {
-            throw ValidationError("--fork takes KNOB:F1,F2,…:STEPS with a numeric knob, 1–9 positive factors and steps ≥ 1, e.g. lr:0.5,1,2:200; got '\(text)'")
-        }
-        return plan
-    }
 }

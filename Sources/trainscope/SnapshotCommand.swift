@@ -22,16 +22,16 @@ struct SnapshotCommand: ParsableCommand {
     @OptionGroup var input: EventSourceOptions
 
     @Option(help: "txt, ansi, svg, json or csv (default: from the -o extension, else txt).")
-    var format: String?
+    var format: SnapshotFormat?
 
-    @Option(help: ArgumentHelp("Terminal size to render.", valueName: "WxH"))
-    var size: String = "120x40"
+    @Option(help: ArgumentHelp("Terminal size to render (default 120x40).", valueName: "WxH"), transform: CellSize.parse)
+    var size = CellSize(width: 120, height: 40)
 
     @Option(help: "Layout: grid, pair (curves + --panel) or single (--panel alone).")
-    var layout: String?
+    var layout: LayoutPreset?
 
     @Option(help: "Panel to focus: curves, grokking, hessian, pareto, knobs or events (alone unless --layout says otherwise).")
-    var panel: String?
+    var panel: PanelKind?
 
     @Option(help: "Colour theme: default, mono, or Themes/NAME.theme (light, okabe-ito).")
     var theme: String?
@@ -39,19 +39,22 @@ struct SnapshotCommand: ParsableCommand {
     @Option(help: "Only events up to this step.")
     var at: Int?
 
-    @Option(help: ArgumentHelp("Curve smoothing: none, ema, twema or gaussian, optionally with a level 0-6.", valueName: "KIND[:LEVEL]"))
-    var smoothing: String = "none"
+    @Option(help: ArgumentHelp("Curve smoothing: none, ema, twema or gaussian, optionally with a level 0-6 (default none).", valueName: "KIND[:LEVEL]"),
+            transform: Smoothing.parse)
+    var smoothing = Smoothing.none
 
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
     var output: String?
 
     func run() throws {
-        let format = try resolvedFormat()
-        let (width, height) = try parsedSize()
-        let options = try snapshotOptions(width: width, height: height)
+        let format = SnapshotFormat.resolve(format, output: output)
+        let dashboardTheme: Theme
+        do { dashboardTheme = try loadTheme(theme) } catch { throw usageError("\(error)") }
+        let options = SnapshotOptions(width: size.width, height: size.height, layout: layout ?? (panel == nil ? .grid : .single),
+                                      panel: panel, atStep: at, smoothing: smoothing)
         // Events are folded into the frame as the sources deliver them, while the readers go on.
         var state = SnapshotFrame.start(options)
-        let (events, name, errors) = try input.load(keepingEvents: format == "csv", eachBlock: { SnapshotFrame.fold($0, into: &state, options) }) {
+        let (events, name, errors) = try input.load(keepingEvents: format == .csv, eachBlock: { SnapshotFrame.fold($0, into: &state, options) }) {
             SnapshotFrame.fold($0, into: &state, options)
         }
         for error in errors { printError(error) }
@@ -60,21 +63,12 @@ struct SnapshotCommand: ParsableCommand {
         state.sourceName = name
         SnapshotFrame.finish(&state, resolved)
         let text: String
-        if format == "csv" {
-            text = CSVExport.wide(events)
-        } else {
-            let dashboardTheme: Theme
-            do { dashboardTheme = try loadTheme(theme) } catch {
-                printError("trainscope: error: \(error)")
-                throw ExitCode(2)
-            }
-            let buffer = DashboardView(theme: dashboardTheme).render(state)
-            switch format {
-            case "txt": text = TextExport.plain(buffer)
-            case "ansi": text = TextExport.ansi(buffer)
-            case "svg": text = SVGExport.render(buffer, theme: dashboardTheme)
-            default: text = JSONExport.document(state, resolved)
-            }
+        switch format {
+        case .csv: text = CSVExport.wide(events)
+        case .json: text = JSONExport.document(state, resolved)
+        case .txt: text = TextExport.plain(DashboardView(theme: dashboardTheme).render(state))
+        case .ansi: text = TextExport.ansi(DashboardView(theme: dashboardTheme).render(state))
+        case .svg: text = SVGExport.render(DashboardView(theme: dashboardTheme).render(state), theme: dashboardTheme)
         }
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
@@ -85,47 +79,6 @@ struct SnapshotCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(text.utf8))
         }
         if !errors.isEmpty { throw ExitCode(1) }
-    }
-
-    static let formats = ["txt", "ansi", "svg", "json", "csv"]
-
-    func resolvedFormat() throws -> String {
-        if let format {
-            guard Self.formats.contains(format) else { throw usageError("--format must be one of \(Self.formats.joined(separator: ", ")), got '\(format)'") }
-            return format
-        }
-        let ext = output.map { ($0 as NSString).pathExtension.lowercased() } ?? ""
-        return Self.formats.contains(ext) ? ext : "txt"
-    }
-
-    func parsedSize() throws -> (Int, Int) {
-        let parts = size.lowercased().split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (1...1000).contains(w), (1...1000).contains(h) else {
-            throw usageError("--size must be WIDTHxHEIGHT in cells (1-1000 each), got '\(size)'")
-        }
-        return (w, h)
-    }
-
-    func snapshotOptions(width: Int, height: Int) throws -> SnapshotOptions {
-        let focus = try panel.map { name throws -> PanelKind in
-            guard let p = PanelKind(rawValue: name) else {
-                throw usageError("--panel must be one of \(PanelKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
-            }
-            return p
-        }
-        let preset = try layout.map { name throws -> LayoutPreset in
-            guard let l = LayoutPreset(rawValue: name) else {
-                throw usageError("--layout must be one of \(LayoutPreset.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
-            }
-            return l
-        } ?? (focus == nil ? .grid : .single)
-        let parts = smoothing.split(separator: ":", maxSplits: 1)
-        guard let kind = SmoothingKind(rawValue: String(parts[0])),
-              let level = parts.count == 2 ? Int(parts[1]) : Smoothing.none.level, (0..<Smoothing.levels).contains(level) else {
-            throw usageError("--smoothing must be none, ema, twema or gaussian, optionally :LEVEL with LEVEL 0-\(Smoothing.levels - 1); got '\(smoothing)'")
-        }
-        return SnapshotOptions(width: width, height: height, layout: preset, panel: focus, atStep: at,
-                               smoothing: Smoothing(kind: kind, level: level))
     }
 }
 

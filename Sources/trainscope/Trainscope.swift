@@ -29,11 +29,19 @@ struct Trainscope: ParsableCommand {
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
-                let reason = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
-                printError("trainscope: error: \(reason) (see `trainscope help`)")
+                printError("trainscope: error: \(oneLine(message(for: error))) (see `trainscope help`)")
                 Foundation.exit(2)
             }
             exit(withError: error)
         }
+    }
+
+    /// ArgumentParser's message on one line: a list it puts one item per line (`- curves`) joined
+    /// with commas after the sentence that introduces it.
+    static func oneLine(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let first = lines.first else { return "bad arguments" }
+        let rest = lines.dropFirst().map { $0.hasPrefix("- ") ? String($0.dropFirst(2)) : $0 }
+        return rest.isEmpty ? first : first + " " + rest.joined(separator: ", ")
     }
 }

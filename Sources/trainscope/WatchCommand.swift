@@ -18,8 +18,9 @@ struct WatchCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("One or more sources: '-' (NDJSON on stdin), unix:PATH (unix: alone makes a private directory), tcp://127.0.0.1:PORT, a .jsonl file (followed), a TensorBoard event file or log directory, a CSV file, a trainer_state.json.", valueName: "source"))
-    var sources: [String] = []
+    @Argument(help: ArgumentHelp("One or more sources: '-' (NDJSON on stdin), unix:PATH (unix: alone makes a private directory), tcp://127.0.0.1:PORT, a .jsonl file (followed), a TensorBoard event file or log directory, a CSV file, a trainer_state.json.", valueName: "source"),
+              transform: SourceAddress.parseArgument)
+    var sources: [SourceAddress] = []
 
     @Flag(help: "Never send control messages: knobs, pause and stop are refused, and scripts cannot steer through the sockets.")
     var readOnly = false
@@ -35,10 +36,11 @@ struct WatchCommand: ParsableCommand {
 
     func validate() throws {
         if sources.isEmpty { throw usageError("give at least one source, e.g. `trainscope watch unix:` or `trainscope watch runs/`") }
+        try checkStandardInputOnce(sources)
     }
 
     func run() throws {
-        let addresses = try parseSources(sources)
+        let addresses = sources
         let dashboardTheme = try dashboardTheme(theme)
         let recorder: EventRecorder?
         do { recorder = try record.map { path throws(RecordingIOError) in try EventRecorder(path: path) } } catch {
@@ -57,14 +59,9 @@ struct WatchCommand: ParsableCommand {
     }
 }
 
-/// Parses command-line sources; a bad one is a usage error.
-func parseSources(_ texts: [String]) throws -> [SourceAddress] {
-    var addresses: [SourceAddress] = []
-    for text in texts {
-        do { addresses.append(try SourceAddress.parse(text)) } catch { throw usageError("\(error)") }
-    }
-    if addresses.filter({ $0 == .standardInput }).count > 1 { throw usageError("'-' (standard input) can be given once") }
-    return addresses
+/// Standard input can be read by one source only.
+func checkStandardInputOnce(_ sources: [SourceAddress]) throws {
+    if sources.filter({ $0 == .standardInput }).count > 1 { throw usageError("'-' (standard input) can be given once") }
 }
 
 /// The status bar's name for the sources: `stdin`, the socket listened on, a file's name, or `N sources`.

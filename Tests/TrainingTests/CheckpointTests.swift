@@ -98,7 +98,7 @@ import TestSupport
     @Test func unknownKeysGetASuggestion() {
         var config = Preset.all[0].config
         #expect(throws: ConfigError("unknown config key 'weight_dcay' (did you mean 'weight_decay'?)")) {
-            try config.set("weight_dcay", text: "1")
+            try config.apply(ConfigSetting(assignment: "weight_dcay=1"))
         }
     }
 
@@ -113,13 +113,13 @@ import TestSupport
     ])
     func outOfRangeValuesAreRefused(_ key: String, _ value: String, _ message: String) {
         var config = Preset.all[0].config
-        #expect(throws: ConfigError(message)) { try config.set(key, text: value) }
+        #expect(throws: ConfigError(message)) { try config.apply(ConfigSetting(assignment: "\(key)=\(value)")) }
     }
 
     @Test func divisionNeedsAPrimeModulus() throws {
         var config = Preset.all[0].config
-        try config.set("op", text: "div")
-        try config.set("p", text: "96")
+        try config.apply(ConfigSetting(assignment: "op=div"))
+        try config.apply(ConfigSetting(assignment: "p=96"))
         #expect(throws: ConfigError("op div needs a prime p (b⁻¹ mod p must exist), got p=96")) { try config.validate() }
     }
 
@@ -127,7 +127,7 @@ import TestSupport
         var config = Preset.all[0].config
         guard case .object(let good) = try JSONParser.parse(#"{"lr": 0.01, "optimizer": "lion", "hidden": 64}"#) else { return }
         try config.apply(json: good, source: "c.json")
-        #expect(config.double("lr") == 0.01 && config.string("optimizer") == "lion" && config.int("hidden") == 64)
+        #expect(config[.lr] == 0.01 && config[.optimizer] == .lion && config[.hidden] == 64)
         guard case .object(let bad) = try JSONParser.parse(#"{"hidden": "wide"}"#) else { return }
         #expect(throws: ConfigError("c.json: hidden must be an integer, got string")) { try config.apply(json: bad, source: "c.json") }
     }

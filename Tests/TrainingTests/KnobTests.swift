@@ -12,9 +12,9 @@ import Training
         let lrs = scalarSeries(train(trainer, steps: 2)).map { $0.1["lr"]! }
         #expect(lrs == [0.01, 0.01], "step 4 is the first with the new learning rate")
         _ = try trainer.setKnob("optimizer", to: .choice("sgd"), by: "rule:slow")
-        #expect(trainer.state.config.string("optimizer") == "sgd")
+        #expect(trainer.state.config[.optimizer] == .sgd)
         _ = try trainer.setKnob("batch_size", to: .number(16), by: "user")
-        #expect(trainer.state.config.int("batch_size") == 16)
+        #expect(trainer.state.config[.batchSize] == 16)
     }
 
     /// Refused values leave the configuration as it was.
@@ -66,7 +66,7 @@ import Training
         let trainer = Trainer(config: try smallConfig(), runID: "k", clock: fixedClock)
         for i in 0..<(Trainer.knobCheckpointCapacity + 4) { _ = try trainer.setKnob("lr", to: .number(0.001 * Double(i + 1)), by: "user") }
         #expect(trainer.knobCheckpoints.count == Trainer.knobCheckpointCapacity)
-        #expect(trainer.knobCheckpoints.first?.config.double("lr") == 0.004, "the oldest changes are dropped")
+        #expect(trainer.knobCheckpoints.first?.config[.lr] == 0.004, "the oldest changes are dropped")
     }
 
     @Test func switchingOptimizersSaysWhatHappensToTheirState() throws {

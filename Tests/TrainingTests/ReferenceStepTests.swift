@@ -30,7 +30,7 @@ import TestSupport
         for (k, v) in ["p": "\(fixture.p)", "hidden": "\(fixture.hidden)", "lr": "\(fixture.hyper["lr"]!)",
                        "weight_decay": "\(fixture.hyper["weight_decay"]!)", "beta1": "\(fixture.hyper["beta1"]!)",
                        "beta2": "\(fixture.hyper["beta2"]!)", "eps": "\(fixture.hyper["eps"]!)", "steps": "1"] {
-            try config.set(k, text: v)
+            try config.apply(ConfigSetting(assignment: "\(k)=\(v)"))
         }
         let model = TokenPairMLP(vocabulary: fixture.p, hidden: fixture.hidden, classes: fixture.p, activation: .square,
                                  embeddingStd: 1)

@@ -5,7 +5,7 @@ import Training
 func smallConfig(_ preset: String = "grokking", _ overrides: [String: String] = [:]) throws -> TrainingConfig {
     var config = Preset.named(preset)!.config
     let defaults: [String: String] = preset == "grokking" || preset == "transformer" ? ["p": "11", "hidden": "16", "steps": "50", "train_fraction": "0.5"] : ["steps": "50", "samples": "64", "hidden": "8"]
-    for (k, v) in defaults.merging(overrides, uniquingKeysWith: { $1 }) { try config.set(k, text: v) }
+    for (k, v) in defaults.merging(overrides, uniquingKeysWith: { $1 }) { try config.apply(ConfigSetting(assignment: "\(k)=\(v)")) }
     try config.validate()
     return config
 }

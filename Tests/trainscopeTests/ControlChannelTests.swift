@@ -85,8 +85,8 @@ final class ControlClient {
         (["run", "--headless", "--control", "tcp://0.0.0.0:7070", "--steps", "1"], "listens on loopback only"),
         (["run", "--control", "unix:/tmp/x.sock", "--steps", "1"], "--control goes with --headless"),
         (["run", "--headless", "--control", "stdin-please", "--steps", "1"], "--control"),
-        (["run", "--headless", "--fork", "lr:0,2:10", "--steps", "1"], "--fork takes KNOB:F1,F2,…:STEPS"),
-        (["run", "--headless", "--fork", "seed:2:10", "--steps", "1"], "--fork takes KNOB:F1,F2,…:STEPS"),
+        (["run", "--headless", "--fork", "lr:0,2:10", "--steps", "1"], "'--fork <knob:f1,f2,…:steps>': expected KNOB:F1,F2,…:STEPS"),
+        (["run", "--headless", "--fork", "seed:2:10", "--steps", "1"], "'--fork <knob:f1,f2,…:steps>': expected KNOB:F1,F2,…:STEPS"),
     ])
     func badControlAddressesAreRefused(_ arguments: [String], _ message: String) throws {
         let out = try CommandRunner.run(arguments)

@@ -5,12 +5,12 @@ import TestSupport
 @Suite struct RunCommandTests {
     /// Each bad input: one clear error line, exit 2, and no training output at all.
     @Test(arguments: [
-        (["--preset", "grokk"], "trainscope: error: unknown preset 'grokk' (available: grokking, transformer, eos, spirals, pareto, teacher-student)"),
-        (["--set", "lrr=0.1"], "trainscope: error: --set lrr=0.1: unknown config key 'lrr' (did you mean 'lr'?)"),
-        (["--set", "lr=-0.1"], "trainscope: error: --set lr=-0.1: lr must be in (0, 100], got -0.1"),
-        (["--set", "lr"], "trainscope: error: --set needs key=value, got 'lr'"),
+        (["--preset", "grokk"], "trainscope: error: The value 'grokk' is invalid for '--preset <preset>': no such preset (available: grokking, transformer, eos, spirals, pareto, teacher-student) (see `trainscope help`)"),
+        (["--set", "lrr=0.1"], "trainscope: error: The value 'lrr=0.1' is invalid for '--set <key=value>': unknown config key 'lrr' (did you mean 'lr'?) (see `trainscope help`)"),
+        (["--set", "lr=-0.1"], "trainscope: error: The value 'lr=-0.1' is invalid for '--set <key=value>': lr must be in (0, 100], got -0.1 (see `trainscope help`)"),
+        (["--set", "lr"], "trainscope: error: The value 'lr' is invalid for '--set <key=value>': expected key=value (see `trainscope help`)"),
         (["--set", "op=div", "--set", "p=91"], "trainscope: error: op div needs a prime p (b⁻¹ mod p must exist), got p=91"),
-        (["--set", "train_fraction=1.5"], "trainscope: error: --set train_fraction=1.5: train_fraction must be in (0, 1), got 1.5"),
+        (["--set", "train_fraction=1.5"], "trainscope: error: The value 'train_fraction=1.5' is invalid for '--set <key=value>': train_fraction must be in (0, 1), got 1.5 (see `trainscope help`)"),
         (["--steps", "0"], "trainscope: error: steps must be in 1…100000000, got 0"),
         (["--config", "/nonexistent.json"], "trainscope: error: /nonexistent.json: cannot read the file"),
         (["--resume", "/nonexistent.safetensors"], "trainscope: error: /nonexistent.safetensors: no such file"),

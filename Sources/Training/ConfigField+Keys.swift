@@ -1,0 +1,71 @@
+import NN
+
+// Every key of `TrainingConfig.keys` as a typed field; the table gives each its bounds and summary.
+
+extension ConfigField where Value == TrainingConfig.Task {
+    public static var task: Self { .init("task") }
+}
+
+extension ConfigField where Value == TrainingConfig.Model {
+    public static var model: Self { .init("model") }
+}
+
+extension ConfigField where Value == ModularOperation {
+    public static var op: Self { .init("op") }
+}
+
+extension ConfigField where Value == Activation {
+    public static var activation: Self { .init("activation") }
+}
+
+extension ConfigField where Value == OptimizerKind {
+    public static var optimizer: Self { .init("optimizer") }
+}
+
+extension ConfigField where Value == TrainingConfig.Schedule {
+    public static var schedule: Self { .init("schedule") }
+}
+
+extension ConfigField where Value == TrainingConfig.SweepCost {
+    public static var sweepCost: Self { .init("sweep_cost") }
+}
+
+extension ConfigField where Value == Int {
+    public static var seed: Self { .init("seed") }
+    public static var steps: Self { .init("steps") }
+    public static var p: Self { .init("p") }
+    public static var hidden: Self { .init("hidden") }
+    public static var heads: Self { .init("heads") }
+    public static var inputDim: Self { .init("input_dim") }
+    public static var teacherHidden: Self { .init("teacher_hidden") }
+    public static var samples: Self { .init("samples") }
+    public static var batchSize: Self { .init("batch_size") }
+    public static var warmupSteps: Self { .init("warmup_steps") }
+    public static var spectrumEvery: Self { .init("spectrum_every") }
+    public static var spectrumTopK: Self { .init("spectrum_top_k") }
+    public static var traceProbes: Self { .init("trace_probes") }
+    public static var densityEvery: Self { .init("density_every") }
+    public static var probeEvery: Self { .init("probe_every") }
+    public static var densityProbes: Self { .init("density_probes") }
+    public static var densityIterations: Self { .init("density_iterations") }
+    public static var evalEvery: Self { .init("eval_every") }
+    public static var logEvery: Self { .init("log_every") }
+    public static var histogramEvery: Self { .init("histogram_every") }
+}
+
+extension ConfigField where Value == Double {
+    public static var trainFraction: Self { .init("train_fraction") }
+    public static var embeddingStd: Self { .init("embedding_std") }
+    public static var noise: Self { .init("noise") }
+    public static var turns: Self { .init("turns") }
+    public static var lr: Self { .init("lr") }
+    public static var weightDecay: Self { .init("weight_decay") }
+    public static var momentum: Self { .init("momentum") }
+    public static var beta1: Self { .init("beta1") }
+    public static var beta2: Self { .init("beta2") }
+    public static var eps: Self { .init("eps") }
+    public static var gradClip: Self { .init("grad_clip") }
+    public static var grokfastAlpha: Self { .init("grokfast_alpha") }
+    public static var grokfastLambda: Self { .init("grokfast_lambda") }
+    public static var spectrumTolerance: Self { .init("spectrum_tolerance") }
+}

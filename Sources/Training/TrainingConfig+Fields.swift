@@ -1,0 +1,34 @@
+extension TrainingConfig {
+    /// The value of `field`; every key is present in a config (`Preset.baseValues` sets them all).
+    public subscript<Value>(field: ConfigField<Value>) -> Value {
+        guard let value = values[field.name].flatMap(Value.init(configValue:)) else {
+            preconditionFailure("config key \(field.name) is missing or not a \(Value.self)")
+        }
+        return value
+    }
+
+    /// Sets `field` to `value`, range-checked.
+    public mutating func set<Value>(_ field: ConfigField<Value>, _ value: Value) throws(ConfigError) {
+        try set(field.name, value.configValue)
+    }
+
+    /// The data and model.
+    public enum Task: String, ConfigChoice { case modular, teacherStudent = "teacher_student", spirals }
+    /// The model of the modular task.
+    public enum Model: String, ConfigChoice { case mlp, transformer }
+    /// The learning-rate schedule, built by `LearningRateSchedule`.
+    public enum Schedule: String, ConfigChoice { case constant, warmup, cosine, linear }
+    /// The cost axis of a sweep's front.
+    public enum SweepCost: String, ConfigChoice {
+        case parameters, flops, seconds
+
+        /// The front's cost objective.
+        public var objectiveName: String {
+            switch self {
+            case .parameters: "parameters"
+            case .flops: "flops/step"
+            case .seconds: "seconds/step"
+            }
+        }
+    }
+}
