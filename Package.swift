@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Telemetry", dependencies: ["JSONCore"]),
         .target(name: "Training", dependencies: ["NN", "Curvature", "Autograd", "TensorCore", "Telemetry", "JSONCore"]),
         .target(name: "Ingest", dependencies: ["Telemetry", "JSONCore"]),
-        .target(name: "Rules", dependencies: ["Telemetry"]),
+        .target(name: "Rules", dependencies: ["Telemetry", "JSONCore"]),
 
         // MARK: - Front end
         .target(name: "TerminalUI"),

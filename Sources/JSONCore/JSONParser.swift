@@ -3,15 +3,16 @@ import Glibc
 /// Why a line failed to parse as JSON, with the 1-based byte column where the parser stopped.
 public struct JSONSyntaxError: Error, Sendable, Equatable {
     /// The kinds of syntax failure.
-    public enum Kind: Sendable, Equatable {
+    /// Named as in the error table of PROTOCOL.md.
+    public enum Kind: String, Sendable, Equatable, CaseIterable {
         /// Not JSON.
-        case invalidJSON
+        case invalidJSON = "invalid-json"
         /// A string holds bytes that are not UTF-8.
-        case invalidUTF8
+        case invalidUTF8 = "invalid-utf8"
         /// An object repeats a key.
-        case duplicateKey
+        case duplicateKey = "duplicate-key"
         /// Nesting deeper than `JSONParser.maxDepth`.
-        case tooDeep
+        case tooDeep = "too-deep"
     }
 
     /// What kind of failure this is.

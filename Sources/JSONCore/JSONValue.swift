@@ -103,6 +103,11 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         return copy
     }
 
+    /// Appends the fields of `other` that this object does not have yet (unknown fields after known ones).
+    public mutating func merge(_ other: JSONObject) {
+        for (k, v) in other where self[k] == nil { self[k] = v }
+    }
+
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {
         entries.makeIterator()
     }
@@ -111,4 +116,9 @@ public struct JSONObject: Sendable, Equatable, Sequence {
         lhs.entries.count == rhs.entries.count
             && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
+}
+
+extension JSONValue {
+    /// An array of numbers.
+    public static func numbers(_ xs: [Double]) -> JSONValue { .array(xs.map(JSONValue.number)) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 import Telemetry
 
 /// The values `check` rules read, per run: scalar metrics and the spectrum's quantities by step,

@@ -3,7 +3,7 @@ import JSONCore
 // MARK: - Decoding
 
 extension ControlMessage {
-    init(type: String, _ r: inout FieldReader) throws(EventDecodingError) {
+    init(type: String, _ r: inout JSONFieldReader) throws(JSONFieldError) {
         switch type {
         case "set": command = .set(knob: try r.string("knob"), value: try r.knobValue("value"))
         case "pause": command = .pause

@@ -3,7 +3,7 @@ import JSONCore
 // MARK: - Decoding
 
 extension HistogramEvent {
-    init(_ r: inout FieldReader) throws(EventDecodingError) {
+    init(_ r: inout JSONFieldReader) throws(JSONFieldError) {
         run = try r.optionalString("run")
         step = try r.int("step")
         time = try r.optionalDouble("time")

@@ -27,14 +27,10 @@ public enum NDJSONErrorKind: String, Sendable, Equatable, CaseIterable {
 }
 
 extension NDJSONErrorKind {
-    /// The error kind of a JSON syntax failure.
-    public init(_ kind: JSONSyntaxError.Kind) {
-        switch kind {
-        case .invalidJSON: self = .invalidJSON
-        case .invalidUTF8: self = .invalidUTF8
-        case .duplicateKey: self = .duplicateKey
-        case .tooDeep: self = .tooDeep
-        }
+    /// The error kind of a JSON syntax failure or of a field that could not be read (same names).
+    public init<Kind: RawRepresentable>(_ kind: Kind) where Kind.RawValue == String {
+        guard let same = NDJSONErrorKind(rawValue: kind.rawValue) else { preconditionFailure("no NDJSON error kind \(kind.rawValue)") }
+        self = same
     }
 }
 

@@ -3,16 +3,16 @@ import JSONCore
 // MARK: - Decoding
 
 extension ParetoEvent {
-    init(_ r: inout FieldReader) throws(EventDecodingError) {
+    init(_ r: inout JSONFieldReader) throws(JSONFieldError) {
         run = try r.optionalString("run")
         step = try r.int("step")
         time = try r.optionalDouble("time")
         objectives = []
         for (i, value) in try r.array("objectives").enumerated() {
             guard case .object(let object) = value else {
-                throw EventDecodingError(kind: .wrongType, reason: "objectives[\(i)] must be an object, got \(value.typeName)")
+                throw JSONFieldError(kind: .wrongType, reason: "objectives[\(i)] must be an object, got \(value.typeName)")
             }
-            var o = FieldReader(object, path: "objectives[\(i)].", known: [])
+            var o = JSONFieldReader(object, path: "objectives[\(i)].")
             let name = try o.string("name")
             let directionText = try o.string("direction")
             guard let direction = ObjectiveDirection(rawValue: directionText) else {
@@ -23,9 +23,9 @@ extension ParetoEvent {
         points = []
         for (i, value) in try r.array("points").enumerated() {
             guard case .object(let object) = value else {
-                throw EventDecodingError(kind: .wrongType, reason: "points[\(i)] must be an object, got \(value.typeName)")
+                throw JSONFieldError(kind: .wrongType, reason: "points[\(i)] must be an object, got \(value.typeName)")
             }
-            var p = FieldReader(object, path: "points[\(i)].", known: [])
+            var p = JSONFieldReader(object, path: "points[\(i)].")
             let values = try p.doubles("values")
             guard values.count == objectives.count else {
                 throw p.invalid("values", "has \(values.count) entries for \(objectives.count) objectives")

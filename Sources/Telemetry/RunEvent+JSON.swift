@@ -3,7 +3,7 @@ import JSONCore
 // MARK: - Decoding
 
 extension RunEvent {
-    init(_ r: inout FieldReader) throws(EventDecodingError) {
+    init(_ r: inout JSONFieldReader) throws(JSONFieldError) {
         run = try r.string("run")
         parent = try r.optionalString("parent")
         task = try r.optionalString("task")
@@ -12,9 +12,9 @@ extension RunEvent {
         knobs = []
         for (i, value) in (try r.optionalArray("knobs") ?? []).enumerated() {
             guard case .object(let object) = value else {
-                throw EventDecodingError(kind: .wrongType, reason: "knobs[\(i)] must be an object, got \(value.typeName)")
+                throw JSONFieldError(kind: .wrongType, reason: "knobs[\(i)] must be an object, got \(value.typeName)")
             }
-            var k = FieldReader(object, path: "knobs[\(i)].", known: [])
+            var k = JSONFieldReader(object, path: "knobs[\(i)].")
             knobs.append(try KnobSpec(&k))
         }
         time = try r.optionalDouble("time")
@@ -29,7 +29,7 @@ extension RunEvent {
 }
 
 extension KnobSpec {
-    init(_ r: inout FieldReader) throws(EventDecodingError) {
+    init(_ r: inout JSONFieldReader) throws(JSONFieldError) {
         name = try r.string("name")
         value = try r.knobValue("value")
         min = try r.optionalDouble("min")

@@ -3,7 +3,7 @@ import JSONCore
 // MARK: - Decoding
 
 extension ScalarsEvent {
-    init(_ r: inout FieldReader) throws(EventDecodingError) {
+    init(_ r: inout JSONFieldReader) throws(JSONFieldError) {
         run = try r.optionalString("run")
         step = try r.int("step")
         time = try r.optionalDouble("time")
@@ -11,8 +11,8 @@ extension ScalarsEvent {
         var values: [String: Double] = [:]
         values.reserveCapacity(object.count)
         for (key, value) in object {
-            guard let x = numberValue(value) else {
-                throw EventDecodingError(kind: .wrongType,
+            guard let x = value.numberOrSpecial else {
+                throw JSONFieldError(kind: .wrongType,
                                          reason: "values[\"\(key)\"] must be a number, got \(value.typeName)")
             }
             values[key] = x

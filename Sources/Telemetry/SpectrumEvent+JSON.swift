@@ -3,7 +3,7 @@ import JSONCore
 // MARK: - Decoding
 
 extension SpectrumEvent {
-    init(_ r: inout FieldReader) throws(EventDecodingError) {
+    init(_ r: inout JSONFieldReader) throws(JSONFieldError) {
         run = try r.optionalString("run")
         step = try r.int("step")
         time = try r.optionalDouble("time")
@@ -11,7 +11,7 @@ extension SpectrumEvent {
         trace = try r.optionalDouble("trace")
         traceStderr = try r.optionalDouble("trace_stderr")
         if let object = try r.optionalObject("density") {
-            var d = FieldReader(object, path: "density.", known: [])
+            var d = JSONFieldReader(object, path: "density.")
             let grid = try d.doubles("grid"), values = try d.doubles("values")
             guard grid.count == values.count else {
                 throw d.invalid("values", "has \(values.count) entries for \(grid.count) grid points")
@@ -21,7 +21,7 @@ extension SpectrumEvent {
             density = nil
         }
         if let object = try r.optionalObject("ritz") {
-            var n = FieldReader(object, path: "ritz.", known: [])
+            var n = JSONFieldReader(object, path: "ritz.")
             let nodes = try n.doubles("nodes"), weights = try n.doubles("weights")
             guard nodes.count == weights.count else {
                 throw n.invalid("weights", "has \(weights.count) entries for \(nodes.count) nodes")
@@ -32,7 +32,7 @@ extension SpectrumEvent {
         }
         estimator = try r.optionalObject("estimator") ?? JSONObject()
         if let object = try r.optionalObject("cost") {
-            var c = FieldReader(object, path: "cost.", known: [])
+            var c = JSONFieldReader(object, path: "cost.")
             cost = SpectrumCost(hvps: try c.int("hvps"), seconds: try c.double("seconds"))
         } else {
             cost = nil

@@ -10,14 +10,20 @@ public struct EventDecodingError: Error, Sendable, Equatable {
 
 // MARK: - Decoding
 
+extension EventDecodingError {
+    /// The event error for a field that could not be read.
+    init(_ error: JSONFieldError) { self.init(kind: NDJSONErrorKind(error.kind), reason: error.reason) }
+}
+
 extension TelemetryEvent {
     /// Decodes one event from a JSON value (the parsed line).
     public init(json: JSONValue) throws(EventDecodingError) {
         guard case .object(let object) = json else {
             throw EventDecodingError(kind: .notAnObject, reason: "a line must be a JSON object, got \(json.typeName)")
         }
-        var r = FieldReader(object)
-        let version = try r.int("v")
+        var r = JSONFieldReader(event: object)
+        let version: Int
+        do throws(JSONFieldError) { version = try r.int("v") } catch { throw EventDecodingError(error) }
         guard version >= 1 else {
             throw EventDecodingError(kind: .invalidValue, reason: "field \"v\" must be ≥ 1, got \(version)")
         }
@@ -25,29 +31,23 @@ extension TelemetryEvent {
             throw EventDecodingError(kind: .unsupportedVersion,
                                      reason: "schema version \(version) is newer than this trainscope reads (\(Self.schemaVersion))")
         }
+        do throws(JSONFieldError) { self = try Self.decode(&r) } catch { throw EventDecodingError(error) }
+    }
+
+    /// The event of the kind named by the line's `type`.
+    private static func decode(_ r: inout JSONFieldReader) throws(JSONFieldError) -> TelemetryEvent {
         let type = try r.string("type")
         switch type {
-        case "run": self = .run(try RunEvent(&r))
-        case "scalars": self = .scalars(try ScalarsEvent(&r))
-        case "spectrum": self = .spectrum(try SpectrumEvent(&r))
-        case "pareto": self = .pareto(try ParetoEvent(&r))
-        case "histogram": self = .histogram(try HistogramEvent(&r))
-        case "knob": self = .knob(try KnobEvent(&r))
-        case "phase": self = .phase(try PhaseEvent(&r))
-        case _ where ControlCommand.typeNames.contains(type): self = .control(try ControlMessage(type: type, &r))
-        default: self = .unknown(UnknownEvent(type: type, fields: r.unread))
+        case "run": return .run(try RunEvent(&r))
+        case "scalars": return .scalars(try ScalarsEvent(&r))
+        case "spectrum": return .spectrum(try SpectrumEvent(&r))
+        case "pareto": return .pareto(try ParetoEvent(&r))
+        case "histogram": return .histogram(try HistogramEvent(&r))
+        case "knob": return .knob(try KnobEvent(&r))
+        case "phase": return .phase(try PhaseEvent(&r))
+        case _ where ControlCommand.typeNames.contains(type): return .control(try ControlMessage(type: type, &r))
+        default: return .unknown(UnknownEvent(type: type, fields: r.unread))
         }
-    }
-}
-
-/// A number from a JSON value: a number, or one of the strings "NaN", "Infinity", "-Infinity".
-func numberValue(_ value: JSONValue) -> Double? {
-    switch value {
-    case .number(let x): return x
-    case .string("NaN"): return .nan
-    case .string("Infinity"), .string("+Infinity"): return .infinity
-    case .string("-Infinity"): return -.infinity
-    default: return nil
     }
 }
 
@@ -73,16 +73,4 @@ extension TelemetryEvent {
 
     /// The event as one NDJSON line, without the trailing newline.
     public var jsonLine: String { JSONValue.object(jsonObject).jsonText }
-}
-
-extension JSONValue {
-    /// An array of numbers.
-    public static func numbers(_ xs: [Double]) -> JSONValue { .array(xs.map(JSONValue.number)) }
-}
-
-extension JSONObject {
-    /// Appends the fields of `other` that this object does not have yet.
-    mutating func merge(_ other: JSONObject) {
-        for (k, v) in other where self[k] == nil { self[k] = v }
-    }
 }
