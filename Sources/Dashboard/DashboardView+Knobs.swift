@@ -32,7 +32,10 @@ extension DashboardView {
             if let choices = spec.choices {
                 range = "\(choices.count) choices"
             } else {
-                range = "\(spec.min.map { NumberFormat.short($0) } ?? "")…\(spec.max.map { NumberFormat.short($0) } ?? "") \(spec.scale.rawValue)"
+                // Interval notation, as the engine's range errors write it: `(0, 100]` excludes 0.
+                let lower = spec.min.map { "\(spec.minOpen ? "(" : "[")\(NumberFormat.short($0))" } ?? "(−∞"
+                let upper = spec.max.map { "\(NumberFormat.short($0))\(spec.maxOpen ? ")" : "]")" } ?? "∞)"
+                range = "\(lower), \(upper) \(spec.scale.rawValue)"
             }
             return [spec.name, value, range]
         }
