@@ -25,6 +25,7 @@ let package = Package(
         ),
 
         // MARK: - Engine
+        .target(name: "FileOutput"),
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "Autograd", dependencies: ["TensorCore"]),
         .target(name: "NN", dependencies: ["Autograd", "TensorCore"]),
@@ -33,7 +34,7 @@ let package = Package(
         // MARK: - Contract and sources
         .target(name: "JSONCore"),
         .target(name: "Telemetry", dependencies: ["JSONCore"]),
-        .target(name: "Training", dependencies: ["NN", "Curvature", "Autograd", "TensorCore", "Telemetry", "JSONCore"]),
+        .target(name: "Training", dependencies: ["NN", "Curvature", "Autograd", "TensorCore", "Telemetry", "JSONCore", "FileOutput"]),
         .target(name: "Ingest", dependencies: ["Telemetry", "JSONCore"]),
         .target(name: "Rules", dependencies: ["Telemetry", "JSONCore"]),
 
@@ -42,14 +43,14 @@ let package = Package(
         .target(name: "CursesBackend", dependencies: ["TerminalUI", "CNCursesW"]),
         .target(name: "Dashboard", dependencies: ["TerminalUI", "Telemetry", "JSONCore"]),
         .target(name: "Snapshot", dependencies: ["Dashboard", "TerminalUI", "Telemetry", "JSONCore"]),
-        .target(name: "Runtime", dependencies: ["Dashboard", "Snapshot", "TerminalUI", "Telemetry"]),
+        .target(name: "Runtime", dependencies: ["Dashboard", "Snapshot", "TerminalUI", "Telemetry", "FileOutput"]),
 
         // MARK: - Composition root
         .executableTarget(
             name: "trainscope",
             dependencies: [
                 "JSONCore", "Telemetry", "Ingest", "Training", "Curvature", "TensorCore", "TerminalUI",
-                "CursesBackend", "Dashboard", "Snapshot", "Rules", "Runtime",
+                "CursesBackend", "Dashboard", "Snapshot", "Rules", "Runtime", "FileOutput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +76,7 @@ let package = Package(
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["Telemetry"], path: "Tests/TestSupport"),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore", "TestSupport"]),
+        .testTarget(name: "FileOutputTests", dependencies: ["FileOutput", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "JSONCore", "TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore", "TestSupport"]),

@@ -112,8 +112,17 @@ struct RuleToken: Equatable {
 }
 
 struct RuleParser {
+    /// The most parentheses and signs one value may be nested in.
+    static let maxNesting = 32
+    /// The most arithmetic operations one rule may hold.
+    static let maxOperations = 256
+
     var tokens: [RuleToken]
     var position = 0
+    // Both bound the depth of the expression tree, which evaluation (and freeing it) recurses
+    // through: a rule file of 100k parentheses or a 200k-term sum is an error, not a stack overflow.
+    private var nesting = 0
+    private var operations = 0
 
     init(_ text: String) throws(CheckRuleError) { tokens = try Self.lex(text) }
 
@@ -262,6 +271,7 @@ struct RuleParser {
     mutating func expression() throws(CheckRuleError) -> CheckRule.Expression {
         var left = try term()
         while case .symbol(let s) = current.kind, s == "+" || s == "-" {
+            try countOperation()
             advance()
             left = .binary(Character(s), left, try term())
         }
@@ -271,10 +281,24 @@ struct RuleParser {
     mutating func term() throws(CheckRuleError) -> CheckRule.Expression {
         var left = try factor()
         while case .symbol(let s) = current.kind, s == "*" || s == "/" {
+            try countOperation()
             advance()
             left = .binary(Character(s), left, try factor())
         }
         return left
+    }
+
+    private mutating func countOperation() throws(CheckRuleError) {
+        operations += 1
+        guard operations <= Self.maxOperations else { throw fail("more than \(Self.maxOperations) operations in one rule") }
+    }
+
+    /// Parses a parenthesized or negated value one level deeper.
+    private mutating func nested<T>(_ body: (inout RuleParser) throws(CheckRuleError) -> T) throws(CheckRuleError) -> T {
+        guard nesting < Self.maxNesting else { throw fail("nested deeper than \(Self.maxNesting) levels of parentheses and signs") }
+        nesting += 1
+        defer { nesting -= 1 }
+        return try body(&self)
     }
 
     mutating func factor() throws(CheckRuleError) -> CheckRule.Expression {
@@ -283,13 +307,18 @@ struct RuleParser {
             advance()
             return .number(x)
         case .symbol("-"):
-            advance()
-            return .negate(try factor())
+            try countOperation()
+            return try nested { parser throws(CheckRuleError) in
+                parser.advance()
+                return .negate(try parser.factor())
+            }
         case .symbol("("):
-            advance()
-            let inner = try expression()
-            try expect(")", "to close '('")
-            return inner
+            return try nested { parser throws(CheckRuleError) in
+                parser.advance()
+                let inner = try parser.expression()
+                try parser.expect(")", "to close '('")
+                return inner
+            }
         case .name(let name):
             advance()
             if let aggregate = CheckRule.Aggregate(rawValue: name), current.kind == .symbol("(") {

@@ -39,10 +39,11 @@ public struct RuleFile: Sendable, Equatable {
     /// Parses a rules file; `source` names it in errors (`rules.txt:3:17: …`).
     public static func parse(_ text: String, source: String) throws(RuleFileError) -> RuleFile {
         var rules: [Rule] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on scalars: "\r\n" is one Character, so a CRLF file would not split on "\n".
+        for (index, raw) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = index + 1
-            var content = String(raw)
-            if content.hasSuffix("\r") { content.removeLast() }
+            var content = String(String.UnicodeScalarView(raw))
+            if content.unicodeScalars.last == "\r" { content.unicodeScalars.removeLast() }
             if let hash = content.firstIndex(of: "#") { content = String(content[..<hash]) }
             guard content.contains(where: { $0 != " " && $0 != "\t" }) else { continue }
             do throws(CheckRuleError) {

@@ -1,4 +1,5 @@
 import Dashboard
+import FileOutput
 import Foundation
 import Snapshot
 import Telemetry
@@ -119,7 +120,8 @@ public final class DashboardRuntime {
     /// for the events panel.
     func writeSnapshot() -> String {
         let run = state.currentRun
-        let base = "trainscope-\(run?.id ?? "empty")-step\(run?.latestStep ?? 0)"
+        // The run id comes from a producer: as a file name it loses separators, dots in front and length.
+        let base = "trainscope-\(FileName.component(run?.id ?? "empty"))-step\(run?.latestStep ?? 0)"
         let options = SnapshotOptions(width: state.width, height: state.height, layout: state.layout, panel: state.focus,
                                       smoothing: state.curves.smoothing, sourceName: state.sourceName)
         var frame = state
@@ -127,8 +129,12 @@ public final class DashboardRuntime {
         let svg = SVGExport.render(view.render(frame), theme: theme)
         let json = JSONExport.document(frame, options)
         let path = (snapshotDirectory as NSString).appendingPathComponent(base)
-        let ok = FileManager.default.createFile(atPath: path + ".svg", contents: Data(svg.utf8))
-            && FileManager.default.createFile(atPath: path + ".json", contents: Data(json.utf8))
-        return ok ? "snapshot: \(path).svg and .json" : "snapshot: cannot write \(base).svg/.json in \(snapshotDirectory)"
+        do throws(OutputFileError) {
+            try OutputFile.write(svg, to: path + ".svg")
+            try OutputFile.write(json, to: path + ".json")
+        } catch {
+            return "snapshot: \(error)"
+        }
+        return "snapshot: \(path).svg and .json"
     }
 }

@@ -8,10 +8,19 @@ public final class ReplaySource: MessageSource {
     private var pauseRequested = false
     private var pausedAt: Double?
     private var pausedTotal = 0.0
+    /// Said once, in the events panel, when long pauses were shortened.
+    private var notice: String?
 
-    public init(events: [TelemetryEvent], speed: Double) { schedule = ReplaySchedule(events: events, speed: speed) }
+    public init(events: [TelemetryEvent], speed: Double) {
+        schedule = ReplaySchedule(events: events, speed: speed)
+        notice = ReplaySchedule.shortenedNotice(schedule.shortenedGaps)
+    }
 
     public func poll(elapsed: Double) -> [Message] {
+        if let notice {
+            self.notice = nil
+            return [.notice(notice)]
+        }
         if pauseRequested {
             pausedAt = pausedAt ?? elapsed
         } else if let at = pausedAt {

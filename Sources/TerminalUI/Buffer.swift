@@ -28,12 +28,14 @@ public struct Buffer: Sendable, Equatable {
     public func contains(_ x: Int, _ y: Int) -> Bool { x >= 0 && y >= 0 && x < width && y < height }
 
     /// Writes `text` from (x, y) rightwards, clipped to `maxWidth` columns and the buffer;
-    /// returns the number of columns written.
+    /// returns the number of columns written. Control characters are written as visible escapes
+    /// (`\x1b`): every frame, snapshot and SVG is drawn from cells, so this is the one place
+    /// where text from data is made safe for them.
     @discardableResult
     public mutating func write(_ text: String, x: Int, y: Int, style: Style = .plain, maxWidth: Int? = nil) -> Int {
         let limit = min(maxWidth ?? width, width - x)
         var column = 0
-        for character in text where column < limit {
+        for character in TerminalText.visible(text) where column < limit {
             self[x + column, y] = Cell(character, style: style)
             column += 1
         }

@@ -1,3 +1,4 @@
+import FileOutput
 import Foundation
 import JSONCore
 import Telemetry
@@ -89,12 +90,10 @@ public struct SafeTensorsFile: Sendable, Equatable {
         return out
     }
 
-    /// Writes the file atomically (a temporary file renamed into place).
+    /// Writes the file as `OutputFile` does (a regular file replaced atomically, keeping its mode).
     public func write(to path: String) throws(CheckpointError) {
-        do {
-            try Data(encoded()).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw CheckpointError("\(path): cannot write: \(error.localizedDescription)")
+        do throws(OutputFileError) { try OutputFile.write(encoded(), to: path) } catch {
+            throw CheckpointError("\(error)")
         }
     }
 

@@ -3,9 +3,15 @@ import Foundation
 import TerminalUI
 import Training
 
-/// Writes one line to standard error.
+/// Writes a message to standard error, a newline after it. Messages quote data (run ids, names,
+/// bad lines), so control characters in them are written as visible escapes.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    FileHandle.standardError.write(Data((TerminalText.visible(message, keepingNewlines: true) + "\n").utf8))
+}
+
+/// Writes a report that quotes data to standard output, control characters escaped as for `printError`.
+func printReport(_ text: String) {
+    FileHandle.standardOutput.write(Data(TerminalText.visible(text, keepingNewlines: true).utf8))
 }
 
 /// A bad command line: one error line on standard error, exit status 2 (as for every other bad input).

@@ -52,6 +52,7 @@ struct ReplayCommand: ParsableCommand {
             return
         }
         var schedule = ReplaySchedule(events: recording.events, speed: fast ? .infinity : speed)
+        if let notice = ReplaySchedule.shortenedNotice(schedule.shortenedGaps) { printError("trainscope: \(notice)") }
         let start = Date()
         let out = FileHandle.standardOutput
         while !schedule.isFinished {

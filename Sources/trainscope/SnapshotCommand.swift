@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dashboard
+import FileOutput
 import Foundation
 import Rules
 import Snapshot
@@ -70,13 +71,9 @@ struct SnapshotCommand: ParsableCommand {
         case .ansi: text = TextExport.ansi(DashboardView(theme: dashboardTheme).render(state))
         case .svg: text = SVGExport.render(DashboardView(theme: dashboardTheme).render(state), theme: dashboardTheme)
         }
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-                printError("trainscope: error: cannot write \(output)")
-                throw ExitCode(2)
-            }
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+        do throws(OutputFileError) { try OutputFile.write(text, to: output ?? "-") } catch {
+            printError("trainscope: error: \(error)")
+            throw ExitCode(2)
         }
         if !errors.isEmpty { throw ExitCode(1) }
     }
@@ -137,7 +134,7 @@ struct CheckCommand: ParsableCommand {
         for outcome in outcomes { report += outcome.line + "\n" }
         let held = outcomes.filter(\.holds).count
         report += "\(held) of \(outcomes.count) rules hold\n"
-        FileHandle.standardOutput.write(Data(report.utf8))
+        printReport(report)
         if held < outcomes.count || !errors.isEmpty { throw ExitCode(1) }
     }
 }

@@ -31,7 +31,7 @@ struct ValidateCommand: ParsableCommand {
                 continue
             }
             let summary = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            print("\(file): \(counts.values.reduce(0, +)) events (\(summary.isEmpty ? "none" : summary)), \(errors) bad lines")
+            printReport("\(file): \(counts.values.reduce(0, +)) events (\(summary.isEmpty ? "none" : summary)), \(errors) bad lines\n")
             if errors > 0 { failed = true }
         }
         if failed { throw ExitCode(1) }

@@ -55,31 +55,6 @@ import TestSupport
             #expect(error.description == "/nonexistent/run.jsonl: open failed: No such file or directory")
         }
     }
-
-    @Test func replayKeepsOriginalSpacingScaledBySpeed() {
-        let events = [scalars(1, time: 100), .control(ControlMessage(.pause)), scalars(2, time: 101), scalars(3, time: 104)]
-        var schedule = ReplaySchedule(events: events, speed: 2)
-        #expect(schedule.duration == 2)
-        #expect(schedule.take(upTo: 0).count == 2, "the untimed event follows its predecessor")
-        #expect(schedule.nextDue == 0.5)
-        #expect(schedule.take(upTo: 0.49).isEmpty)
-        #expect(schedule.take(upTo: 0.5).count == 1)
-        #expect(schedule.take(upTo: 1.99).isEmpty)
-        #expect(Array(schedule.take(upTo: 2)) == [scalars(3, time: 104)])
-        #expect(schedule.isFinished && schedule.emittedCount == 4 && schedule.nextDue == nil)
-    }
-
-    @Test func replayAsFastAsPossibleEmitsEverythingAtOnce() {
-        let events = (1...50).map { scalars($0, time: Double($0) * 10) }
-        var schedule = ReplaySchedule(events: events, speed: .infinity)
-        #expect(Array(schedule.take(upTo: 0)) == events)
-    }
-
-    @Test func replayNeverGoesBackInTime() {
-        var schedule = ReplaySchedule(events: [scalars(1, time: 10), scalars(2, time: 5), scalars(3, time: 12)], speed: 1)
-        #expect(schedule.take(upTo: 0).count == 2)
-        #expect(schedule.take(upTo: 2).count == 1)
-    }
 }
 
 @Suite struct MailboxTests {
