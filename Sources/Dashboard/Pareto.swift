@@ -26,16 +26,12 @@ public enum Pareto {
 
     /// The indices (ascending) of the points no other point dominates.
     ///
-    /// 2 objectives: one sort and a sweep, O(n log n); 3 or more: pairwise, O(n²).
+    /// 2 objectives: one sort and a sweep; 3: a sweep over the first objective with a `Staircase`
+    /// of the other two; O(n log n) either way.
     public static func nondominatedIndices(_ points: [[Double]], directions: [ObjectiveDirection]) throws(ParetoError) -> [Int] {
         try validate(points, directions: directions)
         let minimized = points.map { orient($0, directions) }
-        guard directions.count == 2 else {
-            let allMinimized = [ObjectiveDirection](repeating: .minimize, count: directions.count)
-            return points.indices.filter { i in
-                !minimized.indices.contains { j in j != i && dominates(minimized[j], minimized[i], directions: allMinimized) }
-            }
-        }
+        guard directions.count == 2 else { return nondominatedIndices3(minimized) }
         // Sort by the first objective, ties by the second: a point is on the front when its second
         // objective is below every earlier point's, or equal to the best so far with an equal first.
         let order = minimized.indices.sorted { minimized[$0][0] != minimized[$1][0] ? minimized[$0][0] < minimized[$1][0] : minimized[$0][1] < minimized[$1][1] }
@@ -56,9 +52,26 @@ public enum Pareto {
         return front.sorted()
     }
 
+    /// The front of minimized 3-objective points. Copies of a point are judged once (they do not
+    /// dominate each other); in lexicographic order, an earlier distinct point dominates a later one
+    /// exactly when it is at least as good in the last two objectives.
+    private static func nondominatedIndices3(_ minimized: [[Double]]) -> [Int] {
+        var copies: [[Double]: [Int]] = [:]
+        for (i, p) in minimized.enumerated() { copies[p, default: []].append(i) }
+        let distinct = copies.keys.sorted { $0.lexicographicallyPrecedes($1) }
+        var staircase = Staircase()
+        var front: [Int] = []
+        for p in distinct where !staircase.covers(p[1], p[2]) {
+            staircase.insert(p[1], p[2])
+            front += copies[p]!
+        }
+        return front.sorted()
+    }
+
     /// Exact hypervolume of the region dominated by `points` and bounded by `reference` (a point
     /// worse than the front in every objective). Points not strictly better than the reference in
-    /// every objective add nothing. 2 objectives: O(n log n); 3: a sweep over the third, O(n² log n).
+    /// every objective add nothing. 2 objectives: O(n log n); 3: a sweep over the third objective
+    /// growing a `Staircase` of the first two, O(n log n).
     public static func hypervolume(_ points: [[Double]], directions: [ObjectiveDirection], reference: [Double]) throws(ParetoError) -> Double {
         try validate(points, directions: directions)
         guard reference.count == directions.count, reference.allSatisfy(\.isFinite) else {
@@ -70,13 +83,14 @@ public enum Pareto {
         case 2: return area(inside.map { ($0[0], $0[1]) }, reference: (ref[0], ref[1]))
         case 3:
             // Slabs between consecutive distinct third-objective values: each has the 2-D area of the
-            // points at or below its floor.
-            let levels = Array(Set(inside.map { $0[2] })).sorted()
-            var volume = 0.0
-            for (k, z) in levels.enumerated() {
-                let top = k + 1 < levels.count ? levels[k + 1] : ref[2]
-                let slice = inside.filter { $0[2] <= z }.map { ($0[0], $0[1]) }
-                volume += area(slice, reference: (ref[0], ref[1])) * (top - z)
+            // points at or below its floor, grown point by point as the sweep rises.
+            let sorted = inside.sorted { $0[2] < $1[2] }
+            var staircase = Staircase()
+            var slabArea = 0.0, volume = 0.0
+            for (k, p) in sorted.enumerated() {
+                if !staircase.covers(p[0], p[1]) { slabArea += staircase.insert(p[0], p[1], reference: (ref[0], ref[1])) }
+                let top = k + 1 < sorted.count ? sorted[k + 1][2] : ref[2]
+                volume += slabArea * (top - p[2])
             }
             return volume
         default: throw ParetoError("hypervolume is computed for 2 or 3 objectives, got \(directions.count)")

@@ -38,6 +38,8 @@ public struct CSVMetricsReader {
     private var atRecordStart = true
     /// The current cell has content (a quote opens a quoted cell only at the start of a cell).
     private var cellStarted = false
+    /// The last byte was a CR that ended a row: an LF right after it belongs to the same line end.
+    private var afterCR = false
 
     public init(source: String, run: String, valueName: String? = nil) {
         self.source = source; self.run = run; self.valueName = valueName ?? run
@@ -46,6 +48,10 @@ public struct CSVMetricsReader {
     /// Feeds the next chunk; calls `emit` for every completed row's event and problem.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ emit: (IngestItem) -> Void) {
         for byte in chunk {
+            if afterCR {
+                afterCR = false
+                if byte == 0x0A { continue }
+            }
             if atRecordStart { recordLine = line; atRecordStart = false }
             if byte == 0x0A { line += 1 }
             recordBytes += 1
@@ -74,7 +80,12 @@ public struct CSVMetricsReader {
             case 0x0A:
                 endCell()
                 endRecord(emit)
-            case 0x0D: continue
+            case 0x0D:
+                // CR ends a row too: CRLF (Windows) and CR alone (old Mac exports) as much as LF.
+                line += 1
+                afterCR = true
+                endCell()
+                endRecord(emit)
             default:
                 cellStarted = true
                 if keep { cell.append(byte) }

@@ -116,7 +116,8 @@ public final class IngestHub: IngestSink, @unchecked Sendable {
 
     func spawn(_ body: @escaping @Sendable () -> Void) {
         let thread = Thread(block: body)
-        thread.stackSize = 1 << 20
+        // Room for the 512 levels of nesting that whole-file JSON sources (trainer_state) may have.
+        thread.stackSize = 4 << 20
         thread.start()
     }
 

@@ -106,8 +106,9 @@ public struct TensorBoardEventDecoder {
             return .scalar(tag: tag, value: decoded.values[0], encoding: .tensor)
         case "histograms":
             // TensorBoard 2.x histograms: a [k, 3] tensor of (left edge, right edge, count) rows.
+            // Compared by division: a crafted shape ([2^62, 3]) must not overflow the product.
             guard decoded.shape.count == 2, decoded.shape[1] == 3, decoded.shape[0] > 0,
-                  decoded.values.count == decoded.shape[0] * 3 else { return nil }
+                  decoded.values.count.isMultiple(of: 3), decoded.values.count / 3 == decoded.shape[0] else { return nil }
             let rows = decoded.shape[0]
             var edges = (0..<rows).map { decoded.values[3 * $0] }
             edges.append(decoded.values[3 * rows - 2])

@@ -13,11 +13,24 @@ public enum TrainerStateReader {
     /// problem among the items.
     public static func read(_ bytes: [UInt8], source: String, run: String, skipEntries: Int = 0,
                             announce: Bool = true) throws(SourceProblem) -> (items: [IngestItem], entries: Int) {
+        // Read as Python's json reads what the Trainer wrote: a byte-order mark is skipped, a
+        // repeated key keeps its last value (reported), nesting may go deeper than in events.
+        let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         let document: JSONValue
+        var items: [IngestItem] = []
         do throws(JSONSyntaxError) {
-            document = try JSONParser.parse(bytes: bytes)
+            let parsed = try JSONParser.parseKeepingLastDuplicates(bytes: Array(bytes[bom...]), maxDepth: 512)
+            document = parsed.value
+            // Each with its position (a scan from the start), the first ten; the rest counted.
+            for duplicate in parsed.duplicates.prefix(10) {
+                items.append(.problem(SourceProblem(source: source, position: position(ofByte: bom + duplicate.column - 1, in: bytes),
+                                                    reason: "duplicate key \"\(duplicate.key)\"; the last value is kept")))
+            }
+            if parsed.duplicates.count > 10 {
+                items.append(.problem(SourceProblem(source: source, reason: "\(parsed.duplicates.count - 10) more duplicate keys; the last values are kept")))
+            }
         } catch {
-            throw SourceProblem(source: source, position: position(ofByte: error.column - 1, in: bytes), reason: error.reason)
+            throw SourceProblem(source: source, position: position(ofByte: bom + error.column - 1, in: bytes), reason: error.reason)
         }
         guard let object = document.object else {
             throw SourceProblem(source: source, reason: "expected a JSON object with log_history, got \(document.typeName)")
@@ -25,7 +38,6 @@ public enum TrainerStateReader {
         guard let history = object["log_history"]?.array else {
             throw SourceProblem(source: source, reason: "no log_history array; is this a trainer_state.json?")
         }
-        var items: [IngestItem] = []
         if announce {
             let config = JSONObject(object.entries.filter { $0.value.number != nil || $0.value.string != nil }.map { ($0.key, $0.value) })
             items.append(.event(.run(RunEvent(run: run, config: config, extra: JSONObject([("source", .string(source))])))))

@@ -57,8 +57,34 @@ public struct JSONParser {
         try parse(bytes: Array(text.utf8))
     }
 
+    /// Parses a document another tool wrote, as Python's `json` reads it: a repeated key keeps its
+    /// last value instead of failing the document (each repetition is returned, key and column, for
+    /// a warning), and nesting may go to `maxDepth` (the caller's thread must have the stack for it).
+    public static func parseKeepingLastDuplicates(bytes: [UInt8], maxDepth: Int = JSONParser.maxDepth) throws(JSONSyntaxError)
+        -> (value: JSONValue, duplicates: [(key: String, column: Int)]) {
+        let result: Result<(JSONValue, [(key: String, column: Int)]), JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(bytes: buffer)
+            parser.keepsLastDuplicate = true
+            parser.depthLimit = maxDepth
+            do throws(JSONSyntaxError) {
+                parser.skipWhitespace()
+                let value = try parser.parseValue(depth: 0)
+                parser.skipWhitespace()
+                if parser.index < buffer.count {
+                    throw parser.error(.invalidJSON, "unexpected \(parser.describeCurrent()) after the JSON value")
+                }
+                return .success((value, parser.duplicates))
+            } catch { return .failure(error) }
+        }
+        let (value, duplicates) = try result.get()
+        return (value, duplicates)
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
+    private var keepsLastDuplicate = false
+    private var depthLimit = JSONParser.maxDepth
+    private var duplicates: [(key: String, column: Int)] = []
 
     private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -85,11 +111,11 @@ public struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONObject {
-        if depth > Self.maxDepth { throw error(.tooDeep, "nesting deeper than \(Self.maxDepth) levels") }
+        if depth > depthLimit { throw error(.tooDeep, "nesting deeper than \(depthLimit) levels") }
         index += 1  // {
-        var entries: [(key: String, value: JSONValue)] = []
+        var object = JSONObject()
         skipWhitespace()
-        if peek(UInt8(ascii: "}")) { index += 1; return JSONObject() }
+        if peek(UInt8(ascii: "}")) { index += 1; return object }
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else {
@@ -97,26 +123,28 @@ public struct JSONParser {
             }
             let keyColumn = index + 1
             let key = try parseString()
-            if entries.contains(where: { $0.key == key }) {
-                throw JSONSyntaxError(kind: .duplicateKey, column: keyColumn, reason: "duplicate key \"\(key)\"")
+            // `JSONObject` indexes its keys past a few fields, so this check is not quadratic.
+            if object[key] != nil {
+                guard keepsLastDuplicate else {
+                    throw JSONSyntaxError(kind: .duplicateKey, column: keyColumn, reason: "duplicate key \"\(key)\"")
+                }
+                duplicates.append((key, keyColumn))
             }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error(.invalidJSON, "expected ':' after key \"\(key)\"") }
             index += 1
             skipWhitespace()
-            entries.append((key, try parseValue(depth: depth)))
+            object[key] = try parseValue(depth: depth)
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { index += 1; continue }
             if peek(UInt8(ascii: "}")) { index += 1; break }
             throw error(.invalidJSON, "expected ',' or '}' in object, found \(describeCurrent())")
         }
-        var object = JSONObject()
-        for (k, v) in entries { object[k] = v }
         return object
     }
 
     private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> [JSONValue] {
-        if depth > Self.maxDepth { throw error(.tooDeep, "nesting deeper than \(Self.maxDepth) levels") }
+        if depth > depthLimit { throw error(.tooDeep, "nesting deeper than \(depthLimit) levels") }
         index += 1  // [
         var items: [JSONValue] = []
         skipWhitespace()

@@ -61,10 +61,18 @@ extension JSONValue: Equatable {
     }
 }
 
-/// A JSON object with its keys in document order. Keys are unique (the parser rejects duplicates).
+/// A JSON object with its keys in document order. Keys are unique (the parser rejects duplicates,
+/// or keeps the last one when asked to).
+///
+/// Small objects (every event) look keys up by scanning; past `indexThreshold` fields a key →
+/// position index is kept, so an object of 100k keys is built and read in linear time.
 public struct JSONObject: Sendable, Equatable, Sequence {
+    /// Field count from which lookups go through an index.
+    static let indexThreshold = 16
+
     /// The fields in document order.
     public private(set) var entries: [(key: String, value: JSONValue)]
+    private var positions: [String: Int]?
 
     /// An empty object.
     public init() { entries = [] }
@@ -82,15 +90,32 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// The keys in document order.
     public var keys: [String] { entries.map(\.key) }
 
+    /// The position of `key` in `entries`.
+    private func position(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return entries.firstIndex { $0.key == key }
+    }
+
+    private mutating func reindex() {
+        guard entries.count > Self.indexThreshold else { positions = nil; return }
+        var map: [String: Int] = [:]
+        map.reserveCapacity(entries.count)
+        for (i, entry) in entries.enumerated() { map[entry.key] = i }
+        positions = map
+    }
+
     /// The value for `key`; setting nil removes the field, setting an existing key keeps its position.
     public subscript(key: String) -> JSONValue? {
-        get { entries.first(where: { $0.key == key })?.value }
+        get { position(of: key).map { entries[$0].value } }
         set {
-            let index = entries.firstIndex(where: { $0.key == key })
-            switch (index, newValue) {
+            switch (position(of: key), newValue) {
             case (let i?, let v?): entries[i].value = v
-            case (let i?, nil): entries.remove(at: i)
-            case (nil, let v?): entries.append((key, v))
+            case (let i?, nil):
+                entries.remove(at: i)
+                if positions != nil { reindex() }
+            case (nil, let v?):
+                entries.append((key, v))
+                if positions != nil { positions![key] = entries.count - 1 } else if entries.count > Self.indexThreshold { reindex() }
             case (nil, nil): break
             }
         }
@@ -100,6 +125,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     public func removing(_ known: Set<String>) -> JSONObject {
         var copy = self
         copy.entries.removeAll { known.contains($0.key) }
+        if copy.count != count { copy.reindex() }
         return copy
     }
 

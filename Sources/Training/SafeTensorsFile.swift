@@ -145,7 +145,13 @@ public struct SafeTensorsFile: Sendable, Equatable {
             guard offsets[0] <= offsets[1], offsets[1] <= dataLength else {
                 throw fail("tensor \"\(name)\" data \(offsets[0])..<\(offsets[1]) lies outside the \(dataLength)-byte buffer (truncated?)")
             }
-            guard offsets[1] - offsets[0] == Tensor.count(of: shape) * size else {
+            // The product is checked for overflow: a crafted shape (1e11 × 1e11) must be an error, not a trap.
+            let (elements, elementsOverflow) = shape.reduce((1, false)) { acc, n in
+                let (product, overflow) = acc.0.multipliedReportingOverflow(by: n)
+                return (product, acc.1 || overflow)
+            }
+            let (byteCount, bytesOverflow) = elements.multipliedReportingOverflow(by: size)
+            guard !elementsOverflow, !bytesOverflow, offsets[1] - offsets[0] == byteCount else {
                 throw fail("tensor \"\(name)\" has \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtype)")
             }
             ranges.append((offsets[0], offsets[1], name))

@@ -303,3 +303,20 @@ private func scalars(_ step: Int, _ values: [String: Double], time: Double? = ni
         #expect(events(items) == [runEvent(), scalars(1, ["loss": 0.5]), scalars(2, ["loss": 0.25])])
     }
 }
+
+/// CR, CRLF and LF line ends read alike, whatever the chunking (a CRLF may be split between reads).
+@Suite struct CSVLineEndTests {
+    @Test(arguments: [1, 2, 3, 1000])
+    func crOnlyCrlfAndLfGiveTheSameRows(_ chunk: Int) {
+        let lf = readCSV("step,loss\n1,0.5\n2,0.25\n", chunk: chunk)
+        #expect(events(lf).count == 3 && problems(lf).isEmpty)
+        #expect(readCSV("step,loss\r1,0.5\r2,0.25\r", chunk: chunk) == lf)
+        #expect(readCSV("step,loss\r\n1,0.5\r\n2,0.25\r\n", chunk: chunk) == lf)
+        #expect(readCSV("step,loss\r1,0.5\n2,0.25", chunk: chunk) == lf)
+    }
+
+    @Test func lineNumbersCountCarriageReturns() {
+        let items = readCSV("step,loss\r1,0.5\r2,x\r")
+        #expect(problems(items).first?.hasPrefix("m.csv: line 3") == true, "\(problems(items))")
+    }
+}

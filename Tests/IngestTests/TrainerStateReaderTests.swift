@@ -217,3 +217,34 @@ private let expectedScalars: [IngestItem] = [
         #expect(lines.last == "t.json: log_history[6]: no integer 'step'; skipped")
     }
 }
+
+/// A trainer_state.json is read as Python reads it: a BOM, repeated keys and deep nesting do not
+/// refuse the file; the repeats are reported.
+@Suite struct TrainerStateToleranceTests {
+    @Test func aByteOrderMarkIsSkipped() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"{"log_history":[{"step":1,"loss":0.5}]}"#.utf8)
+        let (items, entries) = try TrainerStateReader.read(bytes, source: "t.json", run: "r")
+        #expect(entries == 1 && items.count == 2)
+    }
+
+    @Test func repeatedKeysKeepTheLastValueAndAreReported() throws {
+        let text = #"{"best_metric":1,"best_metric":2,"log_history":[{"step":1,"loss":0.5,"loss":0.25}]}"#
+        let (items, _) = try TrainerStateReader.read(Array(text.utf8), source: "t.json", run: "r")
+        let problems = items.compactMap { if case .problem(let p) = $0 { p.description } else { nil } }
+        #expect(problems == [#"t.json: line 1, column 18: duplicate key "best_metric"; the last value is kept"#,
+                             #"t.json: line 1, column 70: duplicate key "loss"; the last value is kept"#])
+        #expect(items.contains(.event(.scalars(ScalarsEvent(run: "r", step: 1, values: ["train/loss": 0.25])))))
+    }
+
+    @Test func nestingDeeperThanEventsAllowIsRead() throws {
+        let deep = String(repeating: #"{"a":"#, count: 300) + "1" + String(repeating: "}", count: 300)
+        let text = #"{"deep":"# + deep + #","log_history":[{"step":3,"loss":1}]}"#
+        #expect(try TrainerStateReader.read(Array(text.utf8), source: "t.json", run: "r").entries == 1)
+    }
+
+    @Test func manyKeysAreReadInLinearTime() throws {
+        let keys = (0..<100_000).map { #""k\#($0)":\#($0)"# }.joined(separator: ",")
+        let text = #"{"#  + keys + #","log_history":[{"step":1,"loss":1}]}"#
+        #expect(try TrainerStateReader.read(Array(text.utf8), source: "t.json", run: "r").entries == 1)
+    }
+}

@@ -38,4 +38,29 @@ import TestSupport
         #expect(validate.status == 1 && !hasRawControl(validate.stdout) && !hasRawControl(validate.stderr))
         #expect(validate.stderr.contains(#"got "\x1b[5m""#), "\(validate.stderr)")
     }
+
+    @Test func snapshotOutputsKeepWhatIsAtThePath() throws {
+        let dir = TestPaths.scratchDirectory().path
+        let input = Data(#"{"v":1,"type":"scalars","run":"r","step":1,"values":{"loss":1}}"#.utf8 + [0x0A])
+        // A read-only file: refused with one line and exit 2, content and mode as before.
+        let locked = dir + "/locked.txt"
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: locked))
+        chmod(locked, 0o444)
+        let refused = try CommandRunner.run(["snapshot", "-", "-o", locked], stdin: input)
+        #expect(refused.status == 2 && refused.stderr == "trainscope: error: \(locked): is read-only; not replaced\n")
+        #expect(try String(contentsOfFile: locked, encoding: .utf8) == "keep")
+        var info = stat()
+        #expect(stat(locked, &info) == 0 && info.st_mode & 0o777 == 0o444)
+        // A symbolic link: the file it points to is written, the link stays a link.
+        try Data().write(to: URL(fileURLWithPath: dir + "/real.txt"))
+        #expect(symlink(dir + "/real.txt", dir + "/link.txt") == 0)
+        #expect(try CommandRunner.run(["snapshot", "-", "-o", dir + "/link.txt"], stdin: input).status == 0)
+        #expect(lstat(dir + "/link.txt", &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
+        #expect(try String(contentsOfFile: dir + "/real.txt", encoding: .utf8).contains("trainscope"))
+        // A character device is written through, and `-o -` is standard output.
+        #expect(try CommandRunner.run(["snapshot", "-", "-o", "/dev/null"], stdin: input).status == 0)
+        #expect(stat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR)
+        let dash = try CommandRunner.run(["snapshot", "-", "-o", "-"], stdin: input, currentDirectory: URL(fileURLWithPath: dir))
+        #expect(dash.status == 0 && dash.stdout.contains("trainscope") && !FileManager.default.fileExists(atPath: dir + "/-"))
+    }
 }
