@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "TensorCore", "TestSupport"]),
         .testTarget(name: "CurvatureTests", dependencies: ["Curvature", "NN", "Autograd", "TensorCore", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Dashboard", "NN", "TensorCore", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Dashboard", "NN", "Autograd", "TensorCore", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "Telemetry", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Dashboard", "TerminalUI", "Telemetry", "TestSupport"]),

@@ -57,22 +57,31 @@ extension DashboardView {
                                      columns: Self.extents(columns.columns, scale: .linear), value: store.last?.y, points: store.count,
                                      shownColumns: columns.columns.compactMap { $0 }.count))
         }
-        let threshold = run.stabilityThreshold.columns(edges: edges)
-        if run.stabilityThreshold.count > 0 {
-            // The threshold is drawn as a line so that it moves where the learning rate changed.
-            lines.append(PlottedLine(label: Self.thresholdLabel(optimizer: run.optimizer), style: theme.reference,
-                                     columns: Self.extents(threshold.columns, scale: .linear), value: run.stabilityThreshold.last?.y,
-                                     points: 0, shownColumns: 0))
-        }
         // The threshold's scale is kept only while it is within 4× of the top eigenvalue.
-        let eigenLines = Array(lines.prefix(run.eigenvalues.count))
         var extra: [Double] = []
         if let t = run.stabilityThreshold.last?.y, let top = run.eigenvalues.first?.last?.y, t <= 4 * Swift.max(top, 1e-12) { extra.append(t) }
-        guard let yRange = Self.yRange(eigenLines, scale: .linear, clip: false, including: extra) else { return }
+        guard let yRange = Self.yRange(lines, scale: .linear, clip: false, including: extra) else { return }
+        let label = Self.thresholdLabel(optimizer: run.optimizer)
+        if run.stabilityThreshold.count > 0 {
+            // A line, so that it moves where the learning rate changed; drawn only where it is inside
+            // the range, never pinned to an edge, where it would claim a value it does not have.
+            let inside = Self.extents(run.stabilityThreshold.columns(edges: edges).columns, scale: .linear).map { extent in
+                extent.flatMap { yRange.contains($0.lowerBound) && yRange.contains($0.upperBound) ? $0 : nil }
+            }
+            lines.append(PlottedLine(label: label, style: theme.reference, columns: inside, value: run.stabilityThreshold.last?.y,
+                                     points: 0, shownColumns: 0))
+        }
         func column(_ step: Double) -> Int? { Swift.min(dotColumns - 1, Int(step / high * Double(dotColumns))) }
         drawChart(title: "top eigenvalues", selected: false, lines: lines, yScale: .linear, yRange: yRange,
                   xLabels: ("0", "step \(Int(high))"), references: [], markers: markers(run, column: column), cursor: nil,
                   cursorNote: nil, area: area, &buffer)
+        // Off the scale: the edge it lies beyond says so, with its value.
+        if let t = run.stabilityThreshold.last?.y, !yRange.contains(t) {
+            let plot = LineChart.plotArea(in: chartArea)
+            let note = "\(label) = \(NumberFormat.short(t)) \(t > yRange.upperBound ? "↑" : "↓")"
+            let row = t > yRange.upperBound ? plot.y : plot.y + plot.height - 1
+            buffer.write(note, x: Swift.max(plot.x, plot.x + plot.width - note.count), y: row, style: theme.reference, maxWidth: plot.width)
+        }
     }
 
     /// The latest density as bars over the eigenvalue axis (log heights: densities span decades).

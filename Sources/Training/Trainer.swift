@@ -168,7 +168,7 @@ public final class Trainer {
         let phases = detectPhases(step: stepNumber, trainAccuracy: trainAccuracy, testAccuracy: values["test/acc"])
         let hasSpectrum = values["hessian/sharpness"] != nil
         if isEval || hasSpectrum || !phases.isEmpty || stepNumber % config[.logEvery] == 0 {
-            events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: values)))
+            events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: Self.recordable(values))))
         }
         events += phases
         let probeEvery = config[.probeEvery]
@@ -177,6 +177,10 @@ public final class Trainer {
         if histogramEvery > 0 && (stepNumber % histogramEvery == 0 || stepNumber == 1) { events += histograms(step: stepNumber) }
         return events
     }
+
+    /// Metric values as events carry them: a loss that underflows to zero comes out of −Σ log 1
+    /// as −0, and is recorded and shown as 0.
+    static func recordable(_ values: [String: Double]) -> [String: Double] { values.mapValues { $0 + 0 } }
 
     /// Loss and accuracy on `dataset` with the current (or given) parameters, without gradients.
     public func evaluate(_ dataset: Dataset, parameters: Tensor? = nil) -> Evaluation {

@@ -58,7 +58,8 @@ final class HeadlessSession {
                         run = id
                         runs += 1
                         start = Date()
-                        startStep = s.step - 1
+                        // The first run starts where the session resumed; each later sweep member at 0.
+                        startStep = runs == 1 ? self.startStep : 0
                         latest = [:]
                         if runs > 1 || driver.singleRun == nil { print("run \(id)") }
                     }
@@ -93,7 +94,9 @@ final class HeadlessSession {
         ok = printReports(runner.reports.drain()) && ok
         let seconds = Date().timeIntervalSince(start)
         if printedStep != step { print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(seconds, 1e-9))) }
-        var summary = String(format: "done: %d steps in %.1f s", step - startStep, seconds)
+        // A resumed run names the step it reached and what this session trained of it.
+        var summary = startStep == 0 ? String(format: "done: %d steps in %.1f s", step, seconds)
+            : String(format: "done: step %d, %d steps after resuming at step %d, in %.1f s", step, step - startStep, startStep, seconds)
         if runs > 1 { summary = "done: \(runs) runs; the last, " + summary.dropFirst(6) }
         if latest["train/acc"] != nil {  // memorization and generalization mean something for classifiers only
             let memorized = phases["memorization"].map { "memorized at step \($0)" } ?? "did not memorize"

@@ -185,6 +185,7 @@ struct PresetsCommand: ParsableCommand {
     func run() {
         if keys {
             let defaults = Preset.all[0].config
+            let nameWidth = TrainingConfig.keys.map(\.name.count).max() ?? 0
             for key in TrainingConfig.keys {
                 let range: String
                 switch key.kind {
@@ -192,7 +193,7 @@ struct PresetsCommand: ParsableCommand {
                 case .real(let r, let lo, let hi): range = "number \(lo ? "(" : "[")\(JSONValue.number(r.lowerBound).jsonText), \(JSONValue.number(r.upperBound).jsonText)\(hi ? ")" : "]")"
                 case .choice(let options): range = options.joined(separator: "|")
                 }
-                let name = key.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                let name = key.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
                 print("\(name) \(key.summary); \(range); default \(defaults.values[key.name]!)\(key.isKnob ? "; knob" : "")")
             }
             return

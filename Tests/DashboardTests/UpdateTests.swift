@@ -448,6 +448,10 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         screen = view.render(state).lines.joined(separator: "\n")
         #expect(screen.contains("lanczos k=2 · 14 HVPs · paused 0.25 s") && screen.contains("━ λ₁ 3.5") && screen.contains("━ 2/η 200"))
         #expect(screen.contains("density @ 200") && screen.contains("spectrogram") && screen.contains("▀"))
+        // 2/η = 200 is far above λ₁ = 3.5: not drawn on the top edge as if it were 3.5, but named there.
+        #expect(screen.contains("2/η = 200 ↑"))
+        let chartRows = view.render(state).lines.filter { $0.contains("┤") }
+        #expect(!(chartRows.first ?? "").contains("⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉⠉"), "no line pinned along the top row")
         // The 2/η line is plain gradient descent's threshold: other optimizers say what it ignores.
         state.runs["r"]!.knobs[2].value = .choice("adam")
         #expect(view.render(state).lines.joined().contains("━ 2/η (unpreconditioned) 200"))

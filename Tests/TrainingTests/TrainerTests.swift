@@ -1,8 +1,10 @@
+import Autograd
 import Foundation
+import JSONCore
 import Testing
 import TensorCore
 import Telemetry
-import Training
+@testable import Training
 import TestSupport
 
 @Suite struct TrainerTests {
@@ -175,5 +177,17 @@ import TestSupport
             let expected = Array(fullColumn[entry.offset..<(entry.offset + entry.count)])
             #expect(zip(blockColumn, expected).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
         }
+    }
+}
+
+/// A perfectly predicted batch has cross-entropy −0 in floating point; events carry it as 0.
+@Suite struct NegativeZeroTests {
+    @Test func aLossThatUnderflowsIsRecordedAsZero() {
+        let logits = Variable(Tensor(shape: [1, 2], [Float(100), 0]))
+        let loss = crossEntropy(logits: logits, labels: [0]).value.scalarValue
+        #expect(loss == 0 && loss.sign == .minus, "the cause: −Σ log 1 is −0")
+        let recorded = Trainer.recordable(["train/loss": loss, "lr": 0.5])
+        #expect(recorded["train/loss"]!.sign == .plus && recorded["lr"] == 0.5)
+        #expect(JSONValue.number(recorded["train/loss"]!).jsonText == "0")
     }
 }

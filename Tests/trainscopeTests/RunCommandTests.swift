@@ -54,6 +54,7 @@ import TestSupport
         let resumed = try CommandRunner.run(["run", "--headless", "--resume", "\(checkpoints)/step-0000020.safetensors",
                                              "--record", resumedRecord])
         #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("done: step 30, 10 steps after resuming at step 20, in "), "\(resumed.stdout)")
         func valuesAfter20(_ path: String) throws -> [String] {
             try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
                 .filter { $0.contains("\"type\":\"scalars\"") }
@@ -73,5 +74,15 @@ import TestSupport
                     "steps", "p", "op", "train_fraction", "hidden"] {
             #expect(keys.stdout.contains("\n\(key) ") || keys.stdout.hasPrefix("\(key) "), "key \(key) not listed")
         }
+    }
+}
+
+@Suite struct PresetsCommandTests {
+    @Test func keysAreListedWithTheirWholeNames() throws {
+        let out = try CommandRunner.run(["presets", "--keys"])
+        #expect(out.status == 0)
+        let names = out.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        #expect(names.contains("spectrum_tolerance") && names.contains("density_iterations"))
+        #expect(!names.contains("spectrum_toleran"))
     }
 }
