@@ -35,12 +35,12 @@ let package = Package(
         .target(name: "JSONCore"),
         .target(name: "Telemetry", dependencies: ["JSONCore"]),
         .target(name: "Training", dependencies: ["NN", "Curvature", "Autograd", "TensorCore", "Telemetry", "JSONCore", "FileOutput"]),
-        .target(name: "Ingest", dependencies: ["Telemetry", "JSONCore"]),
+        .target(name: "Ingest", dependencies: ["Telemetry", "JSONCore", "FileOutput"]),
         .target(name: "Rules", dependencies: ["Telemetry", "JSONCore"]),
 
         // MARK: - Front end
         .target(name: "TerminalUI"),
-        .target(name: "CursesBackend", dependencies: ["TerminalUI", "CNCursesW"]),
+        .target(name: "CursesBackend", dependencies: ["TerminalUI", "CNCursesW", "FileOutput"]),
         .target(name: "Dashboard", dependencies: ["TerminalUI", "Telemetry", "JSONCore"]),
         .target(name: "Snapshot", dependencies: ["Dashboard", "TerminalUI", "Telemetry", "JSONCore"]),
         .target(name: "Runtime", dependencies: ["Dashboard", "Snapshot", "TerminalUI", "Telemetry", "FileOutput"]),

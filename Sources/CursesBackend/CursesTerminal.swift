@@ -1,4 +1,5 @@
 import CNCursesW
+import FileOutput
 import Foundation
 import TerminalUI
 
@@ -135,6 +136,7 @@ public final class CursesTerminal {
         for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE] {
             signal(sig) { received in
                 endwin()
+                ExitCleanup.removeAll()
                 // Re-raise with the default action so the exit status tells the parent what happened.
                 signal(received, SIG_DFL)
                 raise(received)

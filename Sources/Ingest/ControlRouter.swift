@@ -39,6 +39,9 @@ final class ControlRouter: @unchecked Sendable {
         }
     }
 
+    /// Connections open now.
+    var openConnections: Int { lock.withLock { connections.count } }
+
     /// Counts a connection as a producer once it sends data.
     func noteProducer() { lock.withLock { producersSeen += 1 } }
 

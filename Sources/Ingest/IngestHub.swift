@@ -125,8 +125,9 @@ public final class IngestHub: IngestSink, @unchecked Sendable {
 
     /// Closes the queue once a `.once` hub has nothing left to read.
     private func checkCompletion() {
-        let hasListeners = lock.withLock { !listeners.isEmpty }
-        let producersDone = !hasListeners || router.producersCameAndLeft
+        let open = lock.withLock { listeners }
+        // Producers still waiting to be accepted (descriptors ran out) are producers to come.
+        let producersDone = open.isEmpty || (router.producersCameAndLeft && !open.contains { $0.hasPendingConnection })
         let done = lock.withLock { () -> Bool in
             guard mode == .once, !completed, openFileSources == 0, producersDone else { return false }
             completed = true

@@ -1,3 +1,4 @@
+import FileOutput
 import Foundation
 
 /// A listening stream socket with trainscope's safety rules: a Unix socket is created with mode
@@ -17,6 +18,8 @@ public final class ListeningSocket: @unchecked Sendable {
     public let address: String
     private let socketPath: String?
     private let privateDirectory: String?
+    /// The socket file and its private directory, removed even when a signal ends the process.
+    private var cleanupTickets: [Int?] = []
 
     /// Opens `source` (`.unixSocket` or `.tcp`). `bindHost` replaces a TCP source's host and is the
     /// only way to listen beyond loopback (`--listen`).
@@ -38,9 +41,7 @@ public final class ListeningSocket: @unchecked Sendable {
                 try Self.checkParent(of: path)
             }
             guard path.utf8.count < 108 else { throw SetupError("\(path): a Unix socket path must be shorter than 108 bytes") }
-            guard !FileManager.default.fileExists(atPath: path) else {
-                throw SetupError("\(path) already exists; remove it or choose another path")
-            }
+            try Self.removeIfStale(path)
             let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw SetupError("socket: \(String(cString: strerror(errno)))") }
             var addr = sockaddr_un()
@@ -61,6 +62,7 @@ public final class ListeningSocket: @unchecked Sendable {
             socketPath = path
             privateDirectory = directory
             address = "unix:\(path)"
+            cleanupTickets = [ExitCleanup.removeOnSignal(path)] + (directory.map { [ExitCleanup.removeOnSignal($0)] } ?? [])
         case .tcp(let host, let port):
             let chosen = bindHost ?? host
             guard bindHost != nil || Self.isLoopback(host) else {
@@ -95,14 +97,34 @@ public final class ListeningSocket: @unchecked Sendable {
     /// Whether `host` is a loopback name or address.
     public static func isLoopback(_ host: String) -> Bool { host == "localhost" || host.hasPrefix("127.") }
 
-    /// Waits for the next connection; nil once the socket is closed.
-    public func accept() -> Int32? {
+    /// Waits for the next connection; nil once the socket is closed. When the process is out of
+    /// descriptors (or memory) the socket does not go deaf: `trouble` hears it once per episode,
+    /// and accepting is retried with a backoff from 10 ms to 1 s until a connection gets through.
+    public func accept(trouble: (String) -> Void = { _ in }) -> Int32? {
+        var backoff: useconds_t = 10_000
+        var reported = false
         while true {
             let client = Glibc.accept(descriptor, nil, nil)
             if client >= 0 { return client }
-            if errno == EINTR || errno == ECONNABORTED { continue }
-            return nil
+            switch errno {
+            case EINTR, ECONNABORTED, EPROTO: continue
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                if !reported {
+                    trouble("\(address): cannot accept connections (\(String(cString: strerror(errno)))); retrying until some close")
+                    reported = true
+                }
+                usleep(backoff)
+                backoff = Swift.min(backoff * 2, 1_000_000)
+            default:
+                return nil
+            }
         }
+    }
+
+    /// Whether a connection waits to be accepted (one that arrived while descriptors ran out).
+    public var hasPendingConnection: Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) == 1 && entry.revents & Int16(POLLIN) != 0
     }
 
     /// Stops listening and removes the socket file (and the private directory made for it).
@@ -111,6 +133,33 @@ public final class ListeningSocket: @unchecked Sendable {
         Glibc.close(descriptor)
         if let socketPath { unlink(socketPath) }
         if let privateDirectory { rmdir(privateDirectory) }
+        cleanupTickets.forEach(ExitCleanup.forget)
+        cleanupTickets = []
+    }
+
+    /// A socket file nobody listens on (left by a process that was killed) is removed; a live
+    /// socket or any other file at `path` is an error.
+    private static func removeIfStale(_ path: String) throws(SetupError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw SetupError("\(path) already exists and is not a socket; remove it or choose another path")
+        }
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard probe >= 0 else { throw SetupError("socket: \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(probe) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+        }
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected != 0 && errno == ECONNREFUSED else {
+            throw SetupError("\(path) is in use: another process listens on it")
+        }
+        unlink(path)
     }
 
     /// A directory that others may write to without the sticky bit lets them replace the socket.

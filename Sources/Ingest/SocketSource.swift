@@ -7,8 +7,19 @@ struct SocketSource: IngestSource {
     let listener: ListeningSocket
     let router: ControlRouter
 
+    /// The most producers served at once; more are told why and closed, so that one source cannot
+    /// take every descriptor and thread of the process.
+    static let maxConnections = 1024
+
     func read(into sink: IngestSink) {
-        while let descriptor = listener.accept() {
+        while let descriptor = listener.accept(trouble: { sink.post(.notice($0)) }) {
+            guard router.openConnections < Self.maxConnections else {
+                let refusal = ControlReply.refused("too many connections (\(Self.maxConnections) open); closing this one", line: 0)
+                _ = Array(refusal.jsonLine.utf8).withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                Glibc.close(descriptor)
+                sink.post(.notice("\(listener.address): a connection over the limit of \(Self.maxConnections) was refused"))
+                continue
+            }
             guard let connection = router.connect(descriptor: descriptor, address: listener.address) else {
                 Glibc.close(descriptor)
                 return

@@ -29,7 +29,7 @@ final class ControlServer: @unchecked Sendable {
     func shutDown() { socket.close() }
 
     private func acceptLoop() {
-        while let client = socket.accept() {
+        while let client = socket.accept(trouble: { printError("trainscope: control: \($0)") }) {
             let thread = Thread { [self] in serve(client) }
             thread.start()
         }

@@ -24,6 +24,7 @@ struct Trainscope: ParsableCommand {
     /// option, a missing or malformed value) is one error line and exit status 2, like every other
     /// bad input, instead of ArgumentParser's usage text and 64.
     static func main() {
+        raiseDescriptorLimit()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -34,6 +35,15 @@ struct Trainscope: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    /// Every producer, file and socket needs a descriptor: the soft limit (often 1024) is raised to
+    /// the hard one, as far as the system allows.
+    static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     /// ArgumentParser's message on one line: a list it puts one item per line (`- curves`) joined

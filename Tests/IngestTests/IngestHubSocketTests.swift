@@ -641,9 +641,32 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
         do throws(ListeningSocket.SetupError) {
             _ = try ListeningSocket(.unixSocket(path: path))
         } catch {
-            #expect(error.message == "\(path) already exists; remove it or choose another path")
+            #expect(error.message == "\(path) already exists and is not a socket; remove it or choose another path")
         }
         #expect(FileManager.default.contents(atPath: path) == Data("keep".utf8))
+    }
+
+    @Test func aStaleSocketIsReplacedAndALiveOneRefused() throws {
+        let (directory, path) = socketPath()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A socket file left by a killed process: bound once, never listened on again.
+        let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, byte) in path.utf8.enumerated() { raw[i] = byte } }
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        #expect(bound == 0)
+        close(stale)
+        let listener = try ListeningSocket(.unixSocket(path: path))
+        defer { listener.close() }
+        // Now someone listens there: a second listener is refused, the first keeps its socket.
+        do throws(ListeningSocket.SetupError) {
+            _ = try ListeningSocket(.unixSocket(path: path))
+            Issue.record("a live socket was replaced")
+        } catch {
+            #expect(error.message == "\(path) is in use: another process listens on it")
+        }
+        #expect(FileManager.default.fileExists(atPath: path))
     }
 
     @Test func tcpListensOnLoopbackOnlyUnlessABindHostIsGiven() throws {
@@ -764,4 +787,43 @@ extension IngestHubSocketTests {
 private func refusal(_ result: Result<Void, ControlRefusal>) -> String? {
     if case .failure(let refusal) = result { return refusal.message }
     return nil
+}
+
+/// Out of descriptors, a socket source waits and goes on accepting; nobody's data is lost.
+@Suite struct DescriptorExhaustionTests {
+    @Test func producersBeyondTheDescriptorLimitAreServedWhenOthersLeave() throws {
+        let dir = TestPaths.scratchDirectory()
+        chmod(dir.path, 0o700)
+        let path = dir.appendingPathComponent("p.sock").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // 40 descriptors for the whole process, soft and hard: about 30 producers fit at once.
+        process.arguments = ["-c", "ulimit -n 40 && exec \"$0\" snapshot unix:\(path) --format csv --wait 60", CommandRunner.binary.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: path) && waited < 5000 { usleep(10_000); waited += 10 }
+        // 60 producers connect and each sends one line; the ones beyond the limit wait in the backlog.
+        var clients: [Int32] = []
+        for i in 0..<60 {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_un()
+            addr.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (j, byte) in path.utf8.enumerated() { raw[j] = byte } }
+            let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            #expect(connected == 0, "producer \(i)")
+            let line = Array(#"{"v":1,"type":"scalars","run":"p\#(i)","step":1,"values":{"loss":\#(i)}}"#.utf8) + [0x0A]
+            _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            clients.append(fd)
+        }
+        // They leave one by one, oldest first, so the waiting ones get descriptors.
+        for fd in clients { close(fd); usleep(20_000) }
+        let csv = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let runs = Set(csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").first.map(String.init) ?? "" })
+        #expect(runs == Set((0..<60).map { "p\($0)" }), "every producer's line arrived (\(runs.count) of 60)")
+    }
 }

@@ -138,3 +138,30 @@ final class ControlClient {
         #expect(!FileManager.default.fileExists(atPath: recording), "the run did not start")
     }
 }
+
+/// A headless run with a control socket leaves no socket file behind, whatever signal ends it.
+@Suite struct ControlSocketCleanupTests {
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+    func theSocketFileIsRemovedWhenASignalEndsTheRun(_ signal: Int32) throws {
+        let dir = TestPaths.scratchDirectory()
+        chmod(dir.path, 0o700)
+        let path = dir.appendingPathComponent("c.sock").path
+        let process = Process()
+        process.executableURL = CommandRunner.binary
+        process.arguments = ["run", "--headless", "--steps", "100000000", "--control", "unix:\(path)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The socket appears once the run listens (polled: the child's start-up is not ours to time).
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: path) && waited < 3000 && process.isRunning {
+            usleep(10_000)
+            waited += 10
+        }
+        #expect(FileManager.default.fileExists(atPath: path))
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == signal)
+        #expect(!FileManager.default.fileExists(atPath: path), "the socket file is gone")
+    }
+}
