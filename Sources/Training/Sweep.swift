@@ -55,6 +55,8 @@ public final class Sweep: TrainingDriver {
             var config = base
             try config.set(key, v)
             try config.validate()
+            // Each member is checked before its task is built (building it allocates the data).
+            try config.checkFits(physicalMemory: TrainingConfig.physicalMemory)
             let task = TaskFactory.make(config)
             costs.append(Self.plannedCost(config, parameters: task.model.layout.count, examples: task.train.count) ?? .nan)
         }

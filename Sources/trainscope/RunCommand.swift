@@ -221,5 +221,6 @@ func resolveTrainingConfig(base: TrainingConfig, file: String?, settings: [Confi
     for setting in settings { try config.apply(setting) }
     if let steps { try config.set(.steps, steps) }
     try config.validate()
+    try config.checkFits(physicalMemory: TrainingConfig.physicalMemory)
     return config
 }

@@ -86,3 +86,11 @@ import TestSupport
         #expect(!names.contains("spectrum_toleran"))
     }
 }
+
+@Suite struct MemoryRefusalTests {
+    @Test func aRunThatWouldExhaustMemoryIsRefusedBeforeTraining() throws {
+        let out = try CommandRunner.run(["run", "--headless", "--set", "p=1000", "--set", "hidden=65536"])
+        #expect(out.status == 2 && out.stdout.isEmpty)
+        #expect(out.stderr.hasPrefix("trainscope: error: this configuration needs about ") && out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
+    }
+}
