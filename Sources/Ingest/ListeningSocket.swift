@@ -49,20 +49,31 @@ public final class ListeningSocket: @unchecked Sendable {
             withUnsafeMutableBytes(of: &addr.sun_path) { raw in
                 for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
             }
+            // Registered before the file exists, so that no signal can leave it behind; the socket
+            // comes first, then the directory it empties.
+            let tickets = [ExitCleanup.removeOnSignal(path)] + (directory.map { [ExitCleanup.removeOnSignal($0)] } ?? [])
+            let abandon = {
+                tickets.forEach(ExitCleanup.forget)
+                if let directory { rmdir(directory) }
+            }
             // The umask is process-wide (another thread may be creating files), so it is left alone:
             // the file is made 0600 before `listen`, and nobody can connect before `listen` anyway.
-            try Self.bind(fd, &addr, describing: path)
+            do { try Self.bind(fd, &addr, describing: path) } catch {
+                abandon()
+                throw error
+            }
             guard chmod(path, 0o600) == 0 else {
                 let reason = String(cString: strerror(errno))
                 Glibc.close(fd)
                 unlink(path)
+                abandon()
                 throw SetupError("\(path): chmod: \(reason)")
             }
             descriptor = fd
             socketPath = path
             privateDirectory = directory
             address = "unix:\(path)"
-            cleanupTickets = [ExitCleanup.removeOnSignal(path)] + (directory.map { [ExitCleanup.removeOnSignal($0)] } ?? [])
+            cleanupTickets = tickets
         case .tcp(let host, let port):
             let chosen = bindHost ?? host
             guard bindHost != nil || Self.isLoopback(host) else {
