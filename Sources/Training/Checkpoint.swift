@@ -67,36 +67,73 @@ public enum Checkpoint {
         } catch {
             throw fail("config metadata is invalid: \(error.message)")
         }
-        let layout = TaskFactory.make(config).model.layout
+        let task = TaskFactory.make(config)
+        let layout = task.model.layout
+        /// A group of tensors (parameters, a moment, the grokfast average): all there, or none.
         func flat(_ prefix: String, required: Bool) throws(CheckpointError) -> Tensor? {
+            let present = layout.entries.filter { file.tensors[prefix + $0.name] != nil }
+            if present.isEmpty && !required { return nil }
             var tensors: [Tensor] = []
             for entry in layout.entries {
                 guard let stored = file.tensors[prefix + entry.name] else {
-                    if required { throw fail("missing tensor \"\(prefix + entry.name)\" (a checkpoint of another model?)") }
-                    return nil
+                    throw fail("missing tensor \"\(prefix + entry.name)\"" + (present.isEmpty ? " (a checkpoint of another model?)" : " (the others of its group are there: a truncated or edited file?)"))
                 }
                 guard let tensor = stored.tensor, tensor.shape == entry.shape else {
-                    throw fail("tensor \"\(prefix + entry.name)\" has shape \(stored.shape) (\(stored.dtype)), the model needs \(entry.shape) (a checkpoint of another model?)")
+                    throw fail("tensor \"\(prefix + entry.name)\" has shape \(stored.shape) (\(stored.dtype)), the model needs \(entry.shape) of floats (a checkpoint of another model?)")
                 }
                 tensors.append(tensor.converted(to: .float32))
             }
             return layout.join(tensors)
         }
         guard let step = file.metadata["step"].flatMap(Int.init), step >= 0,
-              let optimizerStep = file.metadata["optimizer_step"].flatMap(Int.init) else {
+              let optimizerStep = file.metadata["optimizer_step"].flatMap(Int.init), optimizerStep >= 0 else {
             throw fail("metadata lacks a valid step")
         }
         let words = (file.metadata["rng_state"] ?? "").split(separator: ",").compactMap { UInt64($0, radix: 16) }
         guard words.count == 4 else { throw fail("metadata lacks a valid rng_state") }
+        let parameters = try flat("", required: true)!
+        let nonFinite = parameters.doubles.filter { !$0.isFinite }.count
+        guard nonFinite == 0 else { throw fail("\(nonFinite) weights are NaN or infinite (saved after the run diverged?)") }
+        let optimizer = OptimizerState(step: optimizerStep, first: try flat("optimizer.first.", required: false),
+                                       second: try flat("optimizer.second.", required: false))
+        // After a step, the optimizer in the config has made its moments (a switch that does not
+        // keep them resets the step to 0): missing ones would silently restart them from zero.
+        let kind = config[.optimizer]
+        for (group, tensor, needed) in [("first", optimizer.first, kind != .sgd && kind != .signsgd),
+                                        ("second", optimizer.second, kind == .adam || kind == .adamw)]
+            where needed && optimizerStep > 0 && tensor == nil {
+            throw fail("lacks the optimizer.\(group).* tensors that \(kind.rawValue) has after \(optimizerStep) steps (a truncated or edited file?)")
+        }
+        guard let indices = file.tensors["data.train_indices"], let split = indices.int32s else {
+            throw fail("lacks the data.train_indices tensor (I32) that records its train split")
+        }
+        guard split.map(Int.init) == task.trainIndices else {
+            throw fail("its data.train_indices are not the split its config makes (seed, train_fraction or samples edited?)")
+        }
         return TrainerState(
-            step: step, config: config, parameters: try flat("", required: true)!,
-            optimizer: OptimizerState(step: optimizerStep, first: try flat("optimizer.first.", required: false),
-                                      second: try flat("optimizer.second.", required: false)),
+            step: step, config: config, parameters: parameters, optimizer: optimizer,
             grokfast: SlowGradientAmplifier(alpha: config[.grokfastAlpha], lambda: config[.grokfastLambda],
                                             average: try flat("grokfast.average.", required: false)),
             rng: SeededRNG(state: (words[0], words[1], words[2], words[3])),
             memorizedAt: file.metadata["memorized_at"].flatMap(Int.init),
-            generalizedAt: file.metadata["generalized_at"].flatMap(Int.init))
+            generalizedAt: file.metadata["generalized_at"].flatMap(Int.init),
+            trainIndices: task.trainIndices)
+    }
+
+    /// A trainer continuing `saved` under `config` (the checkpoint's own, or with `--set` edits):
+    /// refused when the config makes another model or another train split than the one trained.
+    public static func resume(_ saved: TrainerState, config: TrainingConfig, runID: String,
+                              clock: @escaping @Sendable () -> Double) throws(CheckpointError) -> Trainer {
+        var state = saved
+        state.config = config
+        let trainer = Trainer(resuming: state, runID: runID, clock: clock)
+        guard trainer.task.model.layout.count == saved.parameters.count else {
+            throw CheckpointError("the checkpoint holds \(saved.parameters.count) parameters; this config's model has \(trainer.task.model.layout.count) (hidden, p or model changed?)")
+        }
+        if saved.trainIndices != trainer.task.trainIndices {
+            throw CheckpointError("this config makes another train split than the checkpoint trained on (seed, train_fraction or samples changed?)")
+        }
+        return trainer
     }
 
     /// Reads a checkpoint file into a trainer state.

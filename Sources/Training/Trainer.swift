@@ -22,6 +22,8 @@ public struct TrainerState: Sendable, Equatable {
     public var memorizedAt: Int?
     /// Step at which test accuracy first reached 99%.
     public var generalizedAt: Int?
+    /// The train split it is trained on, as a checkpoint records it.
+    public var trainIndices: [Int]
 }
 
 /// The loss and accuracy of the model on a dataset.
@@ -74,7 +76,7 @@ public final class Trainer {
             step: 0, config: config, parameters: parameters, optimizer: OptimizerState(),
             grokfast: SlowGradientAmplifier(alpha: config[.grokfastAlpha], lambda: config[.grokfastLambda]),
             rng: SeededRNG(seed: UInt64(config[.seed]) &+ 0xBA7C_4E5),
-            memorizedAt: nil, generalizedAt: nil)
+            memorizedAt: nil, generalizedAt: nil, trainIndices: task.trainIndices)
         lastGood = state
     }
 

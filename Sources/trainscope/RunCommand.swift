@@ -145,9 +145,10 @@ struct RunCommand: ParsableCommand {
                 throw usageError(error.message)
             }
         }
-        if var state = resumed {
-            state.config = config
-            return Trainer(resuming: state, runID: runID, clock: clock)
+        if let resumed {
+            do { return try Checkpoint.resume(resumed, config: config, runID: runID, clock: clock) } catch {
+                throw usageError("\(resume ?? "--resume"): \(error.message)")
+            }
         }
         return Trainer(config: config, runID: runID, clock: clock)
     }

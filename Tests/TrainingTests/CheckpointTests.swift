@@ -131,4 +131,53 @@ import TestSupport
         guard case .object(let bad) = try JSONParser.parse(#"{"hidden": "wide"}"#) else { return }
         #expect(throws: ConfigError("c.json: hidden must be an integer, got string")) { try config.apply(json: bad, source: "c.json") }
     }
+
+    /// A checkpoint is verified whole against the config it claims.
+    @Test(arguments: [
+        ("one moment tensor missing", #"missing tensor "optimizer.second.out.weight" (the others of its group are there"#),
+        ("all second moments missing", "lacks the optimizer.second.* tensors that adamw has after 3 steps"),
+        ("seed edited", "its data.train_indices are not the split its config makes"),
+        ("split missing", "lacks the data.train_indices tensor"),
+        ("NaN weights", "weights are NaN or infinite"),
+    ])
+    func incompleteOrInconsistentCheckpointsAreRefused(_ kind: String, _ expected: String) throws {
+        let trainer = Trainer(config: try smallConfig(), runID: "v", clock: fixedClock)
+        _ = train(trainer, steps: 3)
+        var file = Checkpoint.file(for: trainer)
+        switch kind {
+        case "one moment tensor missing": file.tensors["optimizer.second.out.weight"] = nil
+        case "all second moments missing": for name in file.tensors.keys where name.hasPrefix("optimizer.second.") { file.tensors[name] = nil }
+        case "seed edited":
+            var config = trainer.state.config
+            try config.set(.seed, 7)
+            file.metadata["config"] = JSONValue.object(config.jsonObject).jsonText
+        case "split missing": file.tensors["data.train_indices"] = nil
+        case "NaN weights":
+            var values = trainer.state.parameters.floats
+            values[0] = .nan
+            var state = trainer.state
+            state.parameters = Tensor(shape: state.parameters.shape, values)
+            file = Checkpoint.file(for: trainer, state: state)
+        default: Issue.record("unknown case")
+        }
+        #expect(throws: CheckpointError.self) { try Checkpoint.state(from: file, source: "c.safetensors") }
+        do throws(CheckpointError) { _ = try Checkpoint.state(from: file, source: "c.safetensors") } catch {
+            #expect(error.message.contains(expected), "\(error.message)")
+        }
+    }
+
+    @Test func resumingUnderAConfigWithAnotherSplitOrModelIsRefused() throws {
+        let trainer = Trainer(config: try smallConfig(), runID: "v", clock: fixedClock)
+        _ = train(trainer, steps: 2)
+        let saved = try Checkpoint.state(from: Checkpoint.file(for: trainer), source: "c")
+        var otherSplit = saved.config
+        try otherSplit.set(.trainFraction, 0.7)
+        #expect(throws: CheckpointError.self) { try Checkpoint.resume(saved, config: otherSplit, runID: "r", clock: fixedClock) }
+        var otherModel = saved.config
+        try otherModel.set(.hidden, 24)
+        #expect(throws: CheckpointError.self) { try Checkpoint.resume(saved, config: otherModel, runID: "r", clock: fixedClock) }
+        var moreSteps = saved.config
+        try moreSteps.set(.steps, 500)
+        #expect(throws: Never.self) { try Checkpoint.resume(saved, config: moreSteps, runID: "r", clock: fixedClock) }
+    }
 }

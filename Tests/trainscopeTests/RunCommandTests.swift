@@ -94,3 +94,16 @@ import TestSupport
         #expect(out.stderr.hasPrefix("trainscope: error: this configuration needs about ") && out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
     }
 }
+
+@Suite struct ResumeVerificationTests {
+    @Test func resumingWithAnotherSeedIsRefusedInOneLine() throws {
+        let dir = TestPaths.scratchDirectory().path
+        let first = try CommandRunner.run(["run", "--headless", "--set", "p=11", "--set", "hidden=16", "--steps", "10",
+                                           "--checkpoint-every", "10", "--checkpoint-dir", dir])
+        #expect(first.status == 0, "\(first.stderr)")
+        let checkpoint = dir + "/step-0000010.safetensors"
+        let edited = try CommandRunner.run(["run", "--headless", "--resume", checkpoint, "--set", "seed=5"])
+        #expect(edited.status == 2 && edited.stdout.isEmpty)
+        #expect(edited.stderr == "trainscope: error: \(checkpoint): this config makes another train split than the checkpoint trained on (seed, train_fraction or samples changed?)\n")
+    }
+}
