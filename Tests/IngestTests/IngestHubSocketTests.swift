@@ -797,12 +797,15 @@ private func refusal(_ result: Result<Void, ControlRefusal>) -> String? {
         let path = dir.appendingPathComponent("p.sock").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // 40 descriptors for the whole process, soft and hard: about 30 producers fit at once.
-        process.arguments = ["-c", "ulimit -n 40 && exec \"$0\" snapshot unix:\(path) --format csv --wait 60", CommandRunner.binary.path]
+        // 30 descriptors beyond those the child inherits (the test process has many open), soft and
+        // hard: about 20 producers fit at once.
+        process.arguments = ["-c", "n=$(ls /proc/$$/fd | wc -l); ulimit -n $((n + 30)) && exec \"$0\" snapshot unix:\(path) --format csv --wait 60",
+                             CommandRunner.binary.path]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var waited = 0
         while !FileManager.default.fileExists(atPath: path) && waited < 5000 { usleep(10_000); waited += 10 }
         // 60 producers connect and each sends one line; the ones beyond the limit wait in the backlog.

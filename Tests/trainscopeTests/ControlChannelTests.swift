@@ -152,6 +152,8 @@ final class ControlClient {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Whatever happens below, the run (100M steps) does not outlive the test.
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         // The socket appears once the run listens (polled: the child's start-up is not ours to time).
         var waited = 0
         while !FileManager.default.fileExists(atPath: path) && waited < 3000 && process.isRunning {
