@@ -68,6 +68,11 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "trainscope-fuzz",
+            dependencies: ["Ingest", "JSONCore", "Rules", "Telemetry", "TerminalUI", "Training"],
+            path: "Benchmarks/FuzzHarness"
+        ),
+        .executableTarget(
             name: "trainscope-ingest-bench",
             dependencies: ["Ingest", "Telemetry", "JSONCore"],
             path: "Benchmarks/IngestBenchmark"

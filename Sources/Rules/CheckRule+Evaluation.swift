@@ -211,12 +211,11 @@ extension CheckRule {
     }
 
     static func suggestion(_ name: String, _ known: [String]) -> String {
-        let distance = editDistance
         // A known name that starts the unknown one (`test/acc` for `test/accuracy`), else the nearest by edits.
         if let prefix = known.filter({ name.hasPrefix($0) || $0.hasPrefix(name) }).max(by: { $0.count < $1.count }) {
             return "; did you mean '\(prefix)'?"
         }
-        if let best = known.min(by: { distance(name, $0) < distance(name, $1) }), distance(name, best) <= max(2, name.count / 3) {
+        if let best = nearestName(to: name, among: known, within: max(2, name.unicodeScalars.count / 3)) {
             return "; did you mean '\(best)'?"
         }
         return known.isEmpty ? "" : " (metrics: \(known.prefix(12).joined(separator: ", "))\(known.count > 12 ? ", …" : ""))"

@@ -104,10 +104,9 @@ public struct TrainingConfig: Sendable, Equatable {
     }
 
     static func unknownKeyMessage(_ name: String) -> String {
-        let nearest = keys.map(\.name).min { editDistance($0, name) < editDistance($1, name) }
-        if let nearest, editDistance(nearest, name) <= 3 {
-            return "unknown config key '\(name)' (did you mean '\(nearest)'?)"
+        if let nearest = nearestName(to: name, among: keys.map(\.name), within: 3) {
+            return "unknown config key '\(name.abbreviated())' (did you mean '\(nearest)'?)"
         }
-        return "unknown config key '\(name)' (see `trainscope presets --keys`)"
+        return "unknown config key '\(name.abbreviated())' (see `trainscope presets --keys`)"
     }
 }
