@@ -22,6 +22,8 @@ final class ControlRouter: @unchecked Sendable {
     /// Connections that have sent data (scripts that only steer are not counted).
     private var producersSeen = 0
     private var hungUp = false
+    /// When each connection last sent something, and whether it sent data (a producer) or only control lines.
+    private var lastHeard: [Int: (time: Double, producer: Bool)] = [:]
 
     init(token: String?) { self.token = token }
 
@@ -35,6 +37,7 @@ final class ControlRouter: @unchecked Sendable {
             nextConnection += 1
             let connection = Connection(id: id, descriptor: descriptor, label: "\(address)#\(id)")
             connections[id] = connection
+            lastHeard[id] = (Self.monotonicSeconds(), false)
             return connection
         }
     }
@@ -61,7 +64,39 @@ final class ControlRouter: @unchecked Sendable {
     }
 
     /// Forgets a connection that has hung up.
-    func forget(_ connection: Connection) { _ = lock.withLock { connections.removeValue(forKey: connection.id) } }
+    func forget(_ connection: Connection) {
+        lock.withLock {
+            connections[connection.id] = nil
+            lastHeard[connection.id] = nil
+        }
+    }
+
+    /// Notes that `connection` sent something (data when `producer`).
+    func heard(from connection: Connection, producer: Bool) {
+        lock.withLock { lastHeard[connection.id] = (Self.monotonicSeconds(), producer || lastHeard[connection.id]?.producer == true) }
+    }
+
+    /// Closes, with a reason, the connections that never sent data and have been silent for
+    /// `seconds` (scripts left open): what can be freed when descriptors run out. Producers stay,
+    /// however quiet: a training job may log once an hour. Returns how many were closed.
+    @discardableResult
+    func closeIdle(silentFor seconds: Double, now: Double = ControlRouter.monotonicSeconds()) -> Int {
+        let idle = lock.withLock {
+            lastHeard.filter { !$0.value.producer && now - $0.value.time >= seconds }.compactMap { connections[$0.key] }
+        }
+        for connection in idle {
+            _ = connection.write(ControlReply.refused("closed: silent for \(Int(seconds)) s while trainscope ran out of descriptors", line: 0).jsonLine)
+            shutdown(connection.descriptor, Int32(SHUT_RDWR))
+        }
+        return idle.count
+    }
+
+    /// Seconds on a clock that never jumps.
+    static func monotonicSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
 
     /// Hangs up on every producer; later connections are refused.
     func hangUpAll() {

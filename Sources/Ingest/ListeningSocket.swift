@@ -110,8 +110,9 @@ public final class ListeningSocket: @unchecked Sendable {
 
     /// Waits for the next connection; nil once the socket is closed. When the process is out of
     /// descriptors (or memory) the socket does not go deaf: `trouble` hears it once per episode,
-    /// and accepting is retried with a backoff from 10 ms to 1 s until a connection gets through.
-    public func accept(trouble: (String) -> Void = { _ in }) -> Int32? {
+    /// `reclaim` is asked before each retry to free what it can, and accepting is retried with a
+    /// backoff from 10 ms to 1 s until a connection gets through.
+    public func accept(trouble: (String) -> Void = { _ in }, reclaim: () -> Void = {}) -> Int32? {
         var backoff: useconds_t = 10_000
         var reported = false
         while true {
@@ -124,6 +125,7 @@ public final class ListeningSocket: @unchecked Sendable {
                     trouble("\(address): cannot accept connections (\(String(cString: strerror(errno)))); retrying until some close")
                     reported = true
                 }
+                reclaim()
                 usleep(backoff)
                 backoff = Swift.min(backoff * 2, 1_000_000)
             default:

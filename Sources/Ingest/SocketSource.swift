@@ -10,9 +10,15 @@ struct SocketSource: IngestSource {
     /// The most producers served at once; more are told why and closed, so that one source cannot
     /// take every descriptor and thread of the process.
     static let maxConnections = 1024
+    /// How long a connection that never sent data may stay silent once descriptors run out.
+    static let idleSeconds = 60.0
 
     func read(into sink: IngestSink) {
-        while let descriptor = listener.accept(trouble: { sink.post(.notice($0)) }) {
+        let reclaim = {
+            let closed = router.closeIdle(silentFor: Self.idleSeconds)
+            if closed > 0 { sink.post(.notice("\(listener.address): closed \(closed) silent connection\(closed == 1 ? "" : "s") that never sent data, to free descriptors")) }
+        }
+        while let descriptor = listener.accept(trouble: { sink.post(.notice($0)) }, reclaim: reclaim) {
             guard router.openConnections < Self.maxConnections else {
                 let refusal = ControlReply.refused("too many connections (\(Self.maxConnections) open); closing this one", line: 0)
                 _ = Array(refusal.jsonLine.utf8).withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -77,6 +83,7 @@ struct SocketSource: IngestSource {
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             buffer.withUnsafeBytes { decoder.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n]), scalars: handleBlock, handle) }
+            router.heard(from: connection, producer: sentData)
             flush()
         }
         decoder.finish(handle)

@@ -88,4 +88,15 @@ import Telemetry
         router.forget(producer.connection)
         #expect(router.producersCameAndLeft)
     }
+
+    @Test func silentScriptsAreClosedWithAReasonAndProducersStay() {
+        let router = ControlRouter(token: "t")
+        let script = connect(router), producer = connect(router)
+        router.heard(from: producer.connection, producer: true)
+        let later = ControlRouter.monotonicSeconds() + 61
+        #expect(router.closeIdle(silentFor: 60, now: later - 30) == 0, "not silent long enough")
+        #expect(router.closeIdle(silentFor: 60, now: later) == 1)
+        #expect(script.receivedLine()?.contains("closed: silent for 60 s while trainscope ran out of descriptors") == true)
+        #expect(producer.receivedLine() == nil)
+    }
 }
