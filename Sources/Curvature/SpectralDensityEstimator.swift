@@ -14,6 +14,12 @@ public struct DensityEstimate {
     public var iterations: Int
     /// Operator products used.
     public var products: Int
+    /// The first two spectral moments, tr(H)/n and tr(H²)/n, as the quadrature estimates them:
+    /// the mean over probes of each probe's Σ τⱼ θⱼᵏ.
+    public var moments: [Double]
+    /// The standard error of each moment over the probes (0 with one probe): how far one SLQ call
+    /// may be from the true moments.
+    public var momentStandardErrors: [Double]
 }
 
 /// Stochastic Lanczos quadrature (Ubaru, Chen, Saad 2017; the PyHessian and Ghorbani et al.
@@ -24,14 +30,26 @@ public func spectralDensity(_ matrix: SymmetricOperator, probes: Int = 10, itera
                             relativeWidth: Double = 0.01, width: Double? = nil, rng: inout SeededRNG) -> DensityEstimate {
     let before = matrix.products
     var nodes: [Double] = [], weights: [Double] = []
+    var probeMoments: [[Double]] = []
     for _ in 0..<probes {
         let start = rng.rademacherTensor([matrix.dimension], dtype: matrix.dtype)
         let decomposition = lanczos(matrix, start: start, steps: iterations, keepBasis: false)
         let (values, vectors) = decomposition.ritz()
+        var moments = [0.0, 0.0]
         for (i, theta) in values.enumerated() {
+            let tau = vectors[i][0] * vectors[i][0]
             nodes.append(theta)
-            weights.append(vectors[i][0] * vectors[i][0] / Double(probes))
+            weights.append(tau / Double(probes))
+            moments[0] += tau * theta
+            moments[1] += tau * theta * theta
         }
+        probeMoments.append(moments)
+    }
+    let moments = (0..<2).map { k in probeMoments.reduce(0) { $0 + $1[k] } / Double(max(probes, 1)) }
+    let standardErrors = (0..<2).map { k -> Double in
+        guard probes > 1 else { return 0 }
+        let variance = probeMoments.reduce(0) { $0 + ($1[k] - moments[k]) * ($1[k] - moments[k]) } / Double(probes - 1)
+        return (variance / Double(probes)).squareRoot()
     }
     let low = nodes.min() ?? 0, high = nodes.max() ?? 0
     let sigma = width ?? max(relativeWidth * (high - low), 1e-12)
@@ -45,7 +63,8 @@ public func spectralDensity(_ matrix: SymmetricOperator, probes: Int = 10, itera
         }
     }
     return DensityEstimate(nodes: nodes, weights: weights, grid: grid, density: density, width: sigma, probes: probes,
-                           iterations: iterations, products: matrix.products - before)
+                           iterations: iterations, products: matrix.products - before, moments: moments,
+                           momentStandardErrors: standardErrors)
 }
 
 /// Every eigenvalue (ascending) of a small operator, by building its dense matrix column by column

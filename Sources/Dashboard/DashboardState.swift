@@ -70,6 +70,9 @@ public struct DensityHistory: Sendable, Equatable {
         public var step: Int
         public var grid: [Double]
         public var values: [Double]
+        /// `[tr(H)/n, tr(H²)/n]` and their standard errors over the probes, when the producer sent them.
+        public var moments: [Double]?
+        public var momentStderr: [Double]?
     }
 
     public private(set) var entries: [Entry] = []

@@ -88,7 +88,11 @@ extension DashboardView {
     private func densityHistogram(_ run: RunState, _ area: Rect, _ buffer: inout Buffer) {
         guard let entry = run.densities.entries.last, let low = entry.grid.first, let high = entry.grid.last, high > low,
               area.width >= 6, area.height >= 3 else { return }
-        buffer.write(" density @ \(entry.step)", x: area.x, y: area.y, style: theme.title, maxWidth: area.width)
+        // The mean eigenvalue the estimate implies, with its spread over probes: one SLQ call is noisy.
+        let mean = entry.moments?.first.map { m in
+            " · mean λ \(NumberFormat.short(m))" + (entry.momentStderr?.first.map { " ± \(NumberFormat.short($0))" } ?? "")
+        } ?? ""
+        buffer.write(" density @ \(entry.step)\(mean)", x: area.x, y: area.y, style: theme.title, maxWidth: area.width)
         let bars = Rect(x: area.x + 1, y: area.y + 1, width: area.width - 2, height: area.height - 2)
         let values = Self.resample(grid: entry.grid, values: entry.values, over: low...high, count: bars.width).map { $0 ?? 0 }
         Histogram(values: values, style: lineStyle(0), scale: .log).render(into: &buffer, area: bars)

@@ -129,7 +129,10 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
                 if rank >= run.eigenvalues.count { run.eigenvalues.append(SeriesStore()) }
                 run.eigenvalues[rank].append(x: Double(e.step), y: value)
             }
-            if let d = e.density { run.densities.append(DensityHistory.Entry(step: e.step, grid: d.grid, values: d.values)) }
+            if let d = e.density {
+                run.densities.append(DensityHistory.Entry(step: e.step, grid: d.grid, values: d.values, moments: d.moments,
+                                                          momentStderr: d.momentStderr))
+            }
             run.latestSpectrum = e
             run.latestStep = max(run.latestStep, e.step)
             note(time: e.time, step: e.step, &run)

@@ -103,7 +103,10 @@ public enum JSONExport {
         o["stability_threshold"] = .object(line(run.stabilityThreshold))
         o["latest"] = run.latestSpectrum.map { .object(TelemetryEvent.spectrum($0).jsonObject.removing(["v", "type", "run"])) } ?? .null
         o["densities"] = .array(run.densities.entries.map { d in
-            .object(JSONObject([("step", .number(Double(d.step))), ("grid", numbers(d.grid)), ("values", numbers(d.values))]))
+            var density = JSONObject([("step", .number(Double(d.step))), ("grid", numbers(d.grid)), ("values", numbers(d.values))])
+            density["moments"] = d.moments.map(numbers)
+            density["moment_stderr"] = d.momentStderr.map(numbers)
+            return .object(density)
         })
         return .object(o)
     }

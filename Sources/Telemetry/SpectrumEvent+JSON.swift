@@ -16,7 +16,8 @@ extension SpectrumEvent {
             guard grid.count == values.count else {
                 throw d.invalid("values", "has \(values.count) entries for \(grid.count) grid points")
             }
-            density = SpectralDensity(grid: grid, values: values, width: try d.optionalDouble("width"))
+            density = SpectralDensity(grid: grid, values: values, width: try d.optionalDouble("width"),
+                                      moments: try d.optionalDoubles("moments"), momentStderr: try d.optionalDoubles("moment_stderr"))
         } else {
             density = nil
         }
@@ -57,6 +58,8 @@ extension SpectrumEvent {
         if let d = density {
             var density = JSONObject([("grid", .numbers(d.grid)), ("values", .numbers(d.values))])
             density["width"] = d.width.map(JSONValue.number)
+            density["moments"] = d.moments.map(JSONValue.numbers)
+            density["moment_stderr"] = d.momentStderr.map(JSONValue.numbers)
             o["density"] = .object(density)
         }
         if let r = ritz {

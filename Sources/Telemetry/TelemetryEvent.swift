@@ -178,9 +178,12 @@ public struct SpectralDensity: Sendable, Equatable {
     public var values: [Double]
     /// Gaussian broadening width (σ) used to smooth the Ritz nodes.
     public var width: Double?
+    /// Spectral moments the estimate implies, `[tr(H)/n, tr(H²)/n]`, and their standard errors over the probes.
+    public var moments: [Double]?
+    public var momentStderr: [Double]?
 
-    public init(grid: [Double], values: [Double], width: Double? = nil) {
-        self.grid = grid; self.values = values; self.width = width
+    public init(grid: [Double], values: [Double], width: Double? = nil, moments: [Double]? = nil, momentStderr: [Double]? = nil) {
+        self.grid = grid; self.values = values; self.width = width; self.moments = moments; self.momentStderr = momentStderr
     }
 }
 

@@ -76,10 +76,11 @@ public enum CompressionProbe {
 }
 
 extension Trainer {
-    /// A probe round at the current parameters: the dense model, global and layer-wise pruning
-    /// at each of `CompressionProbe.sparsities`, quantization at each of `bitWidths`, as points of
+    /// A probe round at the current parameters, reported as step `step` (by default the last
+    /// step taken): the dense model, global and layer-wise pruning at each of
+    /// `CompressionProbe.sparsities`, quantization at each of `bitWidths`, as points of
     /// (model bits ↓, test accuracy ↑) — test loss ↓ for regression tasks.
-    public func probeRound() -> ParetoEvent {
+    public func probeRound(step: Int? = nil) -> ParetoEvent {
         let layout = task.model.layout
         let dense = state.parameters
         var candidates: [(label: String, parameters: Tensor, bits: Double)] = [
@@ -106,7 +107,7 @@ extension Trainer {
         // accuracy; regression losses have no natural worst value, so consumers choose one.
         var extra = JSONObject()
         if classification { extra["reference"] = .array([.number(candidates[0].bits * 1.1), .number(0)]) }
-        return ParetoEvent(run: runID, step: state.step, time: clock(),
+        return ParetoEvent(run: runID, step: step ?? state.step, time: clock(),
                            objectives: [ParetoObjective(name: "model_bits", direction: .minimize), quality], points: points, extra: extra)
     }
 }

@@ -42,7 +42,8 @@ extension Trainer {
         }
         return SpectrumEvent(
             run: runID, step: step, time: clock(), top: top.values, trace: trace?.value, traceStderr: trace?.standardError,
-            density: density.map { SpectralDensity(grid: $0.grid, values: $0.density, width: $0.width) },
+            density: density.map { SpectralDensity(grid: $0.grid, values: $0.density, width: $0.width, moments: $0.moments,
+                                                   momentStderr: $0.momentStandardErrors) },
             ritz: density.map { RitzNodes(nodes: $0.nodes, weights: $0.weights) }, estimator: estimator,
             cost: SpectrumCost(hvps: hessian.products, seconds: max(0, clock() - started)))
     }

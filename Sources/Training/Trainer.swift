@@ -133,30 +133,19 @@ public final class Trainer {
 
         var gradient = p.flatGradient(of: loss)
         let gradNorm = gradient.squaredNorm().squareRoot()
-        state.grokfast.apply(to: &gradient)
-        if config[.gradClip] > 0 { clipGradientNorm(&gradient, maxNorm: config[.gradClip]) }
         let learningRate = config[.lr] * schedule.factor(at: stepNumber)
-        let before = state.parameters
-        // Locals: two inout accesses into one class property at once would violate exclusivity.
-        var parameters = state.parameters, optimizer = state.optimizer
-        optimizerStep(parameters: &parameters, gradient: gradient, state: &optimizer,
-                      settings: optimizerSettings(learningRate: learningRate))
-        state.parameters = parameters
-        state.optimizer = optimizer
-        state.step = stepNumber
+        let isLast = stepNumber >= config[.steps]
+        let isEval = stepNumber % config[.evalEvery] == 0 || stepNumber == 1 || isLast
 
-        let isEval = stepNumber % config[.evalEvery] == 0 || stepNumber == 1 || isFinished
+        // Everything step N reports describes the weights its gradient was taken at, before its
+        // update (PROTOCOL.md, "What a step's values describe"): so it is measured here, first.
         var values: [String: Double] = ["train/loss": lossValue, "grad/norm": gradNorm, "lr": learningRate]
         let trainAccuracy = accuracy(output.value, batch.target)
         if let trainAccuracy { values["train/acc"] = trainAccuracy }
-        let weightsNorm = state.parameters.squaredNorm().squareRoot()
-        values["weights/norm"] = weightsNorm
-        values["update/ratio"] = (state.parameters - before).squaredNorm().squareRoot() / max(before.squaredNorm().squareRoot(), 1e-30)
+        values["weights/norm"] = state.parameters.squaredNorm().squareRoot()
         for (layer, norm) in layerNorms(state.parameters) { values["weights/norm/\(layer)"] = norm }
-
         if isEval {
-            // Evaluated on the weights this step's train metrics describe (before the update).
-            let test = evaluate(task.test, parameters: before)
+            let test = evaluate(task.test)
             values["test/loss"] = test.loss
             if let acc = test.accuracy { values["test/acc"] = acc }
         }
@@ -167,16 +156,32 @@ public final class Trainer {
             if let trace = spectrum.trace { values["hessian/trace"] = trace }
             events.append(.spectrum(spectrum))
         }
+        let probeEvery = config[.probeEvery]
+        let probes = probeEvery > 0 && (stepNumber % probeEvery == 0 || isLast) ? probeRound(step: stepNumber) : nil
+        let histogramEvery = config[.histogramEvery]
+        let weightHistograms = histogramEvery > 0 && (stepNumber % histogramEvery == 0 || stepNumber == 1) ? histograms(step: stepNumber) : []
+
+        state.grokfast.apply(to: &gradient)
+        if config[.gradClip] > 0 { clipGradientNorm(&gradient, maxNorm: config[.gradClip]) }
+        let before = state.parameters
+        // Locals: two inout accesses into one class property at once would violate exclusivity.
+        var parameters = state.parameters, optimizer = state.optimizer
+        optimizerStep(parameters: &parameters, gradient: gradient, state: &optimizer,
+                      settings: optimizerSettings(learningRate: learningRate))
+        state.parameters = parameters
+        state.optimizer = optimizer
+        state.step = stepNumber
+        // The one value about the update itself: its size relative to the weights it started from.
+        values["update/ratio"] = (state.parameters - before).squaredNorm().squareRoot() / max(before.squaredNorm().squareRoot(), 1e-30)
+
         let phases = detectPhases(step: stepNumber, trainAccuracy: trainAccuracy, testAccuracy: values["test/acc"])
         let hasSpectrum = values["hessian/sharpness"] != nil
         if isEval || hasSpectrum || !phases.isEmpty || stepNumber % config[.logEvery] == 0 {
             events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: Self.recordable(values))))
         }
         events += phases
-        let probeEvery = config[.probeEvery]
-        if probeEvery > 0 && (stepNumber % probeEvery == 0 || isFinished) { events.append(.pareto(probeRound())) }
-        let histogramEvery = config[.histogramEvery]
-        if histogramEvery > 0 && (stepNumber % histogramEvery == 0 || stepNumber == 1) { events += histograms(step: stepNumber) }
+        if let probes { events.append(.pareto(probes)) }
+        events += weightHistograms
         return events
     }
 

@@ -133,11 +133,13 @@ struct HessianCommand: ParsableCommand {
                 ("grid", .numbers(estimate.grid)), ("values", .numbers(estimate.density)), ("width", .number(estimate.width)),
                 ("nodes", .numbers(estimate.nodes)), ("weights", .numbers(estimate.weights)),
                 ("probes", .number(Double(estimate.probes))), ("iterations", .number(Double(estimate.iterations))),
-                ("hvps", .number(Double(estimate.products))),
+                ("hvps", .number(Double(estimate.products))), ("moments", .numbers(estimate.moments)),
+                ("moment_stderr", .numbers(estimate.momentStandardErrors)),
             ]))
             let low = estimate.grid.first ?? 0, high = estimate.grid.last ?? 0
             lines.append("density (SLQ \(estimate.probes)×\(estimate.iterations), \(estimate.products) HVPs): \(estimate.grid.count) points over [\(Self.format([low])), \(Self.format([high]))], σ = \(Self.format([estimate.width]))")
             lines.append(Self.sparkline(estimate.density))
+            lines.append("moments: tr(H)/n = \(Self.format([estimate.moments[0]])) ± \(Self.format([estimate.momentStandardErrors[0]])), tr(H²)/n = \(Self.format([estimate.moments[1]])) ± \(Self.format([estimate.momentStandardErrors[1]])) (over \(estimate.probes) probes)")
         }
         let seconds = Date().timeIntervalSince(started)
         report["cost"] = .object(JSONObject([("hvps", .number(Double(hessian.products))), ("seconds", .number((seconds * 1000).rounded() / 1000))]))

@@ -433,7 +433,7 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         estimator["method"] = .string("lanczos")
         estimator["top_k"] = .number(2)
         for step in stride(from: 10, through: 200, by: 10) {
-            let density = SpectralDensity(grid: [0, 1, 2, 3], values: [5, 1, 0.1, 0.01])
+            let density = SpectralDensity(grid: [0, 1, 2, 3], values: [5, 1, 0.1, 0.01], moments: [0.5, 1], momentStderr: [0.01, 0.02])
             _ = update(&state, .telemetry(.spectrum(SpectrumEvent(step: step, top: [1.5 + Double(step) / 100, 1], density: density,
                                                                   estimator: estimator,
                                                                   cost: SpectrumCost(hvps: 14, seconds: 0.25)))))
@@ -447,7 +447,7 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         state.focus = .hessian
         screen = view.render(state).lines.joined(separator: "\n")
         #expect(screen.contains("lanczos k=2 · 14 HVPs · paused 0.25 s") && screen.contains("━ λ₁ 3.5") && screen.contains("━ 2/η 200"))
-        #expect(screen.contains("density @ 200") && screen.contains("spectrogram") && screen.contains("▀"))
+        #expect(screen.contains("density @ 200 · mean λ 0.5 ± 0.01") && screen.contains("spectrogram") && screen.contains("▀"))
         // 2/η = 200 is far above λ₁ = 3.5: not drawn on the top edge as if it were 3.5, but named there.
         #expect(screen.contains("2/η = 200 ↑"))
         let chartRows = view.render(state).lines.filter { $0.contains("┤") }

@@ -146,7 +146,7 @@ final class SVGCollector: NSObject, XMLParserDelegate {
         #expect(lines[0] == "run,step,time,grad/norm,lr,test/acc,test/loss,train/acc,train/loss,update/ratio,weights/norm,weights/norm/embed_a,weights/norm/embed_b,weights/norm/out")
         #expect(lines.count == 1 + 602)
         let first = lines[1].split(separator: ",", omittingEmptySubsequences: false)
-        #expect(first[0] == "grokking-s0" && first[1] == "1" && first[2] == "1796055628.3540633" && first[8] == "6.53291654586792")
+        #expect(first[0] == "grokking-s0" && first[1] == "1" && first[2] == "1796060364.3985083" && first[8] == "6.53291654586792")
         let second = lines[2].split(separator: ",", omittingEmptySubsequences: false)
         #expect(second[1] == "5" && second.count == 14 && second[5] == "" && second[6] == "", "test metrics are logged every 10 steps")
         let mixed = CSVExport.wide([.scalars(ScalarsEvent(run: "a,b", step: 2, values: ["x": .nan])),

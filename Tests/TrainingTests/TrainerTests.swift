@@ -191,3 +191,26 @@ import TestSupport
         #expect(JSONValue.number(recorded["train/loss"]!).jsonText == "0")
     }
 }
+
+/// One rule for what a step's values describe: the weights before that step's update.
+@Suite struct StepValuesTests {
+    @Test func everyValueOfAStepDescribesTheWeightsBeforeItsUpdate() throws {
+        let config = try smallConfig("grokking", ["eval_every": "2", "probe_every": "2", "histogram_every": "2", "log_every": "1"])
+        let trainer = Trainer(config: config, runID: "s", clock: fixedClock)
+        _ = trainer.step()
+        let before = trainer.state.parameters
+        let events = trainer.step()
+        let scalars = try #require(events.compactMap { if case .scalars(let s) = $0 { s } else { nil } }.first)
+        #expect(scalars.step == 2 && trainer.state.parameters != before, "the update happened")
+        #expect(scalars.values["weights/norm"] == before.squaredNorm().squareRoot())
+        // The probe's dense point is the model the test metrics were taken on.
+        let probe = try #require(events.compactMap { if case .pareto(let p) = $0 { p } else { nil } }.first)
+        let dense = try #require(probe.points.first { $0.label == "dense 32-bit" })
+        #expect(probe.step == 2 && dense.values[1] == scalars.values["test/acc"])
+        // The histograms are of those weights too.
+        let histogram = try #require(events.compactMap { if case .histogram(let h) = $0 { h } else { nil } }.first)
+        let layout = trainer.task.model.layout
+        let first = layout.split(before)[0].doubles
+        #expect(histogram.edges.first == first.min() && histogram.edges.last.map { abs($0 - first.max()!) < 1e-12 } == true)
+    }
+}
