@@ -96,6 +96,19 @@ struct SourceFailed: Error {}
         #expect(FileManager.default.fileExists(atPath: "\(directory)/trainscope-r-step3.json"))
     }
 
+    /// A producer's run id cannot place the snapshot elsewhere, even when the folder it names exists.
+    @Test func theSnapshotKeyBuildsFileNamesFromASafeRunID() throws {
+        let directory = TestPaths.scratchDirectory().path
+        try FileManager.default.createDirectory(atPath: directory + "/trainscope-x", withIntermediateDirectories: true)
+        let id = "x/../../escaped"
+        let source = ScriptedSource([[.telemetry(.run(RunEvent(run: id))),
+                                      .telemetry(.scalars(ScalarsEvent(run: id, step: 1, values: ["loss": 1])))]])
+        let loop = runtime(TestBackend(width: 100, height: 30, keys: [.character("S")]), source, directory: directory)
+        #expect(try loop.frame())
+        #expect(FileManager.default.fileExists(atPath: "\(directory)/trainscope-x_.._.._escaped-step1.svg"))
+        #expect(!FileManager.default.fileExists(atPath: (directory as NSString).deletingLastPathComponent + "/escaped-step1.svg"))
+    }
+
     @Test func aResizeRedrawsAtTheNewSizeAndForgetsTheLastFrame() throws {
         let backend = TestBackend(width: 100, height: 30)
         let loop = runtime(backend, ScriptedSource([]))

@@ -58,4 +58,15 @@ import Training
         #expect(try ConfigSetting(assignment: "optimizer=lion") == ConfigSetting(.optimizer, .lion))
         #expect(throws: ConfigError("expected key=value")) { try ConfigSetting(assignment: "=3") }
     }
+
+    /// A 200 KB key (found by fuzzing: 20 s in did-you-mean) is refused at once, quoted short.
+    @Test func aHugeUnknownKeyIsRefusedQuicklyAndQuotedShort() {
+        let key = String(repeating: "x", count: 200_000)
+        do throws(ConfigError) {
+            _ = try ConfigSetting(assignment: key + "=1")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.message.hasPrefix("unknown config key 'xxxx") && error.message.count < 200)
+        }
+    }
 }
