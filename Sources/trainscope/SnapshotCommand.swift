@@ -22,7 +22,7 @@ struct SnapshotCommand: ParsableCommand {
 
     @OptionGroup var input: EventSourceOptions
 
-    @Option(help: "txt, ansi, svg, json or csv (default: from the -o extension, else txt).")
+    @Option(help: "txt, ansi, svg, json or csv (default: from the -o extension, which must name one of them; txt without -o or extension).")
     var format: SnapshotFormat?
 
     @Option(help: ArgumentHelp("Terminal size to render (default 120x40).", valueName: "WxH"), transform: CellSize.parse)
@@ -48,7 +48,8 @@ struct SnapshotCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let format = SnapshotFormat.resolve(format, output: output)
+        let format: SnapshotFormat
+        do { format = try SnapshotFormat.resolve(self.format, output: output) } catch { throw usageError(error.message) }
         let dashboardTheme: Theme
         do { dashboardTheme = try loadTheme(theme) } catch { throw usageError("\(error)") }
         let options = SnapshotOptions(width: size.width, height: size.height, layout: layout ?? (panel == nil ? .grid : .single),

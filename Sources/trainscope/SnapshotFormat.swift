@@ -6,8 +6,15 @@ import Foundation
 enum SnapshotFormat: String, CaseIterable, ExpressibleByArgument {
     case txt, ansi, svg, json, csv
 
-    /// The format `--format` names, else the one the output file's extension names, else text.
-    static func resolve(_ format: SnapshotFormat?, output: String?) -> SnapshotFormat {
-        format ?? output.flatMap { SnapshotFormat(rawValue: ($0 as NSString).pathExtension.lowercased()) } ?? .txt
+    /// The format `--format` names, else the one the output file's extension names, else text;
+    /// an extension that names no format is an error rather than a text file under a misleading name.
+    static func resolve(_ format: SnapshotFormat?, output: String?) throws(ValidationError) -> SnapshotFormat {
+        if let format { return format }
+        let ext = output.map { ($0 as NSString).pathExtension.lowercased() } ?? ""
+        if ext.isEmpty { return .txt }
+        guard let named = SnapshotFormat(rawValue: ext) else {
+            throw ValidationError("-o \(output!): .\(ext) is not a snapshot format (txt, ansi, svg, json, csv); give --format")
+        }
+        return named
     }
 }

@@ -50,6 +50,7 @@ import TestSupport
         (["snapshot", "x.jsonl", "--smoothing", "ema:9"], "'--smoothing <KIND[:LEVEL]>': expected none, ema, twema or gaussian, optionally :LEVEL with LEVEL 0-6"),
         (["snapshot", "--preset", "eos", "--set", "lr=0"], "'--set <key=value>': lr must be in (0, 100], got 0"),
         (["snapshot", "missing.jsonl"], "missing.jsonl"),
+        (["snapshot", "x.jsonl", "-o", "figure.png"], "-o figure.png: .png is not a snapshot format (txt, ansi, svg, json, csv); give --format"),
         (["check", "x.jsonl"], "give at least one --rule"),
     ])
     func badArgumentsAreOneLineAndExitTwo(_ arguments: [String], _ message: String) throws {
