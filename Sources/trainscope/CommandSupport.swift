@@ -22,16 +22,38 @@ func usageError(_ message: String) -> ExitCode {
     return ExitCode(2)
 }
 
-/// The theme named on the command line: a built-in one, or Themes/NAME.theme; NO_COLOR picks mono.
+/// The theme `--theme` names: a file path, or a name looked up in `themeFolders()` and then among
+/// the built-ins; without `--theme`, NO_COLOR picks mono.
 func loadTheme(_ name: String?) throws -> Theme {
     let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
     let wanted = name ?? (noColor ? "mono" : "default")
-    let path = "Themes/\(wanted).theme"
-    if let data = FileManager.default.contents(atPath: path) {
-        do { return try Theme.parse(String(decoding: data, as: UTF8.self), name: wanted, source: path) } catch {
+    let isPath = wanted.contains("/") || wanted.hasSuffix(".theme")
+    let candidates = isPath ? [wanted] : themeFolders().map { "\($0)/\(wanted).theme" }
+    for path in candidates {
+        guard let data = FileManager.default.contents(atPath: path) else { continue }
+        let themeName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        do { return try Theme.parse(String(decoding: data, as: UTF8.self), name: themeName, source: path) } catch {
             throw ConfigError("\(error)")
         }
     }
-    if let builtIn = Theme.builtIn[wanted] { return builtIn }
-    throw ConfigError("unknown theme '\(wanted)' (built in: default, mono; others are read from Themes/NAME.theme)")
+    if !isPath, let builtIn = Theme.builtIn[wanted] { return builtIn }
+    if isPath { throw ConfigError("\(wanted): no such theme file") }
+    throw ConfigError("unknown theme '\(wanted)' (looked in \(themeFolders().joined(separator: ", ")); built in: default, mono)")
+}
+
+/// Where `--theme NAME` looks, in order: the user's folder (`$XDG_CONFIG_HOME/trainscope/themes`,
+/// `~/.config/…` by default), the installed share folder beside the binary
+/// (`PREFIX/share/trainscope/themes`), and the source tree's `Themes/` for a binary built in it.
+func themeFolders() -> [String] {
+    let environment = ProcessInfo.processInfo.environment
+    let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (environment["HOME"].map { "\($0)/.config" } ?? "")
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let binDirectory = (executable as NSString).deletingLastPathComponent
+    var folders = ["\(config)/trainscope/themes", "\(binDirectory)/../share/trainscope/themes"]
+    // A build in the source tree: .build/<triple>/<configuration>/trainscope, the themes three levels up.
+    for up in ["../..", "../../.."] where FileManager.default.fileExists(atPath: "\(binDirectory)/\(up)/Themes/default.theme") {
+        folders.append(((binDirectory + "/" + up) as NSString).standardizingPath + "/Themes")
+        break
+    }
+    return folders.map { ($0 as NSString).standardizingPath }
 }

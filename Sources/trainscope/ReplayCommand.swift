@@ -23,7 +23,7 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Write the events to standard output as NDJSON instead of opening the dashboard.")
     var stdout = false
 
-    @Option(help: "Colour theme: default, mono, or Themes/NAME.theme (light, okabe-ito).")
+    @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
 
     func validate() throws {

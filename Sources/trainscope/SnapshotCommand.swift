@@ -34,7 +34,7 @@ struct SnapshotCommand: ParsableCommand {
     @Option(help: "Panel to focus: curves, grokking, hessian, pareto, knobs or events (alone unless --layout says otherwise).")
     var panel: PanelKind?
 
-    @Option(help: "Colour theme: default, mono, or Themes/NAME.theme (light, okabe-ito).")
+    @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
 
     @Option(help: "Only events up to this step.")

@@ -31,7 +31,7 @@ struct WatchCommand: ParsableCommand {
     @Option(help: "Also append every event received to this NDJSON file.")
     var record: String?
 
-    @Option(help: "Colour theme: default, mono, or Themes/NAME.theme (light, okabe-ito).")
+    @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
 
     func validate() throws {

@@ -110,3 +110,28 @@ import TestSupport
         #expect(out.status == 2 && out.stderr.contains("no run 'nope' in preset eos (runs: eos-s0)"))
     }
 }
+
+/// `--theme NAME` finds the user's themes first, whatever the working directory; a path is a file.
+@Suite struct ThemeLookupTests {
+    @Test func aUserThemeIsFoundFromAnyDirectory() throws {
+        let config = TestPaths.scratchDirectory()
+        let folder = config.appendingPathComponent("trainscope/themes")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // The light theme under a new name, with a text colour nothing else uses.
+        var light = try String(contentsOfFile: TestPaths.repositoryRoot.appendingPathComponent("Themes/light.theme").path, encoding: .utf8)
+        light = light.split(separator: "\n").map { $0.hasPrefix("text ") || $0.hasPrefix("text=") ? "text = #123456" : String($0) }.joined(separator: "\n")
+        try light.write(to: folder.appendingPathComponent("mine.theme"), atomically: true, encoding: .utf8)
+        let elsewhere = TestPaths.scratchDirectory()
+        let sample = TestPaths.sample("runs/eos.jsonl")
+        let named = try CommandRunner.run(["snapshot", sample, "--theme", "mine", "--format", "svg"],
+                                          environment: ["XDG_CONFIG_HOME": config.path], currentDirectory: elsewhere)
+        #expect(named.status == 0 && named.stdout.contains("#123456"), "\(named.stderr)")
+        let shipped = try CommandRunner.run(["snapshot", sample, "--theme", "okabe-ito", "--format", "svg"],
+                                            environment: ["XDG_CONFIG_HOME": config.path], currentDirectory: elsewhere)
+        #expect(shipped.status == 0, "\(shipped.stderr)")
+        let path = try CommandRunner.run(["snapshot", sample, "--theme", folder.appendingPathComponent("mine.theme").path, "--format", "svg"])
+        #expect(path.status == 0 && path.stdout.contains("#123456"))
+        let missing = try CommandRunner.run(["snapshot", sample, "--theme", "nosuch"], environment: ["XDG_CONFIG_HOME": config.path])
+        #expect(missing.status == 2 && missing.stderr.hasPrefix("trainscope: error: unknown theme 'nosuch' (looked in \(folder.path), "))
+    }
+}
