@@ -18,6 +18,7 @@ extension DashboardState {
             panels.append(.grokking)
         }
         if !run.eigenvalues.isEmpty { panels.append(.hessian) }
+        if !run.histograms.isEmpty { panels.append(.distributions) }
         if shownParetoRun != nil { panels.append(.pareto) }
         if !run.knobs.isEmpty { panels.append(.knobs) }
         panels.append(.events)

@@ -26,8 +26,10 @@ public struct RunState: Sendable, Equatable {
     /// Pareto rounds over time, newest last, with the reference point all their hypervolumes share.
     public var paretoRounds: [ParetoRound]
     public var paretoReference: [Double]?
-    /// Latest histogram per name.
-    public var histograms: [String: HistogramEvent]
+    /// Histograms over steps per tag (`weights/fc1`), each bounded.
+    public var histograms: [String: HistogramHistory]
+    /// What the sources could not show for this run: kind (`image`, `graph`, `type:foo`) → count.
+    public var skipped: [String: Int]
     /// Step → wall time, for an x axis in seconds.
     public var clock: StepClock
     public var latestStep: Int
@@ -38,11 +40,14 @@ public struct RunState: Sendable, Equatable {
     public init(id: String) {
         self.id = id; config = JSONObject(); knobs = []; extra = JSONObject(); series = [:]; phases = []; knobChanges = []
         eigenvalues = []; stabilityThreshold = SeriesStore(); densities = DensityHistory(); paretoRounds = []
-        histograms = [:]; clock = StepClock(); latestStep = 0
+        histograms = [:]; skipped = [:]; clock = StepClock(); latestStep = 0
     }
 
     /// Steps the run is configured for, when its config says.
     public var plannedSteps: Int? { config["steps"]?.number.map { Int($0) } }
+
+    /// Histogram tags in the order the distributions panel steps through them.
+    public var histogramNames: [String] { histograms.keys.sorted() }
 
     /// Accuracy of guessing, for the reference line of accuracy charts.
     public var chanceAccuracy: Double? { extra["chance_accuracy"]?.number }
@@ -141,19 +146,22 @@ public struct LogEntry: Sendable, Equatable {
     public enum Level: Sendable, Equatable { case info, warning, error }
     public var level: Level
     public var text: String
+    /// Entries with a key are updated in place (a running count) instead of appended again.
+    public var key: String?
 
-    public init(level: Level, text: String) { self.level = level; self.text = text }
+    public init(level: Level, text: String, key: String? = nil) { self.level = level; self.text = text; self.key = key }
 }
 
 /// The panels of the dashboard.
 public enum PanelKind: String, Sendable, Equatable, CaseIterable {
-    case curves, grokking, hessian, pareto, knobs, events
+    case curves, grokking, hessian, distributions, pareto, knobs, events
 
     public var title: String {
         switch self {
         case .curves: "Curves"
         case .grokking: "Grokking"
         case .hessian: "Hessian"
+        case .distributions: "Distributions"
         case .pareto: "Pareto"
         case .knobs: "Knobs"
         case .events: "Events"
@@ -287,6 +295,8 @@ public struct DashboardState: Sendable, Equatable {
     public var paretoRound: Int?
     /// The selected point of the shown Pareto round, whose label is displayed.
     public var paretoPoint: Int?
+    /// The histogram tag the distributions panel shows (index into the current run's `histogramNames`).
+    public var selectedHistogram = 0
 
     public init(width: Int, height: Int, sourceName: String = "") {
         self.width = width; self.height = height; self.sourceName = sourceName
@@ -298,4 +308,11 @@ public struct DashboardState: Sendable, Equatable {
 
     /// The run the panels describe: the main run.
     public var currentRun: RunState? { runOrder.isEmpty ? nil : runs[currentRunID] }
+
+    /// The histogram tag the distributions panel shows, and its index (the selection kept in range).
+    public var shownHistogram: (name: String, index: Int)? {
+        guard let names = currentRun?.histogramNames, !names.isEmpty else { return nil }
+        let index = Swift.min(Swift.max(0, selectedHistogram), names.count - 1)
+        return (names[index], index)
+    }
 }

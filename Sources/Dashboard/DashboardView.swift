@@ -33,6 +33,7 @@ public struct DashboardView {
             case .curves: curvesPanel(state, inner, &buffer)
             case .grokking: grokkingPanel(run, inner, &buffer)
             case .hessian: hessianPanel(run, inner, &buffer)
+            case .distributions: distributionsPanel(state, inner, &buffer)
             case .pareto: paretoPanel(state, inner, &buffer)
             case .knobs: knobsPanel(state, inner, &buffer)
             case .events: eventsPanel(state, inner, &buffer)

@@ -14,7 +14,7 @@ public enum KeyAction: Sendable, Equatable, CaseIterable {
 /// Where a binding applies: everywhere, or only while a panel has the focus (it then wins over a
 /// global binding of the same key).
 public enum KeyContext: String, Sendable, Equatable, CaseIterable {
-    case global, curves, knobs, pareto, events
+    case global, curves, knobs, pareto, distributions, events
 
     /// The heading of the context's section in the help overlay.
     public var title: String {
@@ -23,6 +23,7 @@ public enum KeyContext: String, Sendable, Equatable, CaseIterable {
         case .curves: "Curves panel"
         case .knobs: "Knobs panel"
         case .pareto: "Pareto panel"
+        case .distributions: "Distributions panel"
         case .events: "Events panel"
         }
     }
@@ -33,6 +34,7 @@ public enum KeyContext: String, Sendable, Equatable, CaseIterable {
         case .curves: self = .curves
         case .knobs: self = .knobs
         case .pareto: self = .pareto
+        case .distributions: self = .distributions
         case .events: self = .events
         case .grokking, .hessian: self = .global
         }
@@ -110,6 +112,8 @@ public enum Keymap {
         bind([.right], .pareto, .laterRound, "later front; past the newest follows live"),
         bind([.character("j"), .down], .pareto, .selectNext, "next point on the front (its label)"),
         bind([.character("k"), .up], .pareto, .selectPrevious, "previous point on the front"),
+        bind([.character("j"), .down], .distributions, .selectNext, "next histogram tag"),
+        bind([.character("k"), .up], .distributions, .selectPrevious, "previous histogram tag"),
         bind([.character("k"), .up], .events, .selectPrevious, "scroll back"),
         bind([.character("j"), .down], .events, .selectNext, "scroll forward"),
     ]

@@ -11,6 +11,10 @@ public enum Message: Sendable, Equatable {
     case sourceError(source: String, description: String)
     /// Something the runtime did, for the events panel (where a snapshot was written).
     case notice(String)
+    /// A source read `count` more records of `kind` for `run` that it cannot show (see `SkippedKind`).
+    case skipped(run: String, kind: String, count: Int)
+    /// A text summary of a run (TensorBoard `add_text`), for the events panel.
+    case text(run: String, step: Int, tag: String, text: String)
     /// The source would not perform a control message the dashboard sent (no producer to steer,
     /// read-only): the dashboard takes back what it assumed, e.g. the paused state.
     case controlRefused(ControlMessage, reason: String)

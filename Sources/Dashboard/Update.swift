@@ -1,3 +1,4 @@
+import JSONCore
 import Telemetry
 import TerminalUI
 
@@ -18,6 +19,15 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         return []
     case .notice(let text):
         appendLog(&state, .info, text)
+        return []
+    case .skipped(let run, let kind, let count):
+        skipped(run: run, kind: kind, count: count, &state)
+        return []
+    case .text(let run, let step, let tag, let text):
+        // A text summary (TensorBoard `add_text`): its first line, for the events panel.
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let more = line.count < text.count ? " …" : ""
+        appendLog(&state, .info, "\(run) step \(step) \(tag): \(line.abbreviated(200))\(more)")
         return []
     case .controlRefused(let control, let reason):
         switch control.command {
@@ -137,7 +147,11 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             run.latestStep = max(run.latestStep, e.step)
             note(time: e.time, step: e.step, &run)
         }
-    case .histogram(let e): withRun(e.run, &state) { $0.histograms[e.name] = e }
+    case .histogram(let e):
+        withRun(e.run, &state) { run in
+            run.histograms[e.name, default: HistogramHistory()].append(e)
+            run.latestStep = max(run.latestStep, e.step)
+        }
     case .knob(let e):
         withRun(e.run, &state) { run in
             run.knobChanges.append(e)
@@ -175,8 +189,9 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         } else {
             appendLog(&state, .info, "control \(c.command.typeName)\(c.run.map { " for \($0)" } ?? "")")
         }
-    case .unknown:
-        break
+    case .unknown(let u):
+        // Kept and ignored, as the contract says, but counted: nothing is dropped without a word.
+        skipped(run: u.fields["run"]?.string ?? state.currentRunID, kind: SkippedKind.unknownType(u.type), count: 1, &state)
     }
 }
 
@@ -226,7 +241,22 @@ private func note(time: Double?, step: Int, _ run: inout RunState) {
     run.clock.note(step: Double(step), time: time)
 }
 
-func appendLog(_ state: inout DashboardState, _ level: LogEntry.Level, _ text: String) {
-    state.log.append(LogEntry(level: level, text: text))
+func appendLog(_ state: inout DashboardState, _ level: LogEntry.Level, _ text: String, key: String? = nil) {
+    if let key, let index = state.log.lastIndex(where: { $0.key == key }) {
+        state.log[index].text = text
+        return
+    }
+    state.log.append(LogEntry(level: level, text: text, key: key))
     if state.log.count > state.logCapacity { state.log.removeFirst(state.log.count - state.logCapacity) }
+}
+
+/// Counts records of `kind` a source could not show for `run`; the events panel keeps one line per
+/// run and kind with the running count.
+func skipped(run id: String, kind: String, count: Int, _ state: inout DashboardState) {
+    var total = 0
+    withRun(id, &state) { run in
+        run.skipped[kind, default: 0] += count
+        total = run.skipped[kind]!
+    }
+    appendLog(&state, .warning, "run \(id): skipped \(SkippedKind.describe(kind, count: total))", key: "skipped \(id) \(kind)")
 }

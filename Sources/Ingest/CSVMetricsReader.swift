@@ -25,6 +25,8 @@ public struct CSVMetricsReader {
     public private(set) var header: [String]?
     /// Records longer than this are reported and dropped.
     public var maxRecordBytes = 1 << 20
+    /// The run's config for its `run` event (Lightning's `hparams.yaml`).
+    public var config = JSONObject()
 
     private var stepColumn: Int?
     private var timeColumn: Int?
@@ -185,7 +187,7 @@ public struct CSVMetricsReader {
         if stepColumn == nil {
             emit(.problem(problem(line: recordLine, "no 'step' column; rows are numbered 1, 2, 3, …")))
         }
-        emit(.event(.run(RunEvent(run: run, extra: JSONObject([("source", .string(source))])))))
+        emit(.event(.run(RunEvent(run: run, config: config, extra: JSONObject([("source", .string(source))])))))
     }
 }
 

@@ -8,9 +8,13 @@ struct FileTail {
     private var inode: UInt = 0
     /// Bytes consumed so far.
     private(set) var offset = 0
-    private var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    private var chunk: [UInt8]
 
-    init(path: String) { self.path = path }
+    /// Follows `path`, reading up to `chunkSize` bytes at a time (small for the many small files of an MLflow store).
+    init(path: String, chunkSize: Int = 1 << 20) {
+        self.path = path
+        chunk = [UInt8](repeating: 0, count: chunkSize)
+    }
 
     /// What a poll found.
     enum Outcome: Equatable {

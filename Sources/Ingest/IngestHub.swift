@@ -46,7 +46,7 @@ public final class IngestHub: IngestSink, @unchecked Sendable {
     public func open(_ sources: [SourceAddress], bindHost: String? = nil) throws(ListeningSocket.SetupError) {
         var opened: [ListeningSocket] = []
         var readers: [IngestSource] = []
-        let tensorBoardRoots = sources.filter { if case .tensorBoard = $0 { true } else { false } }.count
+        let folders = sources.filter { if case .logFolder = $0 { true } else { false } }.count
         for source in sources {
             switch source {
             case .unixSocket, .tcp:
@@ -58,8 +58,9 @@ public final class IngestHub: IngestSink, @unchecked Sendable {
             case .ndjsonFile(let path): readers.append(NDJSONFileSource(path: path))
             case .csvFile(let path): readers.append(CSVFileSource(path: path))
             case .trainerState(let path): readers.append(TrainerStateFileSource(path: path))
-            case .tensorBoard(let path):
-                readers.append(TensorBoardSource(root: path, prefix: tensorBoardRoots > 1 ? (path as NSString).lastPathComponent : nil))
+            case .tensorBoard(let path): readers.append(TensorBoardSource(root: path, prefix: nil))
+            case .logFolder(let path):
+                readers.append(LogFolderSource(root: path, prefix: folders > 1 ? (path as NSString).lastPathComponent : nil))
             }
         }
         lock.withLock {

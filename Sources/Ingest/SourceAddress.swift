@@ -10,8 +10,11 @@ public enum SourceAddress: Sendable, Equatable, CustomStringConvertible {
     case tcp(host: String, port: UInt16)
     /// An NDJSON file (`.jsonl`, `.ndjson`), followed while it grows.
     case ndjsonFile(path: String)
-    /// A TensorBoard event file or a log directory.
+    /// A TensorBoard event file.
     case tensorBoard(path: String)
+    /// A folder of logs of any kinds (TensorBoard, Hugging Face, Lightning, MLflow, NDJSON), or a
+    /// path without a file extension that does not exist yet (`watch` waits for it).
+    case logFolder(path: String)
     /// A CSV file with a header row of metric names.
     case csvFile(path: String)
     /// A Hugging Face `trainer_state.json`.
@@ -39,13 +42,16 @@ public enum SourceAddress: Sendable, Equatable, CustomStringConvertible {
         if text.contains("://") { throw SourceAddressError(text, "unknown scheme; use -, unix:PATH, tcp://HOST:PORT or a file") }
         let probe = fileExists(text)
         let name = (text as NSString).lastPathComponent
-        if probe.isDirectory || name.hasPrefix("events.out.tfevents.") { return .tensorBoard(path: text) }
+        if probe.isDirectory { return .logFolder(path: text) }
+        if name.contains("tfevents") { return .tensorBoard(path: text) }
         if name == "trainer_state.json" { return .trainerState(path: text) }
         let lowered = name.lowercased()
         if lowered.hasSuffix(".csv") { return .csvFile(path: text) }
         if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") || lowered.hasSuffix(".json") { return .ndjsonFile(path: text) }
+        // A folder a writer has not created yet (`watch logs/` before training starts).
+        if !probe.exists && !name.contains(".") { return .logFolder(path: text) }
         guard probe.exists else { throw SourceAddressError(text, "no such file or directory") }
-        throw SourceAddressError(text, "cannot tell the format; name NDJSON files .jsonl, CSV files .csv, or give a TensorBoard log directory")
+        throw SourceAddressError(text, "cannot tell the format; name NDJSON files .jsonl, CSV files .csv, or give a log folder")
     }
 
     /// Whether a path exists and is a directory.
@@ -60,7 +66,7 @@ public enum SourceAddress: Sendable, Equatable, CustomStringConvertible {
         case .standardInput: "-"
         case .unixSocket(let path): "unix:\(path)"
         case .tcp(let host, let port): host.contains(":") ? "tcp://[\(host)]:\(port)" : "tcp://\(host):\(port)"
-        case .ndjsonFile(let path), .tensorBoard(let path), .csvFile(let path), .trainerState(let path): path
+        case .ndjsonFile(let path), .tensorBoard(let path), .csvFile(let path), .trainerState(let path), .logFolder(let path): path
         }
     }
 }

@@ -9,7 +9,7 @@ public struct TensorBoardEvent: Sendable, Equatable {
     public var step: Int
     /// `brain.Event:2` on a file's first record.
     public var fileVersion: String?
-    /// The summary's scalars and histograms, in file order.
+    /// The summary's values in file order, and the records this event holds that are not drawn.
     public var values: [TensorBoardValue]
 
     public init(wallTime: Double, step: Int, fileVersion: String? = nil, values: [TensorBoardValue] = []) {
@@ -17,7 +17,7 @@ public struct TensorBoardEvent: Sendable, Equatable {
     }
 }
 
-/// A summary value trainscope can draw.
+/// A summary value: one trainscope draws, a text for the events panel, or a kind it skips.
 public enum TensorBoardValue: Sendable, Equatable {
     /// How a scalar was written: PyTorch's and TF1's `simple_value`, or TF2's rank-0 tensor.
     public enum ScalarEncoding: String, Sendable { case simpleValue = "simple_value", tensor }
@@ -25,11 +25,17 @@ public enum TensorBoardValue: Sendable, Equatable {
     case scalar(tag: String, value: Double, encoding: ScalarEncoding)
     /// `counts[i]` falls in `[edges[i], edges[i+1])`; `edges.count == counts.count + 1`.
     case histogram(tag: String, edges: [Double], counts: [Double])
+    /// The `text` plugin's strings (PyTorch's `add_text`), joined by newlines.
+    case text(tag: String, text: String)
+    /// A record that is not drawn, by kind: `image`, `audio`, `graph`, `run_metadata`, a plugin's name.
+    case skipped(kind: String)
 
     public static func == (lhs: TensorBoardValue, rhs: TensorBoardValue) -> Bool {
         switch (lhs, rhs) {
         case let (.scalar(a, x, e), .scalar(b, y, f)): a == b && e == f && (x == y || (x.isNaN && y.isNaN))
         case let (.histogram(a, e1, c1), .histogram(b, e2, c2)): a == b && e1 == e2 && c1 == c2
+        case let (.text(a, x), .text(b, y)): a == b && x == y
+        case let (.skipped(a), .skipped(b)): a == b
         default: false
         }
     }
@@ -60,6 +66,11 @@ public struct TensorBoardEventDecoder {
                 case 1: event.wallTime = value.double ?? event.wallTime
                 case 2: event.step = Int(truncatingIfNeeded: value.int64 ?? 0)
                 case 3: event.fileVersion = value.string
+                // A graph (PyTorch's `add_graph` writes GraphDef, then its step stats as run metadata).
+                case 4, 9: event.values.append(.skipped(kind: "graph"))
+                case 6: event.values.append(.skipped(kind: "log_message"))
+                case 7: event.values.append(.skipped(kind: "session_log"))
+                case 8: event.values.append(.skipped(kind: "run_metadata"))
                 case 5:
                     guard let summary = value.bytes else { continue }
                     var values = ProtobufReader(summary)
@@ -77,19 +88,23 @@ public struct TensorBoardEventDecoder {
         return event
     }
 
-    /// Decodes one `Summary.Value`; nil for kinds the dashboard does not draw (images, audio, text, graphs).
+    /// Decodes one `Summary.Value`; kinds the dashboard does not draw come back as `.skipped`.
     private mutating func decodeValue(_ bytes: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) -> TensorBoardValue? {
         var tag = ""
         var simpleValue: Float?
         var histogram: UnsafeRawBufferPointer?
         var tensor: UnsafeRawBufferPointer?
         var plugin: String?
+        var other: String?
         var reader = ProtobufReader(bytes)
         while let (field, value) = try reader.next() {
             switch field {
             case 1: tag = value.bytes.map { tags.intern($0) } ?? ""
             case 2: simpleValue = value.float
+            case 3: other = "histogram"  // TF1's obsolete old-style histogram, never written since 2016
+            case 4: other = "image"
             case 5: histogram = value.bytes
+            case 6: other = "audio"
             case 8: tensor = value.bytes
             case 9: if let metadata = value.bytes { plugin = try Self.pluginName(metadata) }
             default: continue
@@ -97,24 +112,33 @@ public struct TensorBoardEventDecoder {
         }
         if let plugin, !plugin.isEmpty { pluginByTag[tag] = plugin }
         if let simpleValue { return .scalar(tag: tag, value: Double(simpleValue), encoding: .simpleValue) }
-        if let histogram { return try Self.histogram(tag: tag, proto: histogram) }
-        guard let tensor else { return nil }
+        if let histogram { return try Self.histogram(tag: tag, proto: histogram) ?? .skipped(kind: "malformed histogram") }
+        if let other { return .skipped(kind: other) }
+        let kind = pluginByTag[tag]
+        // A value with no data of its own: its plugin's metadata is the record (the hparams plugin).
+        guard let tensor else { return kind.map { .skipped(kind: $0) } }
         let decoded = try TensorValues(tensor)
-        switch pluginByTag[tag] {
+        switch kind {
         case "scalars", nil:
-            guard decoded.shape.allSatisfy({ $0 == 1 }), decoded.values.count == 1 else { return nil }
+            guard decoded.shape.allSatisfy({ $0 == 1 }), decoded.values.count == 1 else {
+                return decoded.strings.isEmpty ? .skipped(kind: kind == nil ? "tensor" : "non-scalar scalars") : .skipped(kind: "string tensor")
+            }
             return .scalar(tag: tag, value: decoded.values[0], encoding: .tensor)
         case "histograms":
             // TensorBoard 2.x histograms: a [k, 3] tensor of (left edge, right edge, count) rows.
             // Compared by division: a crafted shape ([2^62, 3]) must not overflow the product.
             guard decoded.shape.count == 2, decoded.shape[1] == 3, decoded.shape[0] > 0,
-                  decoded.values.count.isMultiple(of: 3), decoded.values.count / 3 == decoded.shape[0] else { return nil }
+                  decoded.values.count.isMultiple(of: 3), decoded.values.count / 3 == decoded.shape[0] else {
+                return .skipped(kind: "malformed histogram")
+            }
             let rows = decoded.shape[0]
             var edges = (0..<rows).map { decoded.values[3 * $0] }
             edges.append(decoded.values[3 * rows - 2])
             return .histogram(tag: tag, edges: edges, counts: (0..<rows).map { decoded.values[3 * $0 + 2] })
-        default:
-            return nil
+        case "text":
+            return .text(tag: tag, text: decoded.strings.joined(separator: "\n"))
+        case let other?:
+            return .skipped(kind: other)
         }
     }
 
@@ -157,6 +181,8 @@ public struct TensorBoardEventDecoder {
 struct TensorValues {
     var shape: [Int] = []
     var values: [Double] = []
+    /// `string_val` of a DT_STRING tensor (the text plugin), invalid UTF-8 repaired.
+    var strings: [String] = []
 
     init(_ bytes: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) {
         var dtype: Int64 = 0
@@ -180,6 +206,7 @@ struct TensorValues {
             case 4: content = value.bytes
             case 5: values += ProtobufReader.floats(value).map(Double.init)
             case 6: values += ProtobufReader.doubles(value)
+            case 8: if let text = value.bytes { strings.append(String(decoding: text, as: UTF8.self)) }
             case 7, 10: values += (ProtobufReader.varints(value) ?? []).map { Double($0) }
             case 13: values += (ProtobufReader.varints(value) ?? []).map { Self.halfOrBFloat($0, dtype: dtype) }
             default: continue

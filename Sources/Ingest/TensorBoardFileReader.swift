@@ -15,6 +15,8 @@ public struct TensorBoardFileReader {
     private var tagsPerStep = 4
     /// Records decoded so far.
     public private(set) var recordCount = 0
+    /// Records of kinds not drawn, since they were last reported.
+    private var skipped: [String: Int] = [:]
 
     public init(source: String, run: String) { self.source = source; self.run = run }
 
@@ -33,10 +35,13 @@ public struct TensorBoardFileReader {
         swap(&reader, &records)
     }
 
-    /// Emits the scalars gathered for the latest step (call when the file has no more data for now).
+    /// Emits the scalars gathered for the latest step and the count of records skipped since the
+    /// last flush (call when the file has no more data for now).
     public mutating func flush(_ emit: (IngestItem) -> Void) {
         if let pending { emit(.event(.scalars(pending))) }
         pending = nil
+        for kind in skipped.keys.sorted() { emit(.skipped(run: run, kind: kind, count: skipped[kind]!)) }
+        skipped = [:]
     }
 
     /// Ends the file: a truncated last record is reported.
@@ -69,6 +74,10 @@ public struct TensorBoardFileReader {
                 pending!.time = time ?? pending!.time
             case .histogram(let tag, let edges, let counts):
                 emit(.event(.histogram(HistogramEvent(run: run, step: event.step, time: time, name: tag, edges: edges, counts: counts))))
+            case .text(let tag, let text):
+                emit(.text(run: run, step: event.step, tag: tag, text: text))
+            case .skipped(let kind):
+                skipped[kind, default: 0] += 1
             }
         }
     }

@@ -60,6 +60,18 @@ public enum JSONExport {
             ]))
         })
         o["pareto_reference"] = run.paretoReference.map(numbers) ?? .null
+        o["histograms"] = .array(run.histogramNames.map { name in
+            let history = run.histograms[name]!
+            return .object(JSONObject([
+                ("name", .string(name)),
+                ("received", .number(Double(history.received))),
+                ("steps", .array(history.entries.map { e in
+                    .object(JSONObject([("step", .number(Double(e.step))), ("edges", numbers(e.edges)), ("counts", numbers(e.counts)),
+                                        ("bands", numbers(e.bands))]))
+                })),
+            ]))
+        })
+        o["skipped"] = .object(JSONObject(run.skipped.keys.sorted().map { ($0, .number(Double(run.skipped[$0]!))) }))
         return o
     }
 

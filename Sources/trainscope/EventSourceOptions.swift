@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import Foundation
 import Ingest
 import TensorCore
@@ -44,10 +45,12 @@ struct EventSourceOptions: ParsableArguments {
     }
 
     /// The events, a name for the status bar, and the sources' problems; exits 2 on a source that
-    /// cannot be opened at all. `each` sees every event as it arrives, and `eachBlock` (when given)
-    /// the blocks of scalars rows, by column, instead of their rows as events; without
+    /// cannot be opened at all. `each` sees every event as it arrives, `eachBlock` (when given)
+    /// the blocks of scalars rows, by column, instead of their rows as events, and `eachNote` the
+    /// sources' notes for the events panel (text summaries, skipped records); without
     /// `keepingEvents` the returned array is empty (a snapshot folds events as they come and keeps none).
-    func load(keepingEvents: Bool = true, eachBlock: ((ScalarsBlock) -> Void)? = nil,
+    /// What the sources could not show is reported on stderr, one line per run and kind.
+    func load(keepingEvents: Bool = true, eachBlock: ((ScalarsBlock) -> Void)? = nil, eachNote: (Message) -> Void = { _ in },
               _ each: (TelemetryEvent) -> Void = { _ in }) throws -> (events: [TelemetryEvent], name: String, errors: [String]) {
         if let preset {
             let config: TrainingConfig
@@ -69,7 +72,7 @@ struct EventSourceOptions: ParsableArguments {
         // Checked here, not in `validate()`, so that a command's own argument errors come first.
         for source in sources {
             switch source {
-            case .ndjsonFile(let path), .csvFile(let path), .trainerState(let path), .tensorBoard(let path):
+            case .ndjsonFile(let path), .csvFile(let path), .trainerState(let path), .tensorBoard(let path), .logFolder(let path):
                 guard SourceAddress.probe(path).exists else { throw usageError("\(path): no such file or directory") }
             case .standardInput, .unixSocket, .tcp: continue
             }
@@ -83,21 +86,49 @@ struct EventSourceOptions: ParsableArguments {
         }
         var events: [TelemetryEvent] = []
         var errors: [String] = []
+        var skipped = SkipTally()
         while case let items = hub.waitAndDrain(), !items.isEmpty {
             for item in items {
                 switch item {
                 case .scalars(let block) where eachBlock != nil && !keepingEvents: eachBlock!(block)
                 case .event, .scalars:
                     item.forEachEvent { event in
+                        if case .unknown(let u) = event { skipped.add(run: u.fields["run"]?.string, kind: SkippedKind.unknownType(u.type), count: 1) }
+                        if case .run(let r) = event { skipped.current = r.run }
                         each(event)
                         if keepingEvents { events.append(event) }
                     }
                 case .problem(let problem): errors.append(problem.description)
                 case .notice: continue
+                case .skipped(let run, let kind, let count):
+                    skipped.add(run: run, kind: kind, count: count)
+                    eachNote(.skipped(run: run, kind: kind, count: count))
+                case .text(let run, let step, let tag, let text): eachNote(.text(run: run, step: step, tag: tag, text: text))
+                case .found(let text): printError("trainscope: \(text)")
                 }
             }
         }
         hub.stop()
+        for line in skipped.lines { printError("trainscope: \(line)") }
         return (events, displayName(of: addresses, listening: hub.listenAddresses), errors)
+    }
+}
+
+/// Records the sources could not show, per run and kind, for one stderr line each at the end.
+struct SkipTally {
+    /// The run of lines that name none: the latest announced.
+    var current = "default"
+    private var counts: [String: [String: Int]] = [:]
+    private var order: [String] = []
+
+    mutating func add(run: String?, kind: String, count: Int) {
+        let id = run ?? current
+        if counts[id] == nil { order.append(id) }
+        counts[id, default: [:]][kind, default: 0] += count
+    }
+
+    /// `run X: skipped 12 image summaries`, in the order runs first skipped something.
+    var lines: [String] {
+        order.flatMap { id in counts[id]!.keys.sorted().map { "run \(id): skipped \(SkippedKind.describe($0, count: counts[id]![$0]!))" } }
     }
 }

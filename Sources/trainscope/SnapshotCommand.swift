@@ -56,7 +56,8 @@ struct SnapshotCommand: ParsableCommand {
                                       panel: panel, atStep: at, smoothing: smoothing)
         // Events are folded into the frame as the sources deliver them, while the readers go on.
         var state = SnapshotFrame.start(options)
-        let (events, name, errors) = try input.load(keepingEvents: format == .csv, eachBlock: { SnapshotFrame.fold($0, into: &state, options) }) {
+        let (events, name, errors) = try input.load(keepingEvents: format == .csv, eachBlock: { SnapshotFrame.fold($0, into: &state, options) },
+                                                    eachNote: { _ = update(&state, $0) }) {
             SnapshotFrame.fold($0, into: &state, options)
         }
         for error in errors { printError(error) }

@@ -70,7 +70,7 @@ func displayName(of addresses: [SourceAddress], listening: [String]) -> String {
     switch addresses[0] {
     case .standardInput: return "stdin"
     case .unixSocket, .tcp: return listening.first ?? addresses[0].description
-    case .ndjsonFile(let path), .csvFile(let path), .trainerState(let path), .tensorBoard(let path):
+    case .ndjsonFile(let path), .csvFile(let path), .trainerState(let path), .tensorBoard(let path), .logFolder(let path):
         return (path as NSString).lastPathComponent
     }
 }
@@ -91,11 +91,16 @@ final class WatchSource: MessageSource {
 
     init(hub: IngestHub) {
         self.hub = hub
-        // Two short lines each, so the token fits the narrow events panel.
         pending = hub.listenAddresses.map { .notice("listening on \($0)") }
-        if !hub.listenAddresses.isEmpty {
-            pending.append(.notice(hub.token.map { "TRAINSCOPE_TOKEN=\($0)" } ?? "read-only: control is disabled"))
-        }
+        if !hub.listenAddresses.isEmpty { pending.append(.notice(Self.controlNotice(token: hub.token))) }
+    }
+
+    /// How producers get the session token, without the token: it must never be drawn into a frame
+    /// (a frame can become a snapshot file), so it is printed on stderr before the dashboard opens.
+    static func controlNotice(token: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        guard token != nil else { return "read-only: control is disabled" }
+        if let given = environment["TRAINSCOPE_TOKEN"], !given.isEmpty { return "control token: your TRAINSCOPE_TOKEN" }
+        return "control token: printed on stderr at start (export TRAINSCOPE_TOKEN=… for your job)"
     }
 
     func poll(elapsed: Double) -> [Message] {
@@ -107,6 +112,9 @@ final class WatchSource: MessageSource {
             case .scalars(let block): messages.append(.scalars(block))
             case .problem(let problem): messages.append(.sourceError(source: problem.source, description: problem.position.map { "\($0): \(problem.reason)" } ?? problem.reason))
             case .notice(let text): messages.append(.notice(text))
+            case .skipped(let run, let kind, let count): messages.append(.skipped(run: run, kind: kind, count: count))
+            case .text(let run, let step, let tag, let text): messages.append(.text(run: run, step: step, tag: tag, text: text))
+            case .found(let text): messages.append(.notice(text))
             }
         }
         return messages

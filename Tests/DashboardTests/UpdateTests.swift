@@ -350,7 +350,7 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
     @Test func everyBindingIsReachableAndUnboundKeysChangeNothing() {
         for binding in Keymap.bindings {
             #expect(Keymap.action(for: binding.keys[0], focus: [KeyContext.global: .curves, .curves: .curves, .knobs: .knobs,
-                                                                .pareto: .pareto, .events: .events][binding.context]!) == binding.action,
+                                                                .pareto: .pareto, .distributions: .distributions, .events: .events][binding.context]!) == binding.action,
                     "\(binding.label) in \(binding.context)")
         }
         var state = runState()

@@ -21,8 +21,11 @@ import Ingest
         #expect(try SourceAddress.parse(text, fileExists: nothing).description == text)
     }
 
-    @Test func directoriesAreTensorBoardLogs() throws {
-        #expect(try SourceAddress.parse("logs", fileExists: { _ in (true, true) }) == .tensorBoard(path: "logs"))
+    @Test func directoriesAndMissingPathsWithoutExtensionAreLogFolders() throws {
+        #expect(try SourceAddress.parse("logs", fileExists: { _ in (true, true) }) == .logFolder(path: "logs"))
+        #expect(try SourceAddress.parse("out/bert.run", fileExists: { _ in (true, true) }) == .logFolder(path: "out/bert.run"))
+        // Not there yet: `watch` waits for the writer to create it.
+        #expect(try SourceAddress.parse("lightning_logs", fileExists: nothing) == .logFolder(path: "lightning_logs"))
     }
 
     @Test(arguments: [

@@ -115,7 +115,7 @@ final class SVGCollector: NSObject, XMLParserDelegate {
             return
         }
         #expect(doc["trainscope_snapshot"] == .number(1) && doc["source"] == .string("eos.jsonl") && doc["layout"] == .string("grid"))
-        #expect(doc["panels"] == .array([.string("curves"), .string("hessian"), .string("knobs"), .string("events")]))
+        #expect(doc["panels"] == .array([.string("curves"), .string("hessian"), .string("distributions"), .string("knobs"), .string("events")]))
         #expect(run["id"] == .string("eos-s0") && run["latest_step"] == .number(3000) && run["config"]?.object?["lr"] == .number(0.5))
         for case .object(let s) in series {
             let points = s["points"]!.number!, shown = s["shown"]!.number!

@@ -53,7 +53,7 @@ import TestSupport
     func watchSteersASocketProducerFromTheKeyboard() throws {
         let dir = TestPaths.scratchDirectory()
         let socketPath = dir.appendingPathComponent("w.sock").path, exitFile = dir.appendingPathComponent("exit").path
-        let command = "TRAINSCOPE_TOKEN=e2e-token \(CommandRunner.binary.path) watch unix:\(socketPath); echo $? > \(exitFile); sleep 30"
+        let command = "cd \(dir.path) && TRAINSCOPE_TOKEN=e2e-token \(CommandRunner.binary.path) watch unix:\(socketPath); echo $? > \(exitFile); sleep 30"
         _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
         defer { _ = try? tmux(["kill-server"]) }
 
@@ -76,9 +76,19 @@ import TestSupport
         for step in 0..<200 { lines += #"{"v":1,"type":"scalars","step":\#(step),"values":{"train/loss":\#(1.0 / Double(step + 1))}}"# + "\n" }
         _ = Array(lines.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
 
-        let screen = try waitForScreen { $0.contains("step 199") && $0.contains("TRAINSCOPE_TOKEN=e2e-token") }
+        let screen = try waitForScreen { $0.contains("step 199") && $0.contains("control token") }
         #expect(screen.contains("│ ext │") || screen.contains(" ext "), "the producer's run is shown")
-        #expect(screen.contains("TRAINSCOPE_TOKEN=e2e-token"), "the token is on screen for clients")
+        #expect(screen.contains("control token: your TRAINSCOPE_TOKEN"), "the events panel says where the token is")
+        #expect(!screen.contains("e2e-token"), "the token itself never reaches a frame")
+        // Nor a snapshot of the screen (`S` writes an SVG and a JSON file in the working directory).
+        _ = try tmux(["send-keys", "-t", "t", "S"])
+        _ = try waitForScreen { $0.contains("snapshot: ") }
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".svg") || $0.hasSuffix(".json") }
+        #expect(written.count == 2, "\(written)")
+        for name in written {
+            let text = try String(contentsOfFile: dir.appendingPathComponent(name).path, encoding: .utf8)
+            #expect(!text.contains("e2e-token"), "\(name) carries no token")
+        }
         // With curves, knobs and events on screen, one Tab focuses the knobs panel.
         _ = try tmux(["send-keys", "-t", "t", "Tab"])
         #expect(try waitForScreen { $0.contains("←/→ nudge") }.contains("←/→ nudge"), "the knobs panel has focus")
