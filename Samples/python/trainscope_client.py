@@ -7,10 +7,10 @@ port, to standard output, or to a file, and applies the control lines (``set``, 
 
 Usage::
 
-    # shell:  trainscope watch unix:/tmp/ts.sock   (prints: export TRAINSCOPE_TOKEN=...)
+    # shell:  trainscope watch unix:   (the per-user default socket; prints: export TRAINSCOPE_TOKEN=...)
     from trainscope_client import Client
 
-    with Client(url="unix:/tmp/ts.sock", run="exp1", task="modular", model="mlp",
+    with Client(url="unix:", run="exp1", task="modular", model="mlp",
                 knobs={"lr": {"value": 1e-3, "min": 1e-6, "max": 1.0, "scale": "log"}}) as ts:
         for step in range(1000):
             ts.wait_while_paused()
@@ -23,6 +23,36 @@ Usage::
             loss = train_step()
             ts.log(step, {"train/loss": loss}, lr=optimizer.param_groups[0]["lr"])
 
+Destinations (``url``, else env ``TRAINSCOPE_URL``, else standard output):
+
+* ``unix:`` alone is the per-user default socket that ``trainscope watch unix:`` listens on, so
+  both sides find each other without agreeing on a path: ``$XDG_RUNTIME_DIR/trainscope/default.sock``
+  when ``XDG_RUNTIME_DIR`` is set, non-empty and an existing directory, otherwise
+  ``/tmp/trainscope-USER/default.sock`` (USER: the login name of this uid, or the numeric uid).
+  :func:`default_socket_path` returns it. The dashboard creates its folder; the client waits for it
+  and sends nothing while that folder is owned by another user or writable by others.
+* ``unix:PATH``, ``tcp://HOST:PORT``, ``-``/``stdout``, ``file:PATH``, or a path ending
+  ``.jsonl``/``.ndjson`` (appended to).
+
+Errors and reports:
+
+* The constructor raises :class:`ValueError` for a destination it can never use: an unknown scheme
+  (``http://x``, ``foo:bar``; the message lists the accepted forms), a malformed ``tcp://``, a file
+  (``file:``, ``.jsonl``, ``.ndjson``) or ``unix:PATH`` socket whose folder does not exist (the
+  message names it; not for the default socket, whose folder the dashboard creates), or a socket
+  path too long for ``AF_UNIX``. ``TRAINSCOPE_URL`` gets the same checks (its messages start with
+  ``TRAINSCOPE_URL:``). The folder checks run only on a rank that sends.
+* The first time the destination cannot be reached (or a file cannot be opened), the client issues
+  one :class:`RuntimeWarning` through :mod:`warnings`, e.g. ``trainscope: cannot reach
+  unix:/x.sock (No such file or directory); queuing events and retrying``: once per client, not per
+  retry. The writer thread only notes the failure; the warning is issued on the training thread by
+  the next call (``log``, ``knobs``, ..., or ``close``) so that ``warnings`` filters and
+  ``catch_warnings`` apply and it points at the caller's line. Should a filter turn it into an
+  error, the text goes to standard error instead: calls still never raise because of the network.
+* :meth:`Client.close` writes one line to standard error when events were lost: ``trainscope
+  client: run 'exp': 1234 events dropped (queue full), 56 unsent at close to unix:/x.sock``.
+  Nothing is written when everything was delivered.
+
 Guarantees:
 
 * Calls never block the training loop (except :meth:`Client.close`, bounded, and
@@ -32,11 +62,12 @@ Guarantees:
   :attr:`Client.dropped`; after a (re)connect with drops, the running total is sent as the metric
   ``client/dropped``. ``run``, ``knob``, ``phase``, ``spectrum`` and ``pareto`` events are only
   dropped (and counted) when the queue holds nothing droppable.
-* A dashboard that is absent or goes away is retried with backoff (0.2 s doubling to 5 s); every
-  connection starts with the ``run`` event.
+* A dashboard that is absent or goes away is retried with backoff (0.2 s doubling to 5 s), by path
+  or address each time, so a dashboard restarted on the same socket path (or port) is found again;
+  every connection starts with the ``run`` event, then what was queued meanwhile.
 * Under ``torchrun``-style launchers only rank 0 (env ``RANK``) sends, unless ``all_ranks=True``.
 
-Python 3.8+, standard library only.
+Python 3.9+, standard library only.
 """
 
 from __future__ import annotations
@@ -48,17 +79,25 @@ import json
 import math
 import operator
 import os
+import re
 import selectors
 import socket
+import stat
 import sys
 import threading
 import time
+import warnings
 import weakref
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Deque, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-__all__ = ["Client", "PROTOCOL_VERSION"]
+try:
+    import pwd
+except ImportError:  # not a Unix system
+    pwd = None  # type: ignore[assignment]
+
+__all__ = ["Client", "PROTOCOL_VERSION", "default_socket_path"]
 
 #: Schema version written in every line's ``"v"``.
 PROTOCOL_VERSION = 1
@@ -85,25 +124,73 @@ _DONE, _LOST, _DEAD = "done", "lost", "dead"
 
 
 class _Target(NamedTuple):
-    """Where events go: ``kind`` is ``unix``, ``tcp``, ``stdout`` or ``file``."""
+    """Where events go: ``kind`` is ``unix``, ``tcp``, ``stdout`` or ``file``.
+
+    ``text`` names it in messages (``unix:`` alone is shown with the default path it stands for);
+    ``default`` is True for the per-user default socket, whose folder the dashboard creates.
+    """
 
     kind: str
     address: Any
     text: str
+    default: bool = False
+
+
+# The accepted destinations, as error messages list them.
+_URL_FORMS = (
+    "unix:PATH, unix: (the per-user default socket), tcp://HOST:PORT, - or stdout, "
+    "file:PATH, or a path ending .jsonl/.ndjson"
+)
+# A URL scheme: two or more characters, so that a Windows drive letter (C:...) is not one.
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+# sun_path holds this many bytes including the terminating NUL (Linux 108; macOS and the BSDs 104).
+_UNIX_PATH_MAX = 108 if sys.platform.startswith("linux") else 104
+
+
+def default_socket_path() -> str:
+    """The per-user socket that ``unix:`` with no path means, here and in the dashboard.
+
+    ``$XDG_RUNTIME_DIR/trainscope/default.sock`` when ``XDG_RUNTIME_DIR`` is set, non-empty and an
+    existing directory; otherwise ``/tmp/trainscope-USER/default.sock``, USER being the login name
+    of this process's uid (``pwd.getpwuid(os.getuid()).pw_name``), or the numeric uid when that
+    cannot be had. Read from the environment on each call; the folder may not exist yet (the
+    dashboard creates it).
+    """
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isdir(runtime):
+        return os.path.join(runtime, "trainscope", "default.sock")
+    return f"/tmp/trainscope-{_user_name()}/default.sock"
+
+
+def _user_name() -> str:
+    """This uid's login name, else the numeric uid (else ``unknown`` where there are no uids)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return "unknown"
+    uid = getuid()
+    try:
+        name = pwd.getpwuid(uid).pw_name if pwd is not None else ""
+    except (KeyError, OSError):
+        name = ""
+    return name or str(uid)
 
 
 def _parse_url(url: str) -> _Target:
-    """Parses ``unix:PATH``, ``tcp://HOST:PORT``, ``-``/``stdout``, ``file:PATH`` or ``*.jsonl``/``*.ndjson``."""
+    """Parses ``unix:[PATH]``, ``tcp://HOST:PORT``, ``-``/``stdout``, ``file:PATH`` or ``*.jsonl``/``*.ndjson``.
+
+    Syntax only: :func:`_check_target` looks at the file system.
+    """
     text = url.strip()
     if text in ("-", "stdout"):
         return _Target("stdout", None, text)
     if text.startswith("unix:"):
         path = text[len("unix:"):]
+        default_path = default_socket_path()
         if not path:
-            raise ValueError(f"{url!r}: unix: needs a socket path, e.g. unix:/tmp/trainscope.sock")
-        return _Target("unix", path, text)
-    if text.startswith("tcp://"):
-        rest = text[len("tcp://"):].rstrip("/")
+            return _Target("unix", default_path, f"unix:{default_path}", default=True)
+        return _Target("unix", path, text, default=os.path.abspath(path) == os.path.abspath(default_path))
+    if text.startswith("tcp:"):
+        rest = text[len("tcp://"):].rstrip("/") if text.startswith("tcp://") else ""
         host, sep, port_text = rest.rpartition(":")
         if host.startswith("[") and host.endswith("]"):
             host = host[1:-1]
@@ -115,11 +202,67 @@ def _parse_url(url: str) -> _Target:
         if not path:
             raise ValueError(f"{url!r}: file: needs a path")
         return _Target("file", path, text)
+    scheme = _SCHEME.match(text)
+    if scheme:
+        # http://..., foo:bar, even foo:bar.jsonl: a scheme this client does not speak.
+        raise ValueError(
+            f"{url!r}: unknown scheme {scheme.group(1)!r}; use {_URL_FORMS} "
+            f"(a file whose name has a colon: file:NAME)"
+        )
     if text.lower().endswith((".jsonl", ".ndjson")):
         return _Target("file", text, text)
-    raise ValueError(
-        f"{url!r}: unknown destination; use unix:PATH, tcp://HOST:PORT, - (stdout), file:PATH or a .jsonl path"
-    )
+    raise ValueError(f"{url!r}: unknown destination; use {_URL_FORMS}")
+
+
+def _check_target(target: _Target, url: str) -> None:
+    """Raises ValueError for a destination this process can never use.
+
+    A file or a ``unix:PATH`` socket whose folder does not exist (the client creates no folders and
+    the dashboard makes none for an explicit path), and a socket path too long for ``AF_UNIX``. The
+    default socket's folder is the dashboard's to create, so its absence is waited out instead.
+    """
+    if target.kind == "unix":
+        size = len(os.fsencode(target.address))
+        if size >= _UNIX_PATH_MAX:
+            raise ValueError(
+                f"{url!r}: a Unix socket path must be shorter than {_UNIX_PATH_MAX} bytes, this one has {size}"
+            )
+        if not target.default:
+            _check_folder(target.address, url, " (or use unix: for the per-user default socket)")
+    elif target.kind == "file":
+        _check_folder(target.address, url, "")
+
+
+def _check_folder(path: str, url: str, hint: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(folder):
+        return
+    if os.path.exists(folder):
+        raise ValueError(f"{url!r}: {folder} is not a folder; choose another path{hint}")
+    raise ValueError(f"{url!r}: folder {folder} does not exist; create it or choose another path{hint}")
+
+
+def _default_folder_problem(path: str) -> Optional[str]:
+    """Why the default socket's folder must not be trusted now, or None (also when it does not exist yet).
+
+    Under ``/tmp`` another user could make ``trainscope-USER`` first and listen there; the dashboard
+    makes it 0700 and owns it, so a folder owned by someone else, or writable by others, is refused.
+    """
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return None
+    folder = os.path.dirname(path)
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return None  # not there yet: connecting reports it
+    if not stat.S_ISDIR(info.st_mode):
+        return f"{folder} is not a folder"
+    if info.st_uid != getuid():
+        return f"{folder} is owned by another user"
+    if info.st_mode & 0o022:
+        return f"{folder} is writable by other users"
+    return None
 
 
 def _env_int(name: str, default: int) -> int:
@@ -292,7 +435,8 @@ class Client:
     """A trainscope producer: events out, knob changes and pause/stop in.
 
     Args:
-        url: ``unix:PATH``, ``tcp://HOST:PORT``, ``-`` or ``stdout``, ``file:PATH`` or a path ending
+        url: ``unix:PATH``, ``unix:`` (the per-user default socket, :func:`default_socket_path`),
+            ``tcp://HOST:PORT``, ``-`` or ``stdout``, ``file:PATH`` or a path ending
             ``.jsonl``/``.ndjson`` (appended to). Default: env ``TRAINSCOPE_URL``, else stdout.
         run: the run id. With ``all_ranks`` it becomes ``f"{run}/rank{RANK}"``.
         task, model: short descriptions for the dashboard.
@@ -307,8 +451,15 @@ class Client:
             Without one, every control line is refused.
 
     Raises:
-        ValueError: for a malformed ``url``, knob spec or ``buffer``. Nothing after construction
-        raises because of the network.
+        ValueError: for a malformed ``url``, knob spec or ``buffer``, and for a destination that can
+        never be used: an unknown scheme, a file or ``unix:PATH`` socket whose folder does not exist
+        (not the default socket's: the dashboard creates it), a socket path too long for ``AF_UNIX``.
+        ``TRAINSCOPE_URL`` is checked the same way. Nothing after construction raises because of
+        the network.
+
+    Warns:
+        RuntimeWarning: once, the first time the destination cannot be reached (issued by the next
+        call on the training thread); events stay queued and connecting is retried.
     """
 
     def __init__(
@@ -327,7 +478,6 @@ class Client:
             raise ValueError(f"buffer must be a positive integer, got {buffer!r}")
         if not isinstance(run, str) or not run:
             raise ValueError(f"run must be a non-empty string, got {run!r}")
-        self._target = _parse_url(url if url is not None else (os.environ.get("TRAINSCOPE_URL") or "-"))
         #: This process's rank (env ``RANK``, default 0) and the job's size (env ``WORLD_SIZE``, default 1).
         self.rank: int = _env_int("RANK", 0)
         self.world_size: int = _env_int("WORLD_SIZE", 1)
@@ -335,6 +485,15 @@ class Client:
         #: The run id events are sent under.
         self.run_id: str = f"{run}/rank{self.rank}" if self.all_ranks else run
         self._enabled = self.all_ranks or self.rank == 0
+        url_text = url if url is not None else (os.environ.get("TRAINSCOPE_URL") or "-")
+        try:
+            self._target = _parse_url(url_text)
+            if self._enabled:  # another node's rank may lack a folder that only rank 0 writes in
+                _check_target(self._target, url_text)
+        except ValueError as error:
+            if url is None:
+                raise ValueError(f"TRAINSCOPE_URL: {error}") from None
+            raise
         token = token if token is not None else os.environ.get("TRAINSCOPE_TOKEN")
         self._token: Optional[bytes] = token.encode("utf-8") if token else None
 
@@ -358,6 +517,11 @@ class Client:
         self._pending_knobs: Dict[str, KnobValue] = {}
         self._last_step = 0
         self._wake_armed = False
+        # Lines the writer has taken from the queue but not yet sent (it owns it; close() counts it).
+        self._carry: Deque[Tuple[bytes, Optional[str]]] = deque()
+        # The one "cannot reach" warning: set once by the writer, issued (and cleared) on a caller's thread.
+        self._failure_noted = False
+        self._pending_warning: Optional[str] = None
 
         self._pause_state = threading.Condition()
         self._paused = False
@@ -591,8 +755,15 @@ class Client:
     def close(self, timeout: float = 2.0) -> None:
         """Flushes queued events for at most ``timeout`` seconds, then closes; idempotent.
 
-        Later calls are no-ops. Also runs at interpreter exit.
+        Later calls are no-ops. Also runs at interpreter exit. When events were dropped (queue
+        full) or are still unsent when the time is up, says so in one line on standard error:
+        ``trainscope client: run 'exp': 1234 events dropped (queue full), 56 unsent at close to
+        unix:/x.sock``; nothing when all were delivered.
         """
+        self._close(timeout, 3)
+
+    def _close(self, timeout: float, stacklevel: int) -> None:
+        """:meth:`close`; ``stacklevel`` (from here) is the user's frame, for the pending warning."""
         if self._closed:
             return
         self._closed = True
@@ -611,12 +782,14 @@ class Client:
         self._wake()
         if thread is not threading.current_thread():
             thread.join(timeout + 0.25)
+        self._issue_warning(stacklevel)
+        self._report_losses()
 
     def __enter__(self) -> "Client":
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        self.close()
+        self._close(2.0, 3)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("connected" if self._connected else "not connected")
@@ -625,7 +798,62 @@ class Client:
     # ------------------------------------------------------------------ producing side
 
     def _active(self) -> bool:
+        # Every public event/knob method calls this first, from the caller's thread: the place to
+        # issue the warning the writer thread noted (stack: caller > public method > _active).
+        if self._pending_warning is not None:
+            self._issue_warning(3)
         return self._enabled and not self._closed
+
+    def _issue_warning(self, stacklevel: int) -> None:
+        """Issues the pending "cannot reach" warning, if any, attributed ``stacklevel`` frames up from the caller.
+
+        The writer thread only notes the failure (:meth:`_note_failure`); warning from it would be
+        fragile: ``warnings.catch_warnings`` and the filters are process-global state that a thread
+        reads only by chance while a test holds them (and per-context in Python 3.14 builds with
+        context-aware warnings), and its stack is not the user's. Issued here, on the training
+        thread, filters and ``catch_warnings`` work and the warning points at the user's call.
+        """
+        with self._lock:
+            message, self._pending_warning = self._pending_warning, None
+        if message is None:
+            return
+        try:
+            warnings.warn(message, RuntimeWarning, stacklevel=stacklevel + 1)
+        except Exception:
+            # A filter that turns warnings into errors must not make a call raise because of the
+            # network: the text goes to standard error instead.
+            _warn(message)
+
+    def _note_failure(self, error: BaseException) -> None:
+        """Writer thread: the first failure to reach the destination queues this client's one warning."""
+        if self._failure_noted:
+            return
+        self._failure_noted = True
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        verb = "open" if self._target.kind == "file" else "reach"
+        with self._lock:
+            self._pending_warning = (
+                f"trainscope: cannot {verb} {self._target.text} ({reason}); queuing events and retrying"
+            )
+
+    def _unsent(self) -> int:
+        """Events queued or taken by the writer but not yet written (the run/drop-report lines aside)."""
+        with self._lock:
+            queued = len(self._droppable) + len(self._kept)
+        try:
+            carried = sum(1 for _, tag in tuple(self._carry) if tag is None)
+        except RuntimeError:  # changed while copied: the writer outlived close()'s join, count none
+            carried = 0
+        return queued + carried
+
+    def _report_losses(self) -> None:
+        """At close: one line on standard error when events were dropped or are left unsent."""
+        dropped, unsent = self._dropped, self._unsent()
+        if dropped or unsent:
+            _warn(
+                f"trainscope client: run {self.run_id!r}: {dropped} event{'' if dropped == 1 else 's'} dropped "
+                f"(queue full), {unsent} unsent at close to {self._target.text}"
+            )
 
     def _disable(self) -> None:
         """Makes this client inert (used in a forked child, where the writer thread does not exist)."""
@@ -745,7 +973,7 @@ class Client:
     def _writer(self) -> None:
         sink: Any = None
         try:
-            carry: Deque[Tuple[bytes, Optional[str]]] = deque()
+            carry = self._carry
             backoff = _BACKOFF_INITIAL
             while self._remaining() > 0:
                 sink = self._open()
@@ -796,7 +1024,13 @@ class Client:
         if kind == "file":
             try:
                 return _StreamSink(os.open(address, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
-            except OSError:
+            except OSError as error:
+                self._note_failure(error)
+                return None
+        if self._target.default:
+            problem = _default_folder_problem(address)
+            if problem is not None:
+                self._note_failure(PermissionError(problem))
                 return None
         sock: Optional[socket.socket] = None
         try:
@@ -811,9 +1045,10 @@ class Client:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_NOSIGPIPE, 1)
             sock.setblocking(False)
             return sock
-        except OSError:
+        except OSError as error:
             if sock is not None:
                 sock.close()
+            self._note_failure(error)
             return None
 
     def _serve_socket(self, sock: socket.socket, carry: Deque[Tuple[bytes, Optional[str]]]) -> str:

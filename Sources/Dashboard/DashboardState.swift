@@ -297,6 +297,10 @@ public struct DashboardState: Sendable, Equatable {
     public var paretoPoint: Int?
     /// The histogram tag the distributions panel shows (index into the current run's `histogramNames`).
     public var selectedHistogram = 0
+    /// A run the stop key asked about: the next key confirms (`y`) or cancels.
+    public var confirmingStop: String?
+    /// Runs asked to stop (the job ends; the dashboard keeps their data).
+    public var stoppedRuns: Set<String> = []
 
     public init(width: Int, height: Int, sourceName: String = "") {
         self.width = width; self.height = height; self.sourceName = sourceName

@@ -40,6 +40,7 @@ public struct DashboardView {
             }
         }
         if state.isShowingHelp { helpOverlay(&buffer, scrollOffset: state.helpScroll) }
+        if let run = state.confirmingStop { stopConfirmation(run, &buffer) }
         return buffer
     }
 
@@ -54,6 +55,18 @@ public struct DashboardView {
             return parts.joined(separator: " · ")
         case .events where state.eventsScroll > 0: return "\(panel.title) · \(state.eventsScroll) back"
         default: return panel.title
+        }
+    }
+
+    /// The stop key's question, in a box over the middle of the screen.
+    private func stopConfirmation(_ run: String, _ buffer: inout Buffer) {
+        let lines = ["Stop \(run)? Its job ends (training stops).", "y stops it · any other key cancels"]
+        let width = Swift.min(buffer.width - 2, (lines.map(\.count).max() ?? 0) + 4)
+        let area = Rect(x: (buffer.width - width) / 2, y: buffer.height / 2 - 2, width: width, height: 4)
+        buffer.fill(area, with: Cell(" "))
+        let inner = Block(title: "Stop", borderStyle: theme.warning, titleStyle: theme.warning).render(into: &buffer, area: area)
+        for (i, line) in lines.enumerated() {
+            buffer.write(line, x: inner.x + 1, y: inner.y + i, style: i == 0 ? theme.warning : theme.text, maxWidth: inner.width - 2)
         }
     }
 
@@ -119,6 +132,7 @@ public struct DashboardView {
 
     /// `⏸ paused`, `■ done` (the configured steps are reached), `● live` (an event in the last 2 s), `○ idle`.
     private func liveIndicator(_ state: DashboardState) -> String {
+        if let run = state.currentRun, state.stoppedRuns.contains(run.id) { return "■ stopped" }
         if state.isPaused { return "⏸ paused" }
         if let run = state.currentRun, let planned = run.plannedSteps, run.latestStep >= planned { return "■ done" }
         if let last = state.lastEventAt, state.now - last <= 2 { return "● live" }

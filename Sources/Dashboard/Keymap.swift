@@ -2,7 +2,7 @@ import TerminalUI
 
 /// What a key does in the dashboard.
 public enum KeyAction: Sendable, Equatable, CaseIterable {
-    case quit, togglePause, stepOnce, toggleHelp, escape, snapshot, undo, fork, adoptBranch, discardBranches
+    case quit, togglePause, stepOnce, toggleHelp, escape, snapshot, undo, fork, adoptBranch, discardBranches, stopRun
     case focusNext, focusPrevious, zoom, cycleLayout
     case startFilter, cycleSmoothing, smoothLess, smoothMore, cycleYScale, cycleXScale, cycleXAxis, toggleClip
     case toggleCursor, cursorLeft, cursorRight, cursorFarLeft, cursorFarRight, zoomIn, zoomOut, panLeft, panRight, resetView
@@ -74,6 +74,7 @@ public enum Keymap {
         bind(chars("f"), .global, .fork, "fork preview: branches of the current state (lr ×0.5, ×1, ×2 for 200 steps; run --fork)"),
         bind(chars("123456789"), .global, .adoptBranch, "adopt fork branch N (it becomes the main run)"),
         bind(chars("D"), .global, .discardBranches, "discard the fork branches"),
+        bind(chars("X"), .global, .stopRun, "stop the run's job (asks first; quitting never stops it)"),
         bind([.tab], .global, .focusNext, "focus the next panel"),
         bind([.backTab], .global, .focusPrevious, "focus the previous panel"),
         bind([.enter], .global, .zoom, "zoom the focused panel (again to return)"),

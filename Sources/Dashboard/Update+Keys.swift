@@ -7,6 +7,16 @@ func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
     if case .character(let c) = key, let n = c.wholeNumberValue, n >= 1, state.input == nil, !state.isShowingHelp {
         return adopt(branch: n, &state)
     }
+    if let run = state.confirmingStop {
+        state.confirmingStop = nil
+        guard key == .character("y") || key == .character("Y") else {
+            appendLog(&state, .info, "stop cancelled; \(run) goes on")
+            return []
+        }
+        state.stoppedRuns.insert(run)
+        appendLog(&state, .warning, "asked \(run) to stop")
+        return [.control(ControlMessage(.stop, run: run))]
+    }
     if state.input != nil { return edit(key, &state) }
     if state.isShowingHelp {
         // Only closing, quitting and scrolling (the keys of any panel's up/down) work over the help.
@@ -48,6 +58,9 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         return [.control(ControlMessage(.fork(knob: nil, factors: nil, steps: nil), run: run.id))]
     case .adoptBranch:
         return []  // digits are dispatched with their number in `handle`
+    case .stopRun:
+        guard let run = state.currentRun, !state.stoppedRuns.contains(run.id) else { return [] }
+        state.confirmingStop = run.id
     case .discardBranches:
         guard !state.previewRuns.isEmpty else {
             appendLog(&state, .warning, "no fork branches to discard (\(Keymap.label(of: .fork)) forks)")

@@ -33,6 +33,7 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         switch control.command {
         case .pause: state.isPaused = false
         case .resume: state.isPaused = true
+        case .stop: if let run = control.run { state.stoppedRuns.remove(run) }
         default: break
         }
         appendLog(&state, .error, "\(control.command.typeName) refused: \(reason)")

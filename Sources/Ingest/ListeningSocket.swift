@@ -2,7 +2,7 @@ import FileOutput
 import Foundation
 
 /// A listening stream socket with trainscope's safety rules: a Unix socket is created with mode
-/// 0600, in a private 0700 directory when no path is given, and never in a directory other users
+/// 0600, in the per-user 0700 default folder when no path is given, and never in a directory other users
 /// could swap it in; TCP binds loopback unless an address is given explicitly.
 public final class ListeningSocket: @unchecked Sendable {
     /// Why a socket cannot be opened (one line, naming the address).
@@ -17,26 +17,21 @@ public final class ListeningSocket: @unchecked Sendable {
     /// Where it listens, as a source (`unix:/run/user/1000/trainscope-x1/trainscope.sock`, `tcp://127.0.0.1:7070`).
     public let address: String
     private let socketPath: String?
-    private let privateDirectory: String?
-    /// The socket file and its private directory, removed even when a signal ends the process.
+    /// The socket file, removed even when a signal ends the process.
     private var cleanupTickets: [Int?] = []
 
     /// Opens `source` (`.unixSocket` or `.tcp`). `bindHost` replaces a TCP source's host and is the
-    /// only way to listen beyond loopback (`--listen`).
-    public init(_ source: SourceAddress, bindHost: String? = nil, backlog: Int32 = 64) throws(SetupError) {
+    /// only way to listen beyond loopback (`--listen`); `environment` places the default socket.
+    public init(_ source: SourceAddress, bindHost: String? = nil, backlog: Int32 = 64,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(SetupError) {
         switch source {
         case .unixSocket(var path):
-            var directory: String?
+            // The stable per-user default is a file in a folder that stays (a job still running finds
+            // a restarted dashboard there); only the socket file is removed at exit.
             if path.isEmpty {
-                let base = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-                    ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-                var template = Array("\(base)/trainscope-XXXXXX".utf8CString)
-                guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-                    throw SetupError("\(base): cannot make a private directory: \(String(cString: strerror(errno)))")
-                }
-                directory = String(cString: made)
-                chmod(directory!, 0o700)
-                path = directory! + "/trainscope.sock"
+                let folder = Self.defaultSocketFolder(environment: environment)
+                try Self.makePrivateFolder(folder)
+                path = folder + "/default.sock"
             } else {
                 try Self.checkParent(of: path)
             }
@@ -49,13 +44,9 @@ public final class ListeningSocket: @unchecked Sendable {
             withUnsafeMutableBytes(of: &addr.sun_path) { raw in
                 for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
             }
-            // Registered before the file exists, so that no signal can leave it behind; the socket
-            // comes first, then the directory it empties.
-            let tickets = [ExitCleanup.removeOnSignal(path)] + (directory.map { [ExitCleanup.removeOnSignal($0)] } ?? [])
-            let abandon = {
-                tickets.forEach(ExitCleanup.forget)
-                if let directory { rmdir(directory) }
-            }
+            // Registered before the file exists, so that no signal can leave it behind.
+            let tickets = [ExitCleanup.removeOnSignal(path)]
+            let abandon = { tickets.forEach(ExitCleanup.forget) }
             // The umask is process-wide (another thread may be creating files), so it is left alone:
             // the file is made 0600 before `listen`, and nobody can connect before `listen` anyway.
             do { try Self.bind(fd, &addr, describing: path) } catch {
@@ -71,7 +62,6 @@ public final class ListeningSocket: @unchecked Sendable {
             }
             descriptor = fd
             socketPath = path
-            privateDirectory = directory
             address = "unix:\(path)"
             cleanupTickets = tickets
         case .tcp(let host, let port):
@@ -93,7 +83,6 @@ public final class ListeningSocket: @unchecked Sendable {
             try Self.bind(fd, &addr, describing: "\(ip):\(port)")
             descriptor = fd
             socketPath = nil
-            privateDirectory = nil
             address = "tcp://\(ip):\(port)"
         default:
             throw SetupError("\(source): not a socket address (use unix:PATH or tcp://127.0.0.1:PORT)")
@@ -103,6 +92,30 @@ public final class ListeningSocket: @unchecked Sendable {
             close()
             throw SetupError("\(address): listen: \(reason)")
         }
+    }
+
+    /// The folder of the per-user default socket (`unix:` alone): `$XDG_RUNTIME_DIR/trainscope`,
+    /// else `/tmp/trainscope-USER`. The Python client computes the same path.
+    public static func defaultSocketFolder(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty, SourceAddress.probe(runtime).isDirectory {
+            return runtime + "/trainscope"
+        }
+        let user = getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? String(getuid())
+        return "/tmp/trainscope-\(user)"
+    }
+
+    /// Creates `folder` with mode 0700, or checks that an existing one is ours and private: in a
+    /// shared `/tmp`, another user could have made it first to catch our producers.
+    static func makePrivateFolder(_ folder: String) throws(SetupError) {
+        if mkdir(folder, 0o700) != 0 && errno != EEXIST {
+            throw SetupError("\(folder): cannot make the socket folder: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw SetupError("\(folder): not a folder; remove it, or give unix:PATH")
+        }
+        guard info.st_uid == getuid() else { throw SetupError("\(folder): owned by another user; remove it, or give unix:PATH") }
+        if info.st_mode & 0o077 != 0 { chmod(folder, 0o700) }
     }
 
     /// Whether `host` is a loopback name or address.
@@ -140,12 +153,11 @@ public final class ListeningSocket: @unchecked Sendable {
         return poll(&entry, 1, 0) == 1 && entry.revents & Int16(POLLIN) != 0
     }
 
-    /// Stops listening and removes the socket file (and the private directory made for it).
+    /// Stops listening and removes the socket file.
     public func close() {
         shutdown(descriptor, Int32(SHUT_RDWR))
         Glibc.close(descriptor)
         if let socketPath { unlink(socketPath) }
-        if let privateDirectory { rmdir(privateDirectory) }
         cleanupTickets.forEach(ExitCleanup.forget)
         cleanupTickets = []
     }
@@ -184,7 +196,7 @@ public final class ListeningSocket: @unchecked Sendable {
         }
         let mode = info.st_mode
         if mode & (S_IWGRP | S_IWOTH) != 0 && mode & S_ISVTX == 0 {
-            throw SetupError("\(parent) is writable by other users; put the socket in a private directory, or give unix: alone to make one")
+            throw SetupError("\(parent) is writable by other users; put the socket in a private directory, or give unix: alone for the per-user default")
         }
     }
 

@@ -2,6 +2,7 @@ import JSONCore
 import Testing
 import Telemetry
 import Dashboard
+import Snapshot
 import TerminalUI
 
 /// A state with one run "r" of `steps` steps: loss, accuracy and lr, knobs lr and optimizer.
@@ -334,6 +335,23 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         #expect(state.paretoPoint == 2, "selection walks the front only (b is dominated)")
         _ = keys(&state, .down)
         #expect(state.paretoPoint == 0)
+    }
+
+    @Test func theStopKeyAsksFirstThenStopsTheRunOrCancels() {
+        var state = runState()
+        #expect(keys(&state, .character("X")).isEmpty && state.confirmingStop == "r")
+        let screen = TextExport.plain(DashboardView(theme: Theme.builtIn["mono"]!).render(state))
+        #expect(screen.contains("Stop r? Its job ends") && screen.contains("y stops it · any other key cancels"))
+        #expect(keys(&state, .character("n")).isEmpty && state.confirmingStop == nil && state.stoppedRuns.isEmpty)
+        #expect(state.log.last?.text == "stop cancelled; r goes on")
+        _ = keys(&state, .character("X"))
+        #expect(keys(&state, .character("y")) == [.control(ControlMessage(.stop, run: "r"))])
+        #expect(state.stoppedRuns == ["r"] && state.log.last?.text == "asked r to stop")
+        #expect(TextExport.plain(DashboardView(theme: Theme.builtIn["mono"]!).render(state)).contains("■ stopped"))
+        #expect(keys(&state, .character("X")).isEmpty && state.confirmingStop == nil, "a stopped run is not asked again")
+        // A source that cannot stop it (read-only, no producer) takes the mark back.
+        _ = update(&state, .controlRefused(ControlMessage(.stop, run: "r"), reason: "control is disabled (--read-only)"))
+        #expect(state.stoppedRuns.isEmpty)
     }
 
     @Test func eventsScrollBackAndForward() {

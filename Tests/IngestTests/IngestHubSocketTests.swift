@@ -583,32 +583,35 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
         #expect(fileMode(path) == nil, "removed")
     }
 
-    @Test func anEmptyUnixPathMakesAPrivateDirectoryAndRemovesIt() throws {
-        let hub = IngestHub(mode: .once, token: "t0k")
-        try hub.open([.unixSocket(path: "")])
-        let watchdog = Watchdog(hub)
-        defer { watchdog.finish() }
-        let address = try #require(hub.listenAddresses.first)
-        #expect(address.hasPrefix("unix:"))
-        let path = String(address.dropFirst(5))
-        let directory = (path as NSString).deletingLastPathComponent
-        #expect((path as NSString).lastPathComponent == "trainscope.sock")
-        #expect((directory as NSString).lastPathComponent.hasPrefix("trainscope-"))
-        let directoryMode = try #require(fileMode(directory))
-        #expect(directoryMode & S_IFMT == S_IFDIR)
-        #expect(directoryMode & 0o7777 == 0o700)
-        let socketMode = try #require(fileMode(path))
-        #expect(socketMode & S_IFMT == S_IFSOCK)
-        #expect(socketMode & 0o7777 == 0o600)
-
-        let client = try #require(RawClient.connect(path))
-        client.send(line: runLine("x"))
-        client.close()
-        var collected = Collected()
-        collected.drainToCompletion(hub)
-        #expect(collected.events == [.run(RunEvent(run: "x"))])
-        #expect(fileMode(path) == nil, "socket removed")
-        #expect(fileMode(directory) == nil, "private directory removed")
+    /// `unix:` alone is a stable per-user path, so a job still running finds a restarted dashboard.
+    @Test func anEmptyUnixPathIsThePerUserDefaultThatARestartFindsAgain() throws {
+        let scratch = TestPaths.scratchDirectory("default")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let environment = ["XDG_RUNTIME_DIR": scratch.path]
+        let folder = scratch.path + "/trainscope", path = folder + "/default.sock"
+        #expect(ListeningSocket.defaultSocketFolder(environment: environment) == folder)
+        #expect(ListeningSocket.defaultSocketFolder(environment: ["XDG_RUNTIME_DIR": scratch.path + "/missing"]).hasPrefix("/tmp/trainscope-"))
+        let first = try ListeningSocket(.unixSocket(path: ""), environment: environment)
+        #expect(first.address == "unix:\(path)")
+        #expect(try #require(fileMode(folder)) & 0o7777 == 0o700)
+        #expect(try #require(fileMode(path)) & 0o7777 == 0o600)
+        do throws(ListeningSocket.SetupError) {
+            _ = try ListeningSocket(.unixSocket(path: ""), environment: environment)
+            Issue.record("a second dashboard took the default socket of a live one")
+        } catch {
+            #expect(error.message == "\(path) is in use: another process listens on it")
+        }
+        let producer = try #require(RawClient.connect(path))
+        first.close()
+        producer.close()
+        #expect(fileMode(path) == nil && fileMode(folder) != nil, "the socket goes, its folder stays")
+        // A folder left open to others (made by hand) is made private again.
+        #expect(chmod(folder, 0o755) == 0)
+        let restarted = try ListeningSocket(.unixSocket(path: ""), environment: environment)
+        #expect(restarted.address == "unix:\(path)" && fileMode(folder)! & 0o7777 == 0o700)
+        let again = try #require(RawClient.connect(path), "the same path works after a restart")
+        again.close()
+        restarted.close()
     }
 
     @Test func aSocketInADirectoryOthersCanWriteIsRefused() throws {
@@ -627,7 +630,7 @@ private func runLine(_ id: String, knobs: String? = nil) -> String {
                 #expect(fileMode(path) == nil)
             } catch {
                 #expect(refused, "\(name): \(error)")
-                #expect(error.message == "\(directory) is writable by other users; put the socket in a private directory, or give unix: alone to make one")
+                #expect(error.message == "\(directory) is writable by other users; put the socket in a private directory, or give unix: alone for the per-user default")
                 #expect(fileMode(path) == nil, "nothing was created")
             }
         }
@@ -745,11 +748,10 @@ extension IngestHubSocketTests {
     }
 
     /// Opening sockets on several threads at once leaves the process umask as it was, and every
-    /// private directory 0700.
+    /// socket 0600.
     ///
-    /// `ListeningSocket` sets the process-wide umask to 0177 around `bind` and restores the value it
-    /// read: two threads interleaving restore each other's 0177 for good, and a `mkdtemp` on one
-    /// thread during another's window makes a 0600 directory.
+    /// An earlier `ListeningSocket` set the process-wide umask to 0177 around `bind` and restored the
+    /// value it read: two threads interleaving restored each other's 0177 for good.
     @Test func concurrentSocketsKeepTheUmask() {
         let original = umask(0o022)
         umask(original)
@@ -757,16 +759,16 @@ extension IngestHubSocketTests {
         let threads = 8, perThread = 25
         let start = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
         let wrong = Mailbox<String>(capacity: threads * perThread * 2)
-        for _ in 0..<threads {
+        let scratch = TestPaths.scratchDirectory("umask")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        for thread in 0..<threads {
             Thread {
                 defer { finished.signal() }
                 start.wait()
-                for _ in 0..<perThread {
+                for i in 0..<perThread {
                     do throws(ListeningSocket.SetupError) {
-                        let socket = try ListeningSocket(.unixSocket(path: ""))
+                        let socket = try ListeningSocket(.unixSocket(path: scratch.path + "/\(thread)-\(i).sock"))
                         let path = String(socket.address.dropFirst(5))
-                        let directory = (path as NSString).deletingLastPathComponent
-                        if let mode = fileMode(directory), mode & 0o7777 != 0o700 { wrong.post("\(directory): \(String(mode & 0o7777, radix: 8))") }
                         if let mode = fileMode(path), mode & 0o7777 != 0o600 { wrong.post("\(path): \(String(mode & 0o7777, radix: 8))") }
                         socket.close()
                     } catch {

@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import unittest
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 from unittest import mock
@@ -33,7 +34,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CLIENT_DIR = REPO_ROOT / "Samples" / "python"
 sys.path.insert(0, str(CLIENT_DIR))
 
-from trainscope_client import Client  # noqa: E402
+import trainscope_client  # noqa: E402
+from trainscope_client import Client, default_socket_path  # noqa: E402
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 CLIENT_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "TRAINSCOPE_URL", "TRAINSCOPE_TOKEN")
@@ -125,12 +127,14 @@ class FakeDashboard:
             conn = self._connections[connection]
         conn.sendall(text.encode("utf-8") + b"\n")
 
-    def stop(self) -> None:
-        """Goes away: stops listening, removes the socket file and drops every connection."""
+    def stop(self, remove: bool = True) -> None:
+        """Goes away: stops listening, removes the socket file (unless ``remove`` is False, as after
+        a crash) and drops every connection."""
         self._stopped.set()
         self._server.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
+        if remove:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
         with self._lock:
             connections = list(self._connections)
         for conn in connections:
@@ -141,7 +145,7 @@ class FakeDashboard:
 
 
 class ClientTestCase(unittest.TestCase):
-    """A temporary directory, a clean client environment, and helpers."""
+    """A temporary directory, a clean client environment, captured warnings and stderr, and helpers."""
 
     def setUp(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="tsclient")
@@ -149,6 +153,23 @@ class ClientTestCase(unittest.TestCase):
         self.socket_path = os.path.join(self.dir, "s.sock")
         self.url = f"unix:{self.socket_path}"
         self.env(**{name: None for name in CLIENT_ENV})
+        # Every warning and every stderr line of the test, including those of clients closed by
+        # cleanups registered later (cleanups run last-in first-out).
+        catcher = warnings.catch_warnings(record=True)
+        self.warnings = catcher.__enter__()
+        self.addCleanup(catcher.__exit__, None, None, None)
+        warnings.simplefilter("always")
+        self.stderr = io.StringIO()
+        redirect = contextlib.redirect_stderr(self.stderr)
+        redirect.__enter__()
+        self.addCleanup(redirect.__exit__, None, None, None)
+
+    def client_warnings(self) -> List[warnings.WarningMessage]:
+        return [w for w in self.warnings if str(w.message).startswith("trainscope:")]
+
+    def reports(self) -> List[str]:
+        """The close reports written to stderr."""
+        return [line for line in self.stderr.getvalue().splitlines() if line.startswith("trainscope client: run")]
 
     def env(self, **values: Optional[str]) -> None:
         """Sets (or with None removes) environment variables for this test only."""
@@ -428,7 +449,7 @@ class ConnectionTests(ClientTestCase):
         self.assertEqual(dashboard.events()[0]["run"], "from-env")
 
     def test_malformed_urls_are_rejected_at_construction(self) -> None:
-        for url in ("unix:", "tcp://localhost", "tcp://:80", "tcp://h:0", "http://x", "out.txt"):
+        for url in ("tcp://localhost", "tcp://:80", "tcp://h:0", "tcp:127.0.0.1:7070", "http://x", "out.txt"):
             with self.subTest(url=url), self.assertRaises(ValueError):
                 Client(url=url)
 
@@ -504,6 +525,293 @@ class StreamSinkTests(ClientTestCase):
                     events = [parse_line(line) for line in f]
                 self.assertEqual([(e["type"], e.get("step")) for e in events],
                                  [("run", None), ("scalars", 1), ("run", None), ("scalars", 2)])
+
+
+class DefaultSocketTests(ClientTestCase):
+    """``unix:`` alone: the per-user socket the dashboard's ``unix:`` listens on."""
+
+    def use_runtime_dir(self) -> str:
+        """Points XDG_RUNTIME_DIR at a fresh temporary folder; returns the default socket path in it."""
+        runtime = os.path.join(self.dir, "run")
+        os.mkdir(runtime, 0o700)
+        self.env(XDG_RUNTIME_DIR=runtime)
+        return os.path.join(runtime, "trainscope", "default.sock")
+
+    def listen(self, path: str) -> FakeDashboard:
+        dashboard = FakeDashboard(path)
+        self.addCleanup(dashboard.stop)
+        return dashboard
+
+    def test_default_socket_path_is_under_xdg_runtime_dir(self) -> None:
+        expected = self.use_runtime_dir()
+        self.assertEqual(default_socket_path(), expected)
+        self.env(XDG_RUNTIME_DIR=os.environ["XDG_RUNTIME_DIR"] + "/")
+        self.assertEqual(default_socket_path(), expected, "a trailing slash changes nothing")
+
+    def test_default_socket_path_falls_back_to_tmp_and_the_login_name(self) -> None:
+        expected = f"/tmp/trainscope-{trainscope_client.pwd.getpwuid(os.getuid()).pw_name}/default.sock"
+        plain_file = os.path.join(self.dir, "file")
+        open(plain_file, "w").close()
+        for value in (None, "", plain_file, os.path.join(self.dir, "missing")):
+            with self.subTest(XDG_RUNTIME_DIR=value):
+                self.env(XDG_RUNTIME_DIR=value)
+                self.assertEqual(default_socket_path(), expected)
+
+    def test_default_socket_path_uses_the_uid_without_a_login_name(self) -> None:
+        with mock.patch.object(trainscope_client.pwd, "getpwuid", side_effect=KeyError("getpwuid(): uid not found")):
+            self.assertEqual(default_socket_path(), f"/tmp/trainscope-{os.getuid()}/default.sock")
+
+    def test_unix_alone_waits_for_the_dashboard_and_finds_it_again_after_restarts(self) -> None:
+        path = self.use_runtime_dir()
+        folder = os.path.dirname(path)
+        ts = self.client(url="unix:")  # the folder does not exist yet: the dashboard makes it
+        self.assertIn(f"to 'unix:{path}'", repr(ts))
+        ts.log(0, loss=0.0)
+        self.assertEventually(lambda: ts.knobs() == {} and self.client_warnings(), "the failed attempt is warned about")
+
+        os.mkdir(folder, 0o700)
+        first = self.listen(path)
+        self.assertEventually(lambda: len(first.raw_lines()) >= 2, "the client finds the dashboard")
+        self.assertEqual([(e["type"], e.get("step")) for e in first.events()], [("run", None), ("scalars", 0)])
+
+        # The dashboard quits, removing its socket and folder, and is started again.
+        first.stop()
+        os.rmdir(folder)
+        self.assertEventually(lambda: not ts.connected, "the client notices")
+        ts.log(1, loss=1.0)
+        ts.log(2, loss=2.0)
+        os.mkdir(folder, 0o700)
+        second = self.listen(path)
+        self.assertEventually(lambda: len(second.raw_lines()) >= 3, "the client finds the restarted dashboard")
+        self.assertEqual([(e["type"], e.get("step")) for e in second.events()],
+                         [("run", None), ("scalars", 1), ("scalars", 2)])
+
+        # The dashboard crashes, leaving its socket file (connecting is refused), and is restarted.
+        second.stop(remove=False)
+        self.assertEventually(lambda: not ts.connected, "the client notices the crash")
+        ts.log(3, loss=3.0)
+        os.unlink(path)  # what a restarted dashboard does with a stale socket
+        third = self.listen(path)
+        self.assertEventually(lambda: len(third.raw_lines()) >= 2, "the client finds the dashboard after the crash")
+        ts.log(4, loss=4.0)
+        self.assertEventually(lambda: len(third.raw_lines()) >= 3, "later events go to the new dashboard")
+        events = third.events()
+        self.assertEqual((events[0]["type"], events[0]["run"]), ("run", "exp"))
+        self.assertEqual([e["step"] for e in events[1:]], [3, 4])
+        ts.close()
+        self.assertEqual(ts.dropped, 0)
+        self.assertEqual([str(w.message) for w in self.client_warnings()], [
+            f"trainscope: cannot reach unix:{path} (No such file or directory); queuing events and retrying"
+        ])
+        self.assertEqual(self.reports(), [])
+
+    def test_a_default_folder_writable_by_others_is_not_used(self) -> None:
+        path = self.use_runtime_dir()
+        folder = os.path.dirname(path)
+        os.mkdir(folder)
+        os.chmod(folder, 0o777)
+        dashboard = self.listen(path)
+        ts = self.client(url="unix:")
+        self.assertEventually(lambda: ts.knobs() == {} and self.client_warnings(), "the refusal is warned about")
+        self.assertEqual(str(self.client_warnings()[0].message),
+                         f"trainscope: cannot reach unix:{path} ({folder} is writable by other users); "
+                         "queuing events and retrying")
+        self.assertEqual(dashboard.connections, 0)
+        os.chmod(folder, 0o700)
+        self.assertEventually(lambda: dashboard.raw_lines(), "the client connects once the folder is private")
+
+    def test_the_default_path_written_out_is_not_checked_for_its_folder(self) -> None:
+        path = self.use_runtime_dir()
+        ts = self.client(url=f"unix:{path}")
+        self.assertTrue(ts.enabled)
+        with self.assertRaises(ValueError):
+            Client(url=f"unix:{os.path.dirname(path)}/other.sock")
+
+
+class DestinationCheckTests(ClientTestCase):
+    """A destination the client can never use raises at construction."""
+
+    def test_unknown_schemes_are_rejected_with_the_accepted_forms(self) -> None:
+        for url, scheme in (("http://x", "http"), ("foo:bar", "foo"), ("foo://x", "foo"),
+                            ("foo:bar.jsonl", "foo"), ("localhost:7070", "localhost")):
+            with self.subTest(url=url):
+                with self.assertRaises(ValueError) as caught:
+                    Client(url=url)
+                message = str(caught.exception)
+                self.assertTrue(message.startswith(f"{url!r}: unknown scheme {scheme!r}; use "), message)
+                for form in ("unix:PATH", "unix: (the per-user default socket)", "tcp://HOST:PORT", "stdout",
+                             "file:PATH", ".jsonl/.ndjson"):
+                    self.assertIn(form, message)
+
+    def test_a_file_in_a_missing_folder_is_rejected_naming_it(self) -> None:
+        missing = os.path.join(self.dir, "no", "such")
+        for url in (f"file:{missing}/a.log", f"{missing}/b.jsonl", f"{missing}/c.NDJSON"):
+            with self.subTest(url=url):
+                with self.assertRaises(ValueError) as caught:
+                    Client(url=url)
+                self.assertEqual(str(caught.exception),
+                                 f"{url!r}: folder {missing} does not exist; create it or choose another path")
+        plain_file = os.path.join(self.dir, "plain")
+        open(plain_file, "w").close()
+        with self.assertRaises(ValueError) as caught:
+            Client(url=f"{plain_file}/x.jsonl")
+        self.assertEqual(str(caught.exception), f"'{plain_file}/x.jsonl': {plain_file} is not a folder; choose another path")
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "no")), "no folder is created")
+
+    def test_a_socket_in_a_missing_folder_is_rejected_naming_it(self) -> None:
+        missing = os.path.join(self.dir, "gone")
+        url = f"unix:{missing}/s.sock"
+        with self.assertRaises(ValueError) as caught:
+            Client(url=url)
+        self.assertEqual(str(caught.exception), f"{url!r}: folder {missing} does not exist; create it or choose "
+                                                "another path (or use unix: for the per-user default socket)")
+
+    def test_a_socket_path_too_long_is_rejected(self) -> None:
+        with self.assertRaises(ValueError) as caught:
+            Client(url=f"unix:{self.dir}/{'x' * 120}.sock")
+        self.assertIn("a Unix socket path must be shorter than", str(caught.exception))
+
+    def test_the_environment_url_gets_the_same_checks(self) -> None:
+        missing = os.path.join(self.dir, "gone")
+        for value, start in (("http://x", "TRAINSCOPE_URL: 'http://x': unknown scheme 'http'; use "),
+                             (f"{missing}/x.jsonl", f"TRAINSCOPE_URL: '{missing}/x.jsonl': folder {missing} does not exist")):
+            with self.subTest(TRAINSCOPE_URL=value):
+                self.env(TRAINSCOPE_URL=value)
+                with self.assertRaises(ValueError) as caught:
+                    Client(run="exp")
+                self.assertTrue(str(caught.exception).startswith(start), str(caught.exception))
+
+    def test_only_a_rank_that_sends_checks_folders(self) -> None:
+        self.env(RANK="1", WORLD_SIZE="2")
+        ts = self.client(url=f"{self.dir}/gone/x.jsonl")  # the folder may exist on rank 0's node only
+        self.assertFalse(ts.enabled)
+        with self.assertRaises(ValueError):
+            Client(url="http://x")  # syntax is checked on every rank
+
+
+class LoudnessTests(ClientTestCase):
+    """One warning when the destination cannot be reached; one stderr line at close when events were lost."""
+
+    @contextlib.contextmanager
+    def counted_attempts(self) -> Any:
+        """Counts connection attempts, with a backoff of a few milliseconds so that there are many."""
+        attempts: List[int] = []
+        original = Client._open
+
+        def counting(client: Client) -> Any:
+            attempts.append(1)
+            return original(client)
+
+        with mock.patch.object(trainscope_client, "_BACKOFF_INITIAL", 0.001), \
+                mock.patch.object(trainscope_client, "_BACKOFF_MAX", 0.002), \
+                mock.patch.object(Client, "_open", counting):
+            yield attempts
+
+    def test_an_unreachable_dashboard_warns_once_at_the_callers_line(self) -> None:
+        absent = os.path.join(self.dir, "absent.sock")
+        with self.counted_attempts() as attempts:
+            ts = self.client(url=f"unix:{absent}")
+            steps = iter(range(10 ** 6))
+            self.assertEventually(lambda: ts.log(next(steps), loss=1.0) or len(attempts) >= 20,
+                                  "the writer retries many times")
+            ts.log(next(steps), loss=1.0)
+        caught = self.client_warnings()
+        self.assertEqual(len(caught), 1, [str(w.message) for w in caught])
+        self.assertIs(caught[0].category, RuntimeWarning)
+        self.assertEqual(str(caught[0].message),
+                         f"trainscope: cannot reach unix:{absent} (No such file or directory); queuing events and retrying")
+        self.assertEqual(os.path.abspath(caught[0].filename), os.path.abspath(__file__), "it points at the log() call")
+
+    def test_close_issues_the_warning_when_no_call_came_after_the_failure(self) -> None:
+        with self.counted_attempts() as attempts:
+            ts = self.client(url=f"unix:{self.dir}/absent.sock")
+            self.assertEventually(lambda: len(attempts) >= 2, "the first attempt has failed")
+            self.assertEqual(self.client_warnings(), [])
+            ts.close(timeout=0.1)
+        caught = self.client_warnings()
+        self.assertEqual(len(caught), 1)
+        self.assertEqual(os.path.abspath(caught[0].filename), os.path.abspath(__file__), "it points at the close() call")
+        self.assertEqual(self.reports(), [], "nothing was logged, so nothing was lost")
+
+    def test_leaving_a_with_block_issues_the_warning_at_the_callers_line(self) -> None:
+        with self.counted_attempts() as attempts:
+            with Client(url=f"unix:{self.dir}/absent.sock", run="exp") as ts:
+                self.assertEventually(lambda: len(attempts) >= 2, "the first attempt has failed")
+        self.assertFalse(ts.enabled)
+        caught = self.client_warnings()
+        self.assertEqual(len(caught), 1)
+        self.assertEqual(os.path.abspath(caught[0].filename), os.path.abspath(__file__), "it points at the with block")
+
+    def test_a_warnings_filter_set_to_error_does_not_break_the_training_loop(self) -> None:
+        absent = os.path.join(self.dir, "absent.sock")
+        expected = f"trainscope: cannot reach unix:{absent} (No such file or directory); queuing events and retrying\n"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ts = self.client(url=f"unix:{absent}")
+            self.assertEventually(lambda: ts.log(0, loss=0.0) or expected in self.stderr.getvalue(),
+                                  "the message goes to stderr instead of raising")
+        self.assertEqual(self.client_warnings(), [])
+        self.assertEqual(self.stderr.getvalue().count(expected), 1)
+
+    def test_a_file_that_cannot_be_opened_warns(self) -> None:
+        target = os.path.join(self.dir, "d.jsonl")
+        os.mkdir(target)
+        ts = self.client(url=target)
+        self.assertEventually(lambda: ts.knobs() == {} and self.client_warnings(), "the failure is warned about")
+        self.assertEqual(str(self.client_warnings()[0].message),
+                         f"trainscope: cannot open {target} (Is a directory); queuing events and retrying")
+
+    def test_close_reports_drops_and_unsent_events_without_a_dashboard(self) -> None:
+        ts = self.client(url=f"unix:{self.dir}/absent.sock", buffer=5)
+        for step in range(6):
+            ts.log(step, loss=float(step))
+        ts.close(timeout=0.2)
+        self.assertEqual(self.reports(), [
+            f"trainscope client: run 'exp': 1 event dropped (queue full), 5 unsent at close to unix:{self.dir}/absent.sock"
+        ])
+        self.assertEqual(len(self.client_warnings()), 1)
+        ts.close()
+        self.assertEqual(len(self.reports()), 1, "a second close says nothing")
+
+    def test_close_reports_nothing_when_everything_was_delivered(self) -> None:
+        dashboard = self.dashboard()
+        ts = self.client()
+        for step in range(5):
+            ts.log(step, loss=float(step))
+        ts.close()
+        self.assertEventually(lambda: len(dashboard.raw_lines()) >= 6, "everything arrives")
+        self.assertEqual(self.client_warnings(), [])
+        self.assertEqual(self.stderr.getvalue(), "")
+
+    def test_close_counts_what_the_writer_holds_when_the_dashboard_stops_reading(self) -> None:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(server.close)
+        server.bind(self.socket_path)
+        server.listen(1)  # accepted only after close(): nothing is read meanwhile
+        ts = self.client(buffer=200)
+        self.assertEventually(lambda: ts.connected, "the client connects")
+        wide = {f"metric/{i:03d}": i + 0.123456789 for i in range(100)}
+        total = 4000  # about 10 MB: far more than the socket buffers hold
+        for step in range(total):
+            ts.log(step, wide)
+        ts.close(timeout=0.2)
+        server.settimeout(10)
+        conn, _ = server.accept()
+        conn.settimeout(10)
+        with conn, conn.makefile("rb") as stream:
+            received = stream.read()
+        complete = [parse_line(line) for line in received.split(b"\n")[:-1]]  # a cut last line is unsent
+        delivered = sum(1 for e in complete if e["type"] == "scalars" and "client/dropped" not in e["values"])
+        self.assertEqual(complete[0]["type"], "run")
+        [report] = self.reports()
+        match = re.fullmatch(rf"trainscope client: run 'exp': (\d+) events dropped \(queue full\), (\d+) unsent "
+                             rf"at close to {re.escape(self.url)}", report)
+        self.assertIsNotNone(match, report)
+        dropped, unsent = int(match.group(1)), int(match.group(2))
+        self.assertEqual(dropped, ts.dropped)
+        self.assertGreater(dropped, 0)
+        self.assertGreater(unsent, 200, "the full queue and the lines the writer had taken")
+        self.assertEqual(delivered + dropped + unsent, total, "every event is delivered, dropped or unsent")
 
 
 # --------------------------------------------------------------------------- the real binary
@@ -753,6 +1061,10 @@ class RealBinaryTests(ClientTestCase):
             ts.log(step, loss=float(step))
         ts.close(timeout=1)
         self.assertEqual(ts.dropped, 900)
+        self.assertEqual(self.reports(), [
+            f"trainscope client: run 'exp': 900 events dropped (queue full), 100 unsent at close to unix:{self.dir}/absent.sock"
+        ])
+        self.assertEqual(len(self.client_warnings()), 1)
 
 
 if __name__ == "__main__":
