@@ -57,3 +57,14 @@ func themeFolders() -> [String] {
     }
     return folders.map { ($0 as NSString).standardizingPath }
 }
+
+/// What `--preset NAME` trains, for `run` and `snapshot`/`check` alike: the preset's sweep (every
+/// member in turn) or one trainer, with run ids `NAME-sSEED`.
+func presetDriver(_ preset: Preset, config: TrainingConfig) throws -> TrainingDriver {
+    let runID = "\(preset.name)-s\(config[.seed])"
+    let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    guard let sweep = preset.sweep else { return Trainer(config: config, runID: runID, clock: clock) }
+    do { return try Sweep(id: runID, base: config, key: sweep.key, values: sweep.values, clock: clock) } catch {
+        throw usageError(error.message)
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dashboard
+import FileOutput
 import Foundation
 import Ingest
 import TensorCore
@@ -33,6 +34,9 @@ struct EventSourceOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Listen for TCP producers on this address instead of loopback.", valueName: "ADDR"))
     var listen: String?
 
+    @Flag(help: "No progress on stderr while training a preset or reading sources.")
+    var quiet = false
+
     func validate() throws {
         switch (sources.isEmpty, preset) {
         case (true, nil): throw usageError("give a SOURCE (a .jsonl recording, '-', a socket, a TensorBoard log, a CSV file) or --preset NAME")
@@ -58,15 +62,28 @@ struct EventSourceOptions: ParsableArguments {
                 throw usageError("\(error)")
             }
             AllocatorTuning.keepLargeBuffersInHeap()
-            let runner = EngineRunner(driver: Trainer(config: config, runID: "\(preset.name)-s\(config[.seed])",
-                                                      clock: { Date().timeIntervalSince1970 }))
+            // What `run --preset` trains: a sweep preset trains every member.
+            let runner = EngineRunner(driver: try presetDriver(preset, config: config))
             runner.start()
             var events: [TelemetryEvent] = []
+            let progress = ProgressReporter(enabled: !quiet)
+            let members = preset.sweep?.values.count ?? 1
+            var runs: [String] = []
+            var step = 0
             while case let batch = runner.events.waitAndDrain(), !batch.isEmpty {
+                for event in batch {
+                    if case .scalars(let s) = event {
+                        if let run = s.run, runs.last != run { runs.append(run) }
+                        step = s.step
+                    }
+                }
+                let label = members > 1 ? "\(preset.name): run \(Swift.max(runs.count, 1)) of \(members)" : preset.name
+                progress.update(done: Swift.max(runs.count - 1, 0) * config[.steps] + step, total: members * config[.steps], unit: "steps", label: label)
                 batch.forEach(each)
                 if keepingEvents { events += batch }
             }
             runner.waitUntilFinished()
+            progress.finish()
             return (keepingEvents ? events : [], "preset \(preset.name)", [])
         }
         // Checked here, not in `validate()`, so that a command's own argument errors come first.
@@ -87,8 +104,11 @@ struct EventSourceOptions: ParsableArguments {
         var events: [TelemetryEvent] = []
         var errors: [String] = []
         var skipped = SkipTally()
+        let progress = ProgressReporter(enabled: !quiet)
+        var read = 0
         while case let items = hub.waitAndDrain(), !items.isEmpty {
             for item in items {
+                if case .scalars(let block) = item { read += block.steps.count } else { read += 1 }
                 switch item {
                 case .scalars(let block) where eachBlock != nil && !keepingEvents: eachBlock!(block)
                 case .event, .scalars:
@@ -104,11 +124,15 @@ struct EventSourceOptions: ParsableArguments {
                     skipped.add(run: run, kind: kind, count: count)
                     eachNote(.skipped(run: run, kind: kind, count: count))
                 case .text(let run, let step, let tag, let text): eachNote(.text(run: run, step: step, tag: tag, text: text))
-                case .found(let text): printError("trainscope: \(text)")
+                case .found(let text):
+                    progress.finish()
+                    printError("trainscope: \(text)")
                 }
             }
+            progress.update(done: read, total: nil, unit: "events", label: "reading")
         }
         hub.stop()
+        progress.finish()
         for line in skipped.lines { printError("trainscope: \(line)") }
         return (events, displayName(of: addresses, listening: hub.listenAddresses), errors)
     }

@@ -137,20 +137,15 @@ struct RunCommand: ParsableCommand {
     private func makeDriver(_ config: TrainingConfig, resumed: TrainerState?) throws -> TrainingDriver {
         let runID = "\(preset.name)-s\(config[.seed])"
         let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
-        if let sweep = preset.sweep, resume == nil {
-            guard checkpointEvery == nil && checkpointDir == nil else {
-                throw usageError("checkpoints are written for single runs, not for the \(preset.name) sweep")
-            }
-            do { return try Sweep(id: runID, base: config, key: sweep.key, values: sweep.values, clock: clock) } catch {
-                throw usageError(error.message)
-            }
+        if preset.sweep != nil, resume == nil, checkpointEvery != nil || checkpointDir != nil {
+            throw usageError("checkpoints are written for single runs, not for the \(preset.name) sweep")
         }
         if let resumed {
             do { return try Checkpoint.resume(resumed, config: config, runID: runID, clock: clock) } catch {
                 throw usageError("\(resume ?? "--resume"): \(error.message)")
             }
         }
-        return Trainer(config: config, runID: runID, clock: clock)
+        return try presetDriver(preset, config: config)
     }
 
     /// The headless control channel on `address`, performing each line on the runner.
