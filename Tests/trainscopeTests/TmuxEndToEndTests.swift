@@ -113,6 +113,44 @@ import TestSupport
         #expect(after == 0, "quitting hangs up without a stop line")
     }
 
+    /// The stop key: X asks, y confirms, and a Python producer (the real client) sees
+    /// `stop_requested` and ends its loop; the dashboard marks the run stopped.
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
+    func theStopKeyStopsAPythonProducerAfterConfirmation() throws {
+        let dir = TestPaths.scratchDirectory()
+        let socketPath = dir.appendingPathComponent("s.sock").path, stoppedFile = dir.appendingPathComponent("stopped").path
+        let command = "TRAINSCOPE_TOKEN=e2e-stop \(CommandRunner.binary.path) watch unix:\(socketPath); sleep 30"
+        _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
+        defer { _ = try? tmux(["kill-server"]) }
+        let script = """
+        import sys, time
+        sys.path.insert(0, \(String(reflecting: TestPaths.repositoryRoot.appendingPathComponent("Samples/python").path)))
+        from trainscope_client import Client
+        ts = Client(url="unix:" + sys.argv[1], run="job", token="e2e-stop")
+        step = 0
+        deadline = time.time() + 60
+        while not ts.stop_requested and time.time() < deadline:
+            ts.log(step, {"train/loss": 1.0 / (step + 1)})
+            step += 1
+            time.sleep(0.01)
+        open(sys.argv[2], "w").write("stop_requested=%s" % ts.stop_requested)
+        ts.close()
+        """
+        let producer = Process()
+        producer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        producer.arguments = ["python3", "-c", script, socketPath, stoppedFile]
+        try producer.run()
+        defer { if producer.isRunning { producer.terminate() } }
+        #expect(try waitForScreen { $0.contains("│ job │") }.contains("│ job │"), "the producer's run is shown")
+        _ = try tmux(["send-keys", "-t", "t", "X"])
+        #expect(try waitForScreen { $0.contains("Stop job?") }.contains("y stops it"), "the stop key asks first")
+        _ = try tmux(["send-keys", "-t", "t", "y"])
+        #expect(exitStatus(stoppedFile, seconds: 20) == "stop_requested=True", "the producer saw stop_requested")
+        #expect(try waitForScreen { $0.contains("■ stopped") }.contains("■ stopped"))
+        producer.waitUntilExit()
+        #expect(producer.terminationStatus == 0)
+    }
+
     /// `python train.py | trainscope watch -`: events on standard input, keys from the terminal.
     @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
     func watchReadsAPipeAndStillTakesKeys() throws {
