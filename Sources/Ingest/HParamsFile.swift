@@ -104,7 +104,7 @@ public enum HParamsFile {
     private static func scalar(_ text: Substring) -> Result<JSONValue, ScalarError> {
         var s = text.trimmingSpaces[...]
         if let hash = s.range(of: " #"), !s.hasPrefix("'"), !s.hasPrefix("\"") { s = s[..<hash.lowerBound] }
-        if s.hasPrefix("!!") || s.hasPrefix("!") { return .failure(ScalarError("a tagged value (\(s.prefix(30))) is not plain data")) }
+        if s.hasPrefix("!") { return .failure(ScalarError("a tagged value (\(s.prefix { $0 != " " }.prefix(60))) is not plain data")) }
         if s == "|" || s == ">" || s.hasPrefix("|") || s.hasPrefix(">") { return .failure(ScalarError("block strings are not read")) }
         if s.hasPrefix("[") {
             guard s.hasSuffix("]") else { return .failure(ScalarError("a '[' list is never closed")) }
