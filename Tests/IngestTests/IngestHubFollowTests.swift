@@ -23,6 +23,31 @@ import TestSupport
         return found
     }
 
+    /// `watch logs/` before the writer made it: it says it is waiting, and the runs appear when
+    /// the folder does; runs created later (a new Lightning version) appear too.
+    @Test func aMissingFolderIsWaitedForAndNewRunsAppear() throws {
+        let dir = TestPaths.scratchDirectory()
+        let logs = dir.appendingPathComponent("lightning_logs").path
+        let hub = IngestHub(mode: .follow, token: nil)
+        hub.pollInterval = 0.01
+        try hub.open([.logFolder(path: logs)])
+        defer { hub.stop() }
+        var items: [IngestItem] = []
+        gather(hub, into: &items) { $0.contains(.notice("\(logs): does not exist yet; waiting for it")) }
+        for version in 0..<2 {
+            try FileManager.default.createDirectory(atPath: logs + "/version_\(version)", withIntermediateDirectories: true)
+            try "lr: 0.\(version + 1)\n".write(toFile: logs + "/version_\(version)/hparams.yaml", atomically: true, encoding: .utf8)
+            try "epoch,step,train_loss\n0,0,1.5\n0,1,1.25\n".write(toFile: logs + "/version_\(version)/metrics.csv", atomically: true, encoding: .utf8)
+            gather(hub, into: &items) { scalars($0, run: "version_\(version)").count == 2 }
+        }
+        #expect(items.contains(.notice("\(logs): appeared")))
+        #expect(items.contains(.found("\(logs): 1 Lightning run")) && items.contains(.notice("\(logs): new: 1 Lightning run")))
+        let runs = items.compactMap { if case .event(.run(let r)) = $0 { r } else { nil } }
+        #expect(runs.map(\.run) == ["version_0", "version_1"])
+        #expect(runs.map { $0.config["lr"] } == [.number(0.1), .number(0.2)], "hparams.yaml is the run's config")
+        #expect(scalars(items, run: "version_1").map(\.values) == [["epoch": 0, "train_loss": 1.5], ["epoch": 0, "train_loss": 1.25]])
+    }
+
     @Test func appendedLinesNewEventFilesAndRewrittenCSVsArriveOnce() throws {
         let dir = TestPaths.scratchDirectory()
         let jsonl = dir.appendingPathComponent("live.jsonl").path
