@@ -48,10 +48,14 @@ HOST_FREE = "trainscope-fixture"
 DBL_MAX = sys.float_info.max
 
 warnings.filterwarnings("ignore")
-logging.getLogger("lightning").setLevel(logging.ERROR)
-logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
-logging.getLogger("mlflow").setLevel(logging.ERROR)
 torch.set_num_threads(1)
+
+
+def quiet_loggers():
+    """The libraries set their own logger levels on import; call after importing them."""
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric", "lightning.pytorch.utilities.rank_zero",
+                 "lightning.fabric.utilities.rank_zero", "mlflow", "mlflow.tracking.fluent"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def num(x):
@@ -153,7 +157,15 @@ def read_summarywriter(root):
     from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
     from tensorboard.compat.proto import event_pb2
 
-    out = {"files": {}, "scalars": [], "histograms": [], "counts": {}, "texts": [], "images": [], "audio": []}
+    from google.protobuf import json_format
+    from tensorboard import data_compat
+    from tensorboard.compat.proto import graph_pb2
+    from tensorboard.plugins.hparams import api_pb2
+    from tensorboard.plugins.hparams import plugin_data_pb2 as hparams_pb2
+    from tensorboard.util import tensor_util
+
+    out = {"files": {}, "scalars": [], "histograms": [], "counts": {}, "texts": [], "images": [], "audio": [],
+           "graphs": [], "hparams": []}
     for dp, _, fns in sorted(os.walk(root)):
         files = sorted(f for f in fns if f.startswith("events.out.tfevents."))
         if not files:
@@ -172,6 +184,10 @@ def read_summarywriter(root):
                 what = e.WhichOneof("what")
                 if what != "summary":
                     bump({"graph_def": "graph"}.get(what, what))
+                    if what == "graph_def":
+                        g = graph_pb2.GraphDef.FromString(e.graph_def)
+                        out["graphs"].append({"run": run, "step": e.step, "graph_def_bytes": len(e.graph_def),
+                                              "nodes": len(g.node), "node_names": [n.name for n in g.node]})
                     continue
                 for v in e.summary.value:
                     if v.HasField("metadata") and v.tag not in plugin_of:
@@ -185,11 +201,14 @@ def read_summarywriter(root):
                         limits = list(h.bucket_limit)
                         if limits and limits[-1] == DBL_MAX:
                             limits[-1] = h.max
+                        edges = [h.min] + limits
+                        tb = tensor_util.make_ndarray(data_compat.migrate_value(v).tensor).astype(np.float64).tolist()
                         out["histograms"].append(dict(
-                            base, edges=[h.min] + limits, counts=list(h.bucket), min=h.min, max=h.max,
+                            base, edges=edges, counts=list(h.bucket), min=h.min, max=h.max,
                             num=h.num, sum=h.sum, sum_squares=h.sum_squares,
                             last_bucket_limit_was_dbl_max=bool(h.bucket_limit) and h.bucket_limit[-1] == DBL_MAX,
-                            wall_time=e.wall_time))
+                            edges_nondecreasing=all(a <= b for a, b in zip(edges, edges[1:])),
+                            tensorboard_buckets=tb, wall_time=e.wall_time))
                     elif which == "image":
                         bump("image")
                         im = v.image
@@ -210,7 +229,21 @@ def read_summarywriter(root):
                                 out["texts"].append(dict(base, text=s.decode("utf-8")))
                     else:
                         # e.g. torch's add_hparams: values carrying only plugin metadata (no value oneof set).
-                        bump(plugin_of.get(v.tag) or which or "empty")
+                        plugin = plugin_of.get(v.tag)
+                        bump(plugin or which or "empty")
+                        if plugin == "hparams":
+                            pd = hparams_pb2.HParamsPluginData.FromString(v.metadata.plugin_data.content)
+                            part = pd.WhichOneof("data")
+                            entry = dict(base, kind=part)
+                            if part == "session_start_info":
+                                entry["hparams"] = {k: json_format.MessageToDict(x) for k, x in
+                                                    sorted(pd.session_start_info.hparams.items())}
+                            elif part == "experiment":
+                                entry["hparam_names"] = [i.name for i in pd.experiment.hparam_infos]
+                                entry["metric_tags"] = [m.name.tag for m in pd.experiment.metric_infos]
+                            elif part == "session_end_info":
+                                entry["status"] = api_pb2.Status.Name(pd.session_end_info.status)
+                            out["hparams"].append(entry)
         out["counts"][run] = dict(sorted(counts.items()))
 
         # Cross-check scalars with TensorBoard's own EventAccumulator.
@@ -232,6 +265,8 @@ def read_summarywriter(root):
 def write_lightning(save_dir):
     import lightning.pytorch as pl
     from lightning.pytorch.loggers import CSVLogger
+
+    quiet_loggers()
 
     # version_0: a real (tiny, CPU) Trainer run.
     class Tiny(pl.LightningModule):
@@ -352,7 +387,7 @@ class HFData(torch.utils.data.Dataset):
 
 def write_hf(out_dir):
     import transformers
-    from transformers import Trainer, TrainingArguments
+    from transformers import PrinterCallback, Trainer, TrainingArguments
 
     transformers.logging.set_verbosity_error()
     transformers.set_seed(0)
@@ -361,6 +396,7 @@ def write_hf(out_dir):
         learning_rate=0.05, logging_steps=2, eval_strategy="steps", eval_steps=4, save_strategy="steps",
         save_steps=6, report_to=[], use_cpu=True, seed=0, disable_tqdm=True, dataloader_num_workers=0)
     trainer = Trainer(model=HFTiny(), args=args, train_dataset=HFData(64, 1), eval_dataset=HFData(32, 2))
+    trainer.remove_callback(PrinterCallback)  # only prints the log dicts to stdout
     trainer.train()
     trainer.save_state()  # writes <output_dir>/trainer_state.json
     deleted = []
@@ -393,6 +429,7 @@ def read_hf(root):
 def write_mlflow(root):
     import mlflow
 
+    quiet_loggers()
     mlflow.set_tracking_uri("file:" + root)
     mlflow.set_experiment("trainscope-fixture")
     rng = np.random.default_rng(0)
@@ -482,11 +519,22 @@ CONVENTION = {
                      "bucket_limit equal to DBL_MAX replaced by max (torch's default bins never produce DBL_MAX; "
                      "flag last_bucket_limit_was_dbl_max says whether it happened); counts = bucket; "
                      "len(edges) == len(counts) + 1; bucket i covers [edges[i], edges[i+1]] (same convention as "
-                     "../tensorboard/README.md; torch emits a leading zero-count bucket whose right edge is min). "
+                     "../tensorboard/README.md). CAUTION: with torch's default bins='tensorflow' the leading "
+                     "zero-count bucket's right edge bucket_limit[0] is the LEFT edge of the first non-empty "
+                     "default bin, which is < min, so edges[0] > edges[1] (edges_nondecreasing: false) and the "
+                     "last edge is > max. tensorboard_buckets = what TensorBoard itself displays (data_compat: "
+                     "drop empty end buckets, lefts = [min] + inner limits, rights = inner limits + [max], "
+                     "float32 values widened) as [left, right, count] rows; always non-decreasing. "
                      "counts: per run, number of non-scalar, non-histogram records by kind: per Summary.Value "
                      "'image', 'audio' (Value oneof) or the plugin name of tensor values ('text', 'hparams', ...); "
                      "per Event 'file_version', 'graph' (Event.graph_def), 'tagged_run_metadata', ... "
-                     "texts: add_text strings (plugin 'text', DT_STRING string_val) with run/tag/step.",
+                     "texts: add_text strings (plugin 'text', DT_STRING string_val) with run/tag/step. "
+                     "images/audio: one entry per Summary.Value.image/.audio with its header fields and the "
+                     "encoded byte length. graphs: one per Event.graph_def (GraphDef node count and names). "
+                     "hparams: one per hparams-plugin value (HParamsPluginData, decoded with tensorboard's "
+                     "protos): kind 'experiment' (hparam_names, metric_tags), 'session_start_info' (hparams as "
+                     "protobuf JSON of google.protobuf.Value: numberValue/stringValue/boolValue), "
+                     "'session_end_info' (status).",
     "lightning_logs": "Per version_N: metrics.csv read with csv.DictReader; header = fieldnames in file order; "
                       "rows = number of data rows; metrics[column] = the non-empty cells of that column in row "
                       "order as {step: int(row['step']), value: float(raw) (NaN/Infinity as strings), raw: the "
