@@ -134,6 +134,7 @@ public struct TensorBoardEventDecoder {
             let rows = decoded.shape[0]
             var edges = (0..<rows).map { decoded.values[3 * $0] }
             edges.append(decoded.values[3 * rows - 2])
+            guard Self.nondecreasing(edges) else { return .skipped(kind: "malformed histogram") }
             return .histogram(tag: tag, edges: edges, counts: (0..<rows).map { decoded.values[3 * $0 + 2] })
         case "text":
             return .text(tag: tag, text: decoded.strings.joined(separator: "\n"))
@@ -154,9 +155,12 @@ public struct TensorBoardEventDecoder {
         return nil
     }
 
-    /// A `HistogramProto` (PyTorch's `add_histogram`, TF1): bucket i ends at `bucket_limit[i]` and
-    /// the first starts at `min`. TF1 closes the last bucket at `DBL_MAX`; that edge becomes `max`,
-    /// as TensorBoard draws it.
+    /// A `HistogramProto` (PyTorch's `add_histogram`, TF1): bucket i ends at `bucket_limit[i]`.
+    /// The outer limits are not data: PyTorch's leading empty bucket ends *below* `min` (the left
+    /// edge of its first bin), TF1 opens at `-DBL_MAX` and closes at `DBL_MAX`. So, as TensorBoard
+    /// draws it (`data_compat._migrate_histogram_value`), the empty buckets at both ends go and the
+    /// remaining ones span `min` … `max`; the edges are then non-decreasing, as the event contract
+    /// requires. All-empty histograms and edges that still run backwards are malformed.
     private static func histogram(tag: String, proto: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) -> TensorBoardValue? {
         var minimum = 0.0, maximum = 0.0
         var limits: [Double] = [], counts: [Double] = []
@@ -170,10 +174,17 @@ public struct TensorBoardEventDecoder {
             default: continue
             }
         }
-        guard !counts.isEmpty, limits.count == counts.count else { return nil }
-        var edges = [minimum] + limits
-        if let last = edges.last, !(abs(last) < 1e300) { edges[edges.count - 1] = Swift.max(maximum, edges[edges.count - 2]) }
-        return .histogram(tag: tag, edges: edges, counts: counts)
+        guard limits.count == counts.count,
+              let first = counts.firstIndex(where: { $0 > 0 }), let last = counts.lastIndex(where: { $0 > 0 })
+        else { return nil }
+        let edges = [minimum] + limits[first..<last] + [maximum]
+        guard nondecreasing(edges) else { return nil }
+        return .histogram(tag: tag, edges: edges, counts: Array(counts[first...last]))
+    }
+
+    /// Whether `edges` can be bin edges in the event contract (NaN never can).
+    private static func nondecreasing(_ edges: [Double]) -> Bool {
+        zip(edges, edges.dropFirst()).allSatisfy { $0 <= $1 }
     }
 }
 

@@ -35,6 +35,16 @@ enum TensorBoardFixtures {
         return 0
     }
 
+    /// The edges and counts of what TensorBoard itself displays for a `HistogramProto`, from the
+    /// fixture's `tensorboard_buckets` ([left, right, count] rows) or, for tensor histograms, the
+    /// fixture's own `edges`. TensorBoard rounds to float32, so the edges are compared as floats.
+    static func displayed(_ want: [String: Any]) -> (edges: [Float], counts: [Double]) {
+        guard let rows = want["tensorboard_buckets"] as? [[Any]] else {
+            return ((want["edges"] as! [Any]).map { Float(number($0)) }, (want["counts"] as! [Any]).map(number))
+        }
+        return (rows.map { Float(number($0[0])) } + [Float(number(rows.last![1]))], rows.map { number($0[2]) })
+    }
+
     /// Every record of a file, decoded, with the reader's problems.
     static func decode(_ path: String, chunk: Int = 1 << 20) -> (events: [TensorBoardEvent], problems: [String]) {
         let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
@@ -105,8 +115,9 @@ enum TensorBoardFixtures {
                 #expect(histograms.count == wantHistograms.count)
                 for (got, want) in zip(histograms, wantHistograms) {
                     #expect(got.0 == want["tag"] as? String && got.1 == want["step"] as? Int && got.2 == TensorBoardFixtures.number(want["wall_time"]))
-                    #expect(got.3 == (want["edges"] as! [Any]).map(TensorBoardFixtures.number), "\(got.0)@\(got.1) edges")
-                    #expect(got.4 == (want["counts"] as! [Any]).map(TensorBoardFixtures.number), "\(got.0)@\(got.1) counts")
+                    let displayed = TensorBoardFixtures.displayed(want)
+                    #expect(got.3.map(Float.init) == displayed.edges, "\(got.0)@\(got.1) edges")
+                    #expect(got.4 == displayed.counts, "\(got.0)@\(got.1) counts")
                 }
                 histogramCount += histograms.count
             }
