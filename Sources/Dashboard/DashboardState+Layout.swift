@@ -14,6 +14,7 @@ extension DashboardState {
     public var availablePanels: [PanelKind] {
         guard let run = currentRun else { return [.curves, .events] }
         var panels: [PanelKind] = [.curves]
+        if runOrder.count - endedRuns.count > 1 { panels.append(.runs) }
         if run.series["test/acc"] != nil || !run.phases.filter({ $0.name == "memorization" || $0.name == "generalization" }).isEmpty {
             panels.append(.grokking)
         }
@@ -26,7 +27,9 @@ extension DashboardState {
     }
 
     /// The chart groups of the curves panel: metrics matching the filter, grouped by what they
-    /// measure (every `…loss`, every `…acc`, else the first path component).
+    /// measure (every `…loss`, every `…acc`, else the first path component). A group is split where
+    /// its metrics' magnitudes differ by more than 100× (a `total_flos` never flattens a learning
+    /// rate), and into one chart per metric while several runs are drawn (so a legend names runs).
     public var curveGroups: [CurveGroup] {
         var names = Set<String>()
         for id in runOrder { names.formUnion(runs[id]!.series.keys) }
@@ -39,10 +42,33 @@ extension DashboardState {
             groups[Self.groupName(of: name), default: []].append(name)
         }
         let order = ["loss", "acc"]
+        let shown = shownRunIDs
+        let manyRuns = Set(shown.map { runs[$0]!.slot }).count > 1
+        // The largest magnitude of each metric over the shown runs.
+        func magnitude(_ metric: String) -> Double? {
+            shown.compactMap { runs[$0]!.series[metric]?.raw.yExtremes }.map { Swift.max(abs($0.lowerBound), abs($0.upperBound)) }.max()
+        }
         return groups.keys.sorted { a, b in
             let (ia, ib) = (order.firstIndex(of: a) ?? order.count, order.firstIndex(of: b) ?? order.count)
             return ia != ib ? ia < ib : a < b
-        }.map { CurveGroup(name: $0, metrics: groups[$0]!) }
+        }.flatMap { name -> [CurveGroup] in
+            let metrics = groups[name]!
+            guard metrics.count > 1 else { return [CurveGroup(name: name, metrics: metrics)] }
+            if manyRuns { return metrics.map { CurveGroup(name: $0, metrics: [$0]) } }
+            // Metrics go into the first part whose magnitudes stay within 100× of theirs.
+            var parts: [(metrics: [String], low: Double, high: Double)] = []
+            for metric in metrics {
+                let m = Swift.max(magnitude(metric) ?? 0, 1e-300)
+                if let i = parts.firstIndex(where: { Swift.max($0.high, m) / Swift.min($0.low, m) <= 100 }) {
+                    parts[i].metrics.append(metric)
+                    parts[i].low = Swift.min(parts[i].low, m)
+                    parts[i].high = Swift.max(parts[i].high, m)
+                } else {
+                    parts.append(([metric], m, m))
+                }
+            }
+            return parts.map { CurveGroup(name: parts.count == 1 || $0.metrics.count > 1 ? name : $0.metrics[0], metrics: $0.metrics) }
+        }
     }
 
     static func groupName(of metric: String) -> String {
@@ -53,7 +79,9 @@ extension DashboardState {
     }
 
     /// The y scale of a chart group: the user's choice, else log for losses and linear otherwise.
-    public func yScale(ofGroup name: String) -> AxisScale { curves.yScales[name] ?? (name == "loss" ? .log : .linear) }
+    public func yScale(ofGroup name: String) -> AxisScale {
+        curves.yScales[name] ?? (Self.groupName(of: name) == "loss" ? .log : .linear)
+    }
 
     /// Where each shown panel goes on screen (below the status bar). Pure, so `update` and the view agree.
     public func panelRects() -> [(panel: PanelKind, rect: Rect)] {

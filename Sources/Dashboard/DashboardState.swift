@@ -36,6 +36,10 @@ public struct RunState: Sendable, Equatable {
     /// Unix time of the run's first and latest event, when they carried one.
     public var startTime: Double?
     public var latestTime: Double?
+    /// Frame-clock time of the run's latest event (its live status).
+    public var lastSeen: Double?
+    /// Its colour and line style for its whole life (`DashboardView.runStyle`), given on arrival.
+    public var slot = 0
 
     public init(id: String) {
         self.id = id; config = JSONObject(); knobs = []; extra = JSONObject(); series = [:]; phases = []; knobChanges = []
@@ -154,11 +158,12 @@ public struct LogEntry: Sendable, Equatable {
 
 /// The panels of the dashboard.
 public enum PanelKind: String, Sendable, Equatable, CaseIterable {
-    case curves, grokking, hessian, distributions, pareto, knobs, events
+    case curves, runs, grokking, hessian, distributions, pareto, knobs, events
 
     public var title: String {
         switch self {
         case .curves: "Curves"
+        case .runs: "Runs"
         case .grokking: "Grokking"
         case .hessian: "Hessian"
         case .distributions: "Distributions"
@@ -223,6 +228,8 @@ public struct CurveSettings: Sendable, Equatable {
 public struct TextInput: Sendable, Equatable {
     public enum Purpose: Sendable, Equatable {
         case filter
+        /// A run query (`RunQuery`) typed in the runs panel.
+        case runQuery
         case knobValue(String)
     }
 
@@ -301,6 +308,21 @@ public struct DashboardState: Sendable, Equatable {
     public var confirmingStop: String?
     /// Runs asked to stop (the job ends; the dashboard keeps their data).
     public var stoppedRuns: Set<String> = []
+    /// Colour slots given so far: the next run gets this one.
+    public var nextRunSlot = 0
+    /// The selected run: highlighted on every chart (drawn on top, the others faint) and the runs
+    /// panel's cursor.
+    public var selectedRun: String?
+    /// Runs the user hid (space in the runs panel).
+    public var hiddenRuns: Set<String> = []
+    /// The one run shown while isolated (`i`; again to undo).
+    public var isolatedRun: String?
+    /// The run query in force (`/` in the runs panel, `--runs`), and the runs it selected when last
+    /// evaluated (on each frame tick and when runs or the query change).
+    public var runQuery: RunQuery?
+    public var queryMatches: Set<String> = []
+    /// The runs panel's columns, order and metric.
+    public var runTable = RunTableSettings()
 
     public init(width: Int, height: Int, sourceName: String = "") {
         self.width = width; self.height = height; self.sourceName = sourceName

@@ -13,6 +13,9 @@ struct PlottedLine {
     var shownColumns: Int
     /// Drawn faintly and left out of the legend (raw data under a smoothed line).
     var isFaint = false
+    var pattern = LinePattern.solid
+    /// Legend order (lower first); lines of equal rank keep their order.
+    var rank = 2
 }
 
 extension DashboardView {
@@ -63,26 +66,36 @@ extension DashboardView {
     }
 
     /// A chart: a legend row (title, each line's value, the downsampling badge), then the plot.
+    /// Legend entries that do not fit, and runs not drawn, are counted as "+N more".
     func drawChart(title: String, selected: Bool, lines: [PlottedLine], yScale: AxisScale, yRange: ClosedRange<Double>,
                    xLabels: (String, String), references: [ReferenceLine], markers: [ChartMarker], cursor: Int?,
-                   cursorNote: String?, area: Rect, _ buffer: inout Buffer) {
+                   cursorNote: String?, omittedRuns: Int = 0, area: Rect, _ buffer: inout Buffer) {
         guard area.height >= 2 else { return }
+        let right = area.x + area.width
         var x = area.x + 1
         let titleText = (selected ? "▸ " : "") + title + (yScale == .linear ? "" : " [\(yScale.rawValue)]") + "  "
-        x += buffer.write(titleText, x: x, y: area.y, style: selected ? theme.focusBorder : theme.title, maxWidth: area.x + area.width - x)
-        if let cursorNote { x += buffer.write(cursorNote + "  ", x: x, y: area.y, style: theme.text, maxWidth: area.x + area.width - x) }
-        for line in lines where !line.isFaint {
-            let text = "━ \(line.label) \(line.value.map { NumberFormat.short($0) } ?? "-")  "
-            x += buffer.write(text, x: x, y: area.y, style: line.style, maxWidth: area.x + area.width - x)
+        x += buffer.write(titleText, x: x, y: area.y, style: selected ? theme.focusBorder : theme.title, maxWidth: right - x)
+        if let cursorNote { x += buffer.write(cursorNote + "  ", x: x, y: area.y, style: theme.text, maxWidth: right - x) }
+        let legend = lines.enumerated().filter { !$0.element.isFaint }.sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element)
+        let total = legend.reduce(0) { $0 + $1.points }
+        let shown = legend.reduce(0) { $0 + Swift.min($1.points, $1.shownColumns) }
+        let badge = shown < total ? " \(shown) of \(total) points " : ""
+        for (i, line) in legend.enumerated() {
+            let text = "\(line.pattern.swatch) \(line.label) \(line.value.map { NumberFormat.short($0) } ?? "-")  "
+            let more = legend.count - i - 1 + omittedRuns
+            let reserve = more > 0 ? "+\(more) more".count + 1 : 0
+            guard x + text.count + reserve <= right else {
+                x += buffer.write("+\(legend.count - i + omittedRuns) more", x: x, y: area.y, style: theme.dimText, maxWidth: right - x) + 2
+                break
+            }
+            x += buffer.write(text, x: x, y: area.y, style: line.style, maxWidth: right - x)
+            if i == legend.count - 1, omittedRuns > 0 {
+                x += buffer.write("+\(omittedRuns) more", x: x, y: area.y, style: theme.dimText, maxWidth: right - x) + 2
+            }
         }
-        let total = lines.filter { !$0.isFaint }.reduce(0) { $0 + $1.points }
-        let shown = lines.filter { !$0.isFaint }.reduce(0) { $0 + Swift.min($1.points, $1.shownColumns) }
-        if shown < total {
-            let badge = " \(shown) of \(total) points "
-            if x + badge.count <= area.x + area.width { buffer.write(badge, x: area.x + area.width - badge.count, y: area.y, style: theme.dimText) }
-        }
+        if !badge.isEmpty, x + badge.count <= right { buffer.write(badge, x: right - badge.count, y: area.y, style: theme.dimText) }
         let chartArea = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
-        let series = lines.map { ChartSeries(label: $0.label, style: $0.style, columns: $0.columns) }
+        let series = lines.map { ChartSeries(label: $0.label, style: $0.style, pattern: $0.pattern, columns: $0.columns) }
         LineChart(series: series, yRange: yRange, yScale: yScale, xLabels: xLabels, axisStyle: theme.axis, references: references,
                   markers: markers, cursorColumn: cursor, cursorStyle: theme.focusBorder).render(into: &buffer, area: chartArea)
     }

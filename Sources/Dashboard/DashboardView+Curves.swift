@@ -2,8 +2,11 @@ import Telemetry
 import TerminalUI
 
 extension DashboardView {
-    /// Lines drawn per chart at most (the theme's colours, cycled, stay distinguishable up to here).
+    /// Lines drawn per chart at most where lines differ by colour alone (the Hessian's eigenvalues).
     static let maxLinesPerChart = 8
+    /// Runs drawn per chart at most (colour × line pattern tells them apart; the legend says how many
+    /// more there are).
+    static let maxRunsPerChart = 128
 
     /// The curves panel: one chart per group of metrics, stacked; the selected one kept in view.
     func curvesPanel(_ state: DashboardState, _ inner: Rect, _ buffer: inout Buffer) {
@@ -50,10 +53,9 @@ extension DashboardView {
         let yScale = state.yScale(ofGroup: group.name)
         let cursorDots = state.curves.cursor.map { [2 * $0, 2 * $0 + 1] }
         var lines: [PlottedLine] = []
-        var colour = 0
-        let multipleRuns = state.runOrder.count > 1
-        // The newest runs first, so the run in training always has a line when the chart is full.
-        for id in state.runOrder.reversed() where !state.endedRuns.contains(id) {
+        let drawn = Self.chartRuns(state)
+        let looks = RunLooks(state, group: group, theme: theme, faint: faint)
+        for id in drawn.ids {
             let run = state.runs[id]!
             let stepEdges: [Double]
             if state.curves.xAxis == .wallTime {
@@ -64,14 +66,17 @@ extension DashboardView {
                 stepEdges = edges
             }
             for metric in group.metrics {
-                guard let series = run.series[metric], colour < Self.maxLinesPerChart else { continue }
-                // An abandoned run (left by an undo) keeps the colour of the run that replaced it, faintly.
-                let abandoned = state.abandonedRuns.contains(id)
-                let style = abandoned ? faint(lineStyle(Self.colourIndex(of: metric, in: group))) : lineStyle(colour)
-                if !abandoned { colour += 1 }
-                let label = multipleRuns ? "\(metric)@\(id)" : metric
+                guard let series = run.series[metric] else { continue }
+                let look = looks.look(run: id, metric: metric)
+                let label = looks.label(run: id, metric: metric)
                 let firstLine = lines.count
-                defer { if abandoned { for i in firstLine..<lines.count { lines[i].isFaint = true } } }
+                defer {
+                    for i in firstLine..<lines.count {
+                        lines[i].pattern = look.pattern
+                        lines[i].rank = look.rank
+                        if look.isAbandoned { lines[i].isFaint = true }
+                    }
+                }
                 let raw = series.raw.columns(edges: stepEdges)
                 let rawExtents = Self.extents(raw.columns, scale: yScale)
                 func valueAtCursor(_ columns: [SeriesBucket?]) -> Double? {
@@ -81,20 +86,20 @@ extension DashboardView {
                 if let smoothedStore = series.smoothed {
                     var smoothed = smoothedStore.columns(edges: stepEdges).columns
                     Self.merge(series.provisional, into: &smoothed, edges: stepEdges)
-                    lines.append(PlottedLine(label: label, style: faint(style), columns: rawExtents, value: nil, points: 0, shownColumns: 0,
+                    lines.append(PlottedLine(label: label, style: faint(look.style), columns: rawExtents, value: nil, points: 0, shownColumns: 0,
                                              isFaint: true))
                     let lastSmoothed = series.provisional.last?.y ?? smoothedStore.last?.y
-                    lines.append(PlottedLine(label: label, style: style, columns: Self.extents(smoothed, scale: yScale),
+                    lines.append(PlottedLine(label: label, style: look.style, columns: Self.extents(smoothed, scale: yScale),
                                              value: cursorDots == nil ? lastSmoothed : valueAtCursor(smoothed),
                                              points: series.raw.count, shownColumns: raw.columns.compactMap { $0 }.count))
                 } else {
-                    lines.append(PlottedLine(label: label, style: style, columns: rawExtents, value: valueAtCursor(raw.columns),
+                    lines.append(PlottedLine(label: label, style: look.style, columns: rawExtents, value: valueAtCursor(raw.columns),
                                              points: series.raw.count, shownColumns: raw.columns.compactMap { $0 }.count))
                 }
             }
         }
         let run = state.currentRun
-        let chance = group.name == "acc" ? run?.chanceAccuracy : nil
+        let chance = DashboardState.groupName(of: group.name) == "acc" ? run?.chanceAccuracy : nil
         guard let yRange = Self.yRange(lines, scale: yScale, clip: state.curves.clipOutliers, including: chance.map { [$0] } ?? []) else {
             buffer.write("▸ \(group.name): no finite values", x: area.x + 1, y: area.y, style: theme.dimText, maxWidth: area.width - 2)
             return
@@ -116,14 +121,22 @@ extension DashboardView {
         }
         let unit = state.curves.xAxis == .wallTime ? " s" : ""
         let scaleNote = state.curves.xScale == .linear ? "" : " (\(state.curves.xScale.rawValue))"
-        drawChart(title: group.name, selected: selected && state.focus == .curves, lines: lines, yScale: yScale, yRange: yRange,
+        drawChart(title: looks.title, selected: selected && state.focus == .curves, lines: lines, yScale: yScale, yRange: yRange,
                   xLabels: (NumberFormat.short(xRange.lowerBound) + unit, "\(state.curves.xAxis.label) \(NumberFormat.short(xRange.upperBound))\(scaleNote)"),
                   references: references, markers: run.map { markers($0, column: column) } ?? [], cursor: state.curves.cursor,
-                  cursorNote: cursorNote, area: area, &buffer)
+                  cursorNote: cursorNote, omittedRuns: drawn.total - drawn.ids.count, area: area, &buffer)
     }
 
-    /// The colour slot of a metric in its chart (its position in the group).
-    static func colourIndex(of metric: String, in group: CurveGroup) -> Int { group.metrics.firstIndex(of: metric) ?? 0 }
+    /// The runs a chart draws, bottom to top: the shown runs, newest first when they are too many for
+    /// one chart, then reordered so the main run and the selected run are drawn last (on top).
+    static func chartRuns(_ state: DashboardState) -> (ids: [String], total: Int) {
+        let shown = state.shownRunIDs
+        var ids = Array(shown.suffix(maxRunsPerChart).reversed())
+        for top in [state.currentRunID, state.selectedRun].compactMap({ $0 }) {
+            if let i = ids.firstIndex(of: top) { ids.append(ids.remove(at: i)) }
+        }
+        return (ids, shown.count)
+    }
 
     /// Adds points (a Gaussian's provisional tail) to store columns cut at `edges`.
     static func merge(_ points: [(x: Double, y: Double)], into columns: inout [SeriesBucket?], edges: [Double]) {
@@ -143,22 +156,21 @@ extension DashboardView {
         var series: [ScatterSeries] = []
         var legend: [(String, Style, Double?)] = []
         var total = 0, drawn = 0
-        var colour = 0
-        for id in state.runOrder.reversed() where !state.endedRuns.contains(id) {
+        let looks = RunLooks(state, group: group, theme: theme, faint: faint)
+        for id in Self.chartRuns(state).ids {
             let run = state.runs[id]!
             guard let xs = run.series[xMetric] else { continue }
             for metric in group.metrics where metric != xMetric {
-                guard let ys = run.series[metric], colour < Self.maxLinesPerChart else { continue }
+                guard let ys = run.series[metric] else { continue }
                 var points: [(x: Double, y: Double)] = []
                 ys.recent.forEach { step, y in
                     if let x = xs.recent.value(at: step), x.isFinite, y.isFinite { points.append((x, y)) }
                 }
                 total += ys.raw.count
                 drawn += points.count
-                let style = lineStyle(colour)
-                colour += 1
-                series.append(ScatterSeries(points: points, style: style, connected: true))
-                legend.append((state.runOrder.count > 1 ? "\(metric)@\(id)" : metric, style, points.last?.y))
+                let look = looks.look(run: id, metric: metric)
+                series.append(ScatterSeries(points: points, style: look.style, connected: true))
+                if !look.isAbandoned { legend.append((looks.label(run: id, metric: metric), look.style, points.last?.y)) }
             }
         }
         let all = series.flatMap(\.points)

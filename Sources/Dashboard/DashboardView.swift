@@ -31,6 +31,7 @@ public struct DashboardView {
             let run = state.currentRun
             switch panel {
             case .curves: curvesPanel(state, inner, &buffer)
+            case .runs: runsPanel(state, inner, &buffer)
             case .grokking: grokkingPanel(run, inner, &buffer)
             case .hessian: hessianPanel(run, inner, &buffer)
             case .distributions: distributionsPanel(state, inner, &buffer)
@@ -53,6 +54,7 @@ public struct DashboardView {
             if state.curves.clipOutliers { parts.append("clip 2–98%") }
             if let filter = state.curves.filter { parts.append("/\(filter)/") }
             return parts.joined(separator: " · ")
+        case .runs: return runsTitle(state)
         case .events where state.eventsScroll > 0: return "\(panel.title) · \(state.eventsScroll) back"
         default: return panel.title
         }

@@ -9,18 +9,21 @@ public enum KeyAction: Sendable, Equatable, CaseIterable {
     case selectPrevious, selectNext
     case nudgeDown, nudgeUp, editKnob, applyKnob
     case earlierRound, laterRound
+    case focusRuns, selectPreviousRun, selectNextRun, pageUp, pageDown, selectFirst, selectLast
+    case toggleRunVisibility, isolateRun, showAllRuns, startRunQuery, sortLeft, sortRight, reverseSort, nextMetric, flipGoal
 }
 
 /// Where a binding applies: everywhere, or only while a panel has the focus (it then wins over a
 /// global binding of the same key).
 public enum KeyContext: String, Sendable, Equatable, CaseIterable {
-    case global, curves, knobs, pareto, distributions, events
+    case global, curves, runs, knobs, pareto, distributions, events
 
     /// The heading of the context's section in the help overlay.
     public var title: String {
         switch self {
         case .global: "Everywhere"
         case .curves: "Curves panel"
+        case .runs: "Runs panel"
         case .knobs: "Knobs panel"
         case .pareto: "Pareto panel"
         case .distributions: "Distributions panel"
@@ -32,6 +35,7 @@ public enum KeyContext: String, Sendable, Equatable, CaseIterable {
     public init(focus: PanelKind) {
         switch focus {
         case .curves: self = .curves
+        case .runs: self = .runs
         case .knobs: self = .knobs
         case .pareto: self = .pareto
         case .distributions: self = .distributions
@@ -71,7 +75,7 @@ public enum Keymap {
         bind(chars(" "), .global, .togglePause, "pause or resume the run"),
         bind(chars("n"), .global, .stepOnce, "one step while paused"),
         bind(chars("u"), .global, .undo, "undo the last knob change (the run before it continues)"),
-        bind(chars("f"), .global, .fork, "fork preview: branches of the current state (lr ×0.5, ×1, ×2 for 200 steps; run --fork)"),
+        bind(chars("f"), .global, .fork, "fork preview: lr ×0.5, ×1, ×2 for 200 steps (run --fork)"),
         bind(chars("123456789"), .global, .adoptBranch, "adopt fork branch N (it becomes the main run)"),
         bind(chars("D"), .global, .discardBranches, "discard the fork branches"),
         bind(chars("X"), .global, .stopRun, "stop the run's job (asks first; quitting never stops it)"),
@@ -93,6 +97,9 @@ public enum Keymap {
         bind(chars("<"), .global, .panLeft, "pan x left"),
         bind(chars(">"), .global, .panRight, "pan x right"),
         bind(chars("0"), .global, .resetView, "whole run on x, following live"),
+        bind(chars("r"), .global, .focusRuns, "the runs panel (beside the curves when the grid has no room)"),
+        bind(chars("."), .global, .selectNextRun, "select the next run: drawn on top, the others faint"),
+        bind(chars(","), .global, .selectPreviousRun, "select the previous run"),
         bind(chars("S"), .global, .snapshot, "write the screen as SVG and its data as JSON"),
         bind(chars("?"), .global, .toggleHelp, "show or hide this help"),
         bind([.escape], .global, .escape, "close help, cancel typing or an edit, unzoom"),
@@ -103,6 +110,21 @@ public enum Keymap {
         bind([.right], .curves, .cursorRight, "move the cursor right"),
         bind([.shiftLeft], .curves, .cursorFarLeft, "move the cursor 10 columns left"),
         bind([.shiftRight], .curves, .cursorFarRight, "move the cursor 10 columns right"),
+        bind([.character("j"), .down], .runs, .selectNextRun, "select the next run (highlighted on every chart)"),
+        bind([.character("k"), .up], .runs, .selectPreviousRun, "select the previous run"),
+        bind([.pageDown], .runs, .pageDown, "a page down"),
+        bind([.pageUp], .runs, .pageUp, "a page up"),
+        bind([.home], .runs, .selectFirst, "the first run"),
+        bind([.end], .runs, .selectLast, "the last run"),
+        bind(chars(" "), .runs, .toggleRunVisibility, "hide or show the selected run"),
+        bind(chars("i"), .runs, .isolateRun, "show only the selected run (again: all that were shown)"),
+        bind(chars("a"), .runs, .showAllRuns, "show every run"),
+        bind(chars("/"), .runs, .startRunQuery, "run query: regex on id, or lr >= 1e-3 and test/acc > 0.9"),
+        bind(chars("<"), .runs, .sortLeft, "sort by the column to the left"),
+        bind(chars(">"), .runs, .sortRight, "sort by the column to the right"),
+        bind(chars("R"), .runs, .reverseSort, "reverse the order"),
+        bind(chars("m"), .runs, .nextMetric, "the next metric in the latest and best columns"),
+        bind(chars("b"), .runs, .flipGoal, "best is the minimum or the maximum of that metric"),
         bind([.character("j"), .down], .knobs, .selectNext, "select the next knob"),
         bind([.character("k"), .up], .knobs, .selectPrevious, "select the previous knob"),
         bind([.left], .knobs, .nudgeDown, "nudge down (÷ factor on log knobs, − step, previous choice)"),

@@ -85,6 +85,8 @@ public struct SeriesStore: Sendable, Equatable {
     public private(set) var xRange: ClosedRange<Double>?
     /// The most recent point.
     public private(set) var last: (x: Double, y: Double)?
+    /// The smallest and largest finite y seen (a run's best value of a metric).
+    public private(set) var yExtremes: ClosedRange<Double>?
 
     public static func == (a: SeriesStore, b: SeriesStore) -> Bool {
         a.capacity == b.capacity && a.count == b.count && a.levels == b.levels
@@ -94,6 +96,7 @@ public struct SeriesStore: Sendable, Equatable {
     public mutating func append(x: Double, y: Double) {
         xRange = xRange.map { $0.lowerBound...Swift.max($0.upperBound, x) } ?? x...x
         last = (x, y)
+        if y.isFinite { yExtremes = yExtremes.map { Swift.min($0.lowerBound, y)...Swift.max($0.upperBound, y) } ?? y...y }
         count += 1
         let point = SeriesBucket(x: x, y: y)
         if levels.isEmpty { levels.append(Level()) }

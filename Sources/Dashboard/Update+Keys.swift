@@ -71,7 +71,15 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         state.isShowingHelp.toggle()
         state.helpScroll = 0
     case .escape:
-        if state.pendingKnob != nil { state.pendingKnob = nil } else if state.isZoomed { state.isZoomed = false } else { state.curves.cursor = nil }
+        if state.pendingKnob != nil {
+            state.pendingKnob = nil
+        } else if state.isZoomed {
+            state.isZoomed = false
+        } else if state.curves.cursor != nil {
+            state.curves.cursor = nil
+        } else {
+            state.selectedRun = nil
+        }
     case .focusNext, .focusPrevious:
         let panels = state.focusablePanels
         let index = panels.firstIndex(of: state.focus) ?? 0
@@ -128,6 +136,48 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         }
         state.pendingKnob = nil
         return apply(pending, &state)
+    case .focusRuns:
+        guard state.availablePanels.contains(.runs) else {
+            appendLog(&state, .warning, "the runs panel appears with a second run")
+            return []
+        }
+        state.focus = .runs
+        state.companion = .runs
+        if !state.panelRects().contains(where: { $0.panel == .runs }) {
+            state.layout = .pair
+            state.isZoomed = false
+        }
+    case .selectPreviousRun, .selectNextRun, .pageUp, .pageDown, .selectFirst, .selectLast: moveRunSelection(action, &state)
+    case .toggleRunVisibility:
+        guard let id = state.selectedRun else { return [] }
+        if state.isolatedRun != nil {
+            // Leaving isolation by hand: everything else stays hidden, this one toggles.
+            state.hiddenRuns = Set(state.runOrder.filter { $0 != state.isolatedRun })
+            state.isolatedRun = nil
+        }
+        if state.hiddenRuns.remove(id) == nil { state.hiddenRuns.insert(id) }
+    case .isolateRun:
+        guard let id = state.selectedRun else { return [] }
+        state.isolatedRun = state.isolatedRun == id ? nil : id
+    case .showAllRuns:
+        state.hiddenRuns = []
+        state.isolatedRun = nil
+    case .startRunQuery: state.input = TextInput(purpose: .runQuery, text: state.runQuery?.text ?? "")
+    case .sortLeft, .sortRight:
+        let keys = state.runTableContent.sortKeys
+        let index = keys.firstIndex(of: state.runTable.sort) ?? 0
+        state.runTable.sort = keys[(index + (action == .sortRight ? 1 : keys.count - 1)) % keys.count]
+    case .reverseSort: state.runTable.descending.toggle()
+    case .nextMetric:
+        var names = Set<String>()
+        for id in state.runOrder { names.formUnion(state.runs[id]!.series.keys) }
+        let sorted = names.sorted()
+        guard !sorted.isEmpty else { return [] }
+        let index = state.tableMetric.flatMap { sorted.firstIndex(of: $0) } ?? -1
+        state.runTable.metric = sorted[(index + 1) % sorted.count]
+    case .flipGoal:
+        guard let metric = state.tableMetric else { return [] }
+        state.runTable.goals[metric] = state.goal(of: metric).other
     case .earlierRound, .laterRound:
         guard let count = state.shownParetoRun?.paretoRounds.count, count > 0 else { return [] }
         let shown = state.paretoRound ?? count - 1
@@ -162,6 +212,20 @@ private func edit(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         input.text.append(c)
     case .enter:
         switch input.purpose {
+        case .runQuery:
+            if input.text.allSatisfy(\.isWhitespace) {
+                state.setRunQuery(nil)
+            } else {
+                do throws(RunQueryError) {
+                    state.setRunQuery(try RunQuery(input.text))
+                } catch {
+                    input.error = error.description
+                    state.input = input
+                    return []
+                }
+            }
+            state.input = nil
+            return []
         case .filter:
             if input.text.isEmpty {
                 state.curves.filter = nil
@@ -234,9 +298,28 @@ private func select(_ delta: Int, _ state: inout DashboardState) {
         state.selectedHistogram = (shown.index + delta + count) % count
     case .events:
         state.eventsScroll = max(0, min(state.log.count - 1, state.eventsScroll - delta))
-    case .grokking, .hessian:
+    case .grokking, .hessian, .runs:
         break
     }
+}
+
+/// Moves the selected run: through the runs panel's rows when it has the focus, else through the
+/// runs on the charts.
+private func moveRunSelection(_ action: KeyAction, _ state: inout DashboardState) {
+    let ids = state.focus == .runs ? state.runTableContent.rows.map(\.id) : state.shownRunIDs
+    guard !ids.isEmpty else { return }
+    let page = Swift.max(1, (state.panelRects().first { $0.panel == .runs }?.rect.height ?? 12) - 4)
+    let current = state.selectedRun.flatMap { ids.firstIndex(of: $0) }
+    let next: Int
+    switch action {
+    case .selectNextRun: next = current.map { ($0 + 1) % ids.count } ?? 0
+    case .selectPreviousRun: next = current.map { ($0 + ids.count - 1) % ids.count } ?? ids.count - 1
+    case .pageDown: next = Swift.min(ids.count - 1, (current ?? -1) + page)
+    case .pageUp: next = Swift.max(0, (current ?? ids.count) - page)
+    case .selectFirst: next = 0
+    default: next = ids.count - 1
+    }
+    state.selectedRun = ids[next]
 }
 
 /// Zooms or pans the curves' x window (step or time axes), keeping it inside the data.

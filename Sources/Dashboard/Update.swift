@@ -45,6 +45,7 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         return []
     case .frameTick(let time):
         state.now = time
+        if state.runQuery != nil { state.refreshQueryMatches() }
         return []
     case .key(let key):
         return handle(key, &state)
@@ -87,8 +88,9 @@ private func apply(_ block: ScalarsBlock, to state: inout DashboardState) {
 private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
     switch event {
     case .run(let run):
-        if state.runs[run.run] == nil { state.runOrder.append(run.run) }
-        var runState = state.runs[run.run] ?? RunState(id: run.run)
+        register(run.run, &state)
+        var runState = state.runs[run.run]!
+        runState.lastSeen = state.now
         runState.parent = run.parent
         runState.task = run.task
         runState.model = run.model
@@ -113,6 +115,8 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             appendLog(&state, .info, "adopted \(run.run)\(run.parent.map { "; \($0) is left" } ?? "")")
         } else if let parent = run.parent, let step = run.rolledBackTo {
             state.abandonedRuns.insert(parent)
+            // The run that goes on is the same line, so it takes its parent's colour (drawn faintly).
+            if let slot = state.runs[parent]?.slot { state.runs[run.run]!.slot = slot }
             // The run that goes on shares its parent's history up to the rollback: its phases and
             // the knob changes before the undone one.
             if let abandoned = state.runs[parent] {
@@ -123,6 +127,7 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         } else {
             appendLog(&state, .info, "run \(run.run) started\(run.task.map { ": \($0)" } ?? "")")
         }
+        if state.runQuery != nil { state.refreshQueryMatches() }
     case .scalars(let s):
         let smoothing = state.curves.smoothing
         withRun(s.run, &state) { run in
@@ -228,11 +233,20 @@ extension RunState {
 
 private func withRun(_ id: String?, _ state: inout DashboardState, _ body: (inout RunState) -> Void) {
     let key = id ?? state.currentRunID
-    if state.runs[key] == nil {
-        state.runs[key] = RunState(id: key)
-        state.runOrder.append(key)
-    }
+    register(key, &state)
+    state.runs[key]!.lastSeen = state.now
     body(&state.runs[key]!)
+}
+
+/// A run seen for the first time: appended to the run order with the next colour slot, which it
+/// keeps for its whole life.
+private func register(_ id: String, _ state: inout DashboardState) {
+    guard state.runs[id] == nil else { return }
+    var run = RunState(id: id)
+    run.slot = state.nextRunSlot
+    state.nextRunSlot += 1
+    state.runs[id] = run
+    state.runOrder.append(id)
 }
 
 private func note(time: Double?, step: Int, _ run: inout RunState) {

@@ -29,15 +29,16 @@ public struct BrailleCanvas: Sendable {
         styles[cell] = style
     }
 
-    /// Sets every dot of the straight segment between two dots (Bresenham).
-    public mutating func line(from a: (x: Int, y: Int), to b: (x: Int, y: Int), style: Style) {
+    /// Sets every dot of the straight segment between two dots (Bresenham), in the dot columns
+    /// `drawing` accepts (a dashed or dotted line).
+    public mutating func line(from a: (x: Int, y: Int), to b: (x: Int, y: Int), style: Style, drawing: (Int) -> Bool = { _ in true }) {
         var x = a.x, y = a.y
         let dx = abs(b.x - a.x), dy = -abs(b.y - a.y)
         let sx = a.x < b.x ? 1 : -1, sy = a.y < b.y ? 1 : -1
         var error = dx + dy
         // Bounded so a segment between far-off-canvas points cannot loop for long.
         for _ in 0...(dx - dy + 1) {
-            set(x, y, style: style)
+            if drawing(x) { set(x, y, style: style) }
             if x == b.x && y == b.y { break }
             let e2 = 2 * error
             if e2 >= dy { error += dy; x += sx }

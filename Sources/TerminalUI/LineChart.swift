@@ -1,13 +1,40 @@
+/// How a line is drawn, so lines of one colour stay apart: every dot column, or a repeating
+/// pattern of drawn and skipped dot columns.
+public enum LinePattern: Int, Sendable, Equatable, CaseIterable {
+    case solid, dashed, dotted, sparse
+
+    /// Whether the line draws dot column `column`.
+    public func draws(_ column: Int) -> Bool {
+        switch self {
+        case .solid: true
+        case .dashed: column % 6 < 4
+        case .dotted: column % 2 == 0
+        case .sparse: column % 4 == 0
+        }
+    }
+
+    /// The legend's sample of the line.
+    public var swatch: Character {
+        switch self {
+        case .solid: "━"
+        case .dashed: "╍"
+        case .dotted: "┅"
+        case .sparse: "·"
+        }
+    }
+}
+
 /// One line of a chart: for each dot column of the plot, the y extent of the data there (min…max),
 /// or nil where the series has no data.
 public struct ChartSeries: Sendable {
     public var label: String
     public var style: Style
+    public var pattern: LinePattern
     /// One entry per dot column (`LineChart.dotColumns(in:)` of them).
     public var columns: [ClosedRange<Double>?]
 
-    public init(label: String, style: Style, columns: [ClosedRange<Double>?]) {
-        self.label = label; self.style = style; self.columns = columns
+    public init(label: String, style: Style, pattern: LinePattern = .solid, columns: [ClosedRange<Double>?]) {
+        self.label = label; self.style = style; self.pattern = pattern; self.columns = columns
     }
 }
 
@@ -97,15 +124,16 @@ public struct LineChart: Sendable {
                 guard let extent, let top = dotRow(extent.upperBound), let bottom = dotRow(extent.lowerBound) else { continue }
                 let middle = (top + bottom) / 2
                 var low = Swift.min(top, bottom), high = Swift.max(top, bottom)
+                defer { previous = (column, middle) }
                 if let previous, column - previous.x > 1 {
-                    canvas.line(from: previous, to: (column, middle), style: line.style)
+                    canvas.line(from: previous, to: (column, middle), style: line.style, drawing: line.pattern.draws)
                 } else if let previous {
                     // Adjacent columns: this column's extent reaches to the previous column's level.
                     low = Swift.min(low, previous.y)
                     high = Swift.max(high, previous.y)
                 }
+                guard line.pattern.draws(column) else { continue }
                 for row in low...high { canvas.set(column, row, style: line.style) }
-                previous = (column, middle)
             }
         }
         canvas.draw(into: &buffer, x: plot.x, y: plot.y)

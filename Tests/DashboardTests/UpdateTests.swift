@@ -143,7 +143,8 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
         #expect(state.log.last?.text == "undo: r rolled back to step 100; it goes on as r~1")
         let frame = DashboardView(theme: Theme.builtIn["default"]!).render(state)
         let lines = frame.lines
-        #expect(lines.contains { $0.contains("━ train/loss@r~1 1") } && !lines.contains { $0.contains("train/loss@r ") },
+        // The run that goes on and the one the undo left are one line in one colour: labelled by metric.
+        #expect(lines.contains { $0.contains("━ train/loss 1") } && !lines.contains { $0.contains("@r") },
                 "the abandoned run is drawn but not listed")
         let faint = (0..<frame.height).contains { y in (0..<frame.width).contains { x in
             frame[x, y].style.dim && (0x2801...0x28FF).contains(frame[x, y].character.unicodeScalars.first!.value) } }
@@ -159,7 +160,12 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
             _ = update(&state, .telemetry(.scalars(ScalarsEvent(run: "r/lr×\(factor)", step: 201, values: ["train/loss": 0.01]))))
         }
         #expect(state.previewRuns == ["r/lr×0.5", "r/lr×2"] && state.currentRun?.id == "r", "branches are not the main run")
-        #expect(DashboardView(theme: Theme.builtIn["default"]!).render(state).lines.contains { $0.contains("train/loss@r/lr×2") })
+        // One chart per metric while several runs are drawn; runs are named without their shared prefix.
+        let frame = DashboardView(theme: Theme.builtIn["default"]!).render(state).lines
+        #expect(frame.contains { $0.contains("train/loss [log]") && $0.contains("━ r 0.025  +2 more") }, "\(frame.joined(separator: "\n"))")
+        _ = keys(&state, .character("r"))
+        #expect(state.focus == .runs && DashboardView(theme: Theme.builtIn["default"]!).render(state).lines.contains { $0.contains("└ lr×2") },
+                "the runs panel lists the branch under its parent")
         #expect(keys(&state, .character("2")) == [.control(ControlMessage(.adopt(run: "r/lr×2"), run: "r"))])
         _ = update(&state, .telemetry(.run(RunEvent(run: "r/lr×2", parent: "r", adopted: true))))
         #expect(state.currentRun?.id == "r/lr×2" && state.previewRuns.isEmpty && state.endedRuns == ["r/lr×0.5"] && state.abandonedRuns == ["r"])
@@ -367,7 +373,7 @@ func keys(_ state: inout DashboardState, _ keys: Key...) -> [Effect] { keys.flat
 
     @Test func everyBindingIsReachableAndUnboundKeysChangeNothing() {
         for binding in Keymap.bindings {
-            #expect(Keymap.action(for: binding.keys[0], focus: [KeyContext.global: .curves, .curves: .curves, .knobs: .knobs,
+            #expect(Keymap.action(for: binding.keys[0], focus: [KeyContext.global: .curves, .curves: .curves, .runs: .runs, .knobs: .knobs,
                                                                 .pareto: .pareto, .distributions: .distributions, .events: .events][binding.context]!) == binding.action,
                     "\(binding.label) in \(binding.context)")
         }

@@ -1,0 +1,240 @@
+import JSONCore
+import Telemetry
+
+/// What the runs panel sorts by.
+public enum RunSortKey: Sendable, Equatable {
+    /// Arrival order, children under their parent (a tree).
+    case order
+    case name, status, step
+    case config(String)
+    case latest, best
+    case phase(String)
+
+    public var title: String {
+        switch self {
+        case .order: "order"
+        case .name: "run"
+        case .status: "status"
+        case .step: "step"
+        case .config(let key): key
+        case .latest: "latest"
+        case .best: "best"
+        case .phase(let name): name
+        }
+    }
+}
+
+/// The runs panel's settings: sort column and direction, the metric it shows, metric goals.
+public struct RunTableSettings: Sendable, Equatable {
+    public var sort = RunSortKey.order
+    public var descending = false
+    /// The metric whose latest and best values the table shows; nil picks one (`defaultMetric`).
+    public var metric: String?
+    /// Goals the user flipped (`b`), by metric; others follow `MetricGoal.guess`.
+    public var goals: [String: MetricGoal] = [:]
+
+    public init() {}
+}
+
+/// One row of the runs panel.
+public struct RunRow: Sendable, Equatable {
+    public var id: String
+    /// Depth in the fork/undo tree (indentation), 0 when the table is sorted by a column.
+    public var depth: Int
+    public var shortName: String
+    public var status: RunStatus
+    public var step: Int
+    /// Values of the table's differing config keys, in `RunTable.configKeys` order (nil: not set).
+    public var config: [JSONValue?]
+    public var latest: Double?
+    public var best: Double?
+    /// Steps of the memorization and generalization phases, when reached.
+    public var memorized: Int?
+    public var generalized: Int?
+    public var isHidden: Bool
+}
+
+/// The runs panel's content: the rows of the runs the query selects, and the columns they need.
+public struct RunTable: Sendable, Equatable {
+    /// Config keys whose values differ between the listed runs.
+    public var configKeys: [String]
+    public var metric: String?
+    public var goal: MetricGoal
+    public var rows: [RunRow]
+    /// True when some run reached a grokking phase (the table then has phase columns).
+    public var hasPhases: Bool
+
+    /// The columns the table can be sorted by, left to right.
+    public var sortKeys: [RunSortKey] {
+        var keys: [RunSortKey] = [.order, .name, .status, .step] + configKeys.map(RunSortKey.config)
+        if metric != nil { keys += [.latest, .best] }
+        if hasPhases { keys += [.phase("memorization"), .phase("generalization")] }
+        return keys
+    }
+}
+
+extension DashboardState {
+    /// Whether run `id` is drawn: not discarded, not hidden (or the isolated one), and selected by
+    /// the run query when there is one.
+    public func isShown(_ id: String) -> Bool {
+        if endedRuns.contains(id) { return false }
+        if let isolated = isolatedRun { return id == isolated }
+        return !hiddenRuns.contains(id) && (runQuery == nil || queryMatches.contains(id))
+    }
+
+    /// The runs the charts draw, in run order.
+    public var shownRunIDs: [String] { runOrder.filter(isShown) }
+
+    /// The runs the runs panel lists: every run the query selects (hidden ones too, to show again).
+    public var listedRunIDs: [String] {
+        runOrder.filter { !endedRuns.contains($0) && (runQuery == nil || queryMatches.contains($0)) }
+    }
+
+    /// Sets the run query (nil clears it) and evaluates it.
+    public mutating func setRunQuery(_ query: RunQuery?) {
+        runQuery = query
+        refreshQueryMatches()
+    }
+
+    /// Re-evaluates the run query against the runs' current values (metrics move, runs arrive).
+    public mutating func refreshQueryMatches() {
+        queryMatches = runQuery.map { Set($0.matchingRuns(in: self)) } ?? []
+    }
+
+    /// The metric the runs panel shows: the user's, else a test or validation accuracy or loss, else
+    /// any loss, else the first metric.
+    public var tableMetric: String? {
+        var names = Set<String>()
+        for id in runOrder { names.formUnion(runs[id]!.series.keys) }
+        if let chosen = runTable.metric, names.contains(chosen) { return chosen }
+        let sorted = names.sorted()
+        for preferred in ["test/acc", "val/acc", "eval/accuracy", "test/loss", "val/loss", "eval/loss"] where names.contains(preferred) {
+            return preferred
+        }
+        return sorted.first { $0.hasSuffix("loss") } ?? sorted.first
+    }
+
+    /// The config keys whose values are not the same in every one of `ids` (a key some lack counts).
+    public func differingConfigKeys(_ ids: [String]) -> [String] {
+        guard ids.count > 1 else { return [] }
+        var order: [String] = []
+        var values: [String: [String: JSONValue]] = [:]
+        for id in ids {
+            for (key, value) in runs[id]!.flatConfig {
+                if values[key] == nil { order.append(key) }
+                values[key, default: [:]][id] = value
+            }
+        }
+        return order.filter { key in
+            let seen = values[key]!
+            return seen.count < ids.count || Set(seen.values.map(\.jsonText)).count > 1
+        }
+    }
+
+    /// The runs panel's rows and columns for the current settings.
+    public var runTableContent: RunTable {
+        let ids = listedRunIDs
+        let keys = differingConfigKeys(ids)
+        let metric = tableMetric
+        let goal = metric.map(goal(of:)) ?? .minimize
+        let names = RunNames.shortened(ids)
+        let depths = runTable.sort == .order ? treeOrder(ids) : ids.map { ($0, 0) }
+        var rows = depths.map { id, depth -> RunRow in
+            let run = runs[id]!
+            return RunRow(id: id, depth: depth, shortName: names[id] ?? id, status: status(of: id), step: run.latestStep,
+                          config: keys.map { run.configValue($0) }, latest: metric.flatMap(run.latestValue(of:)),
+                          best: metric.flatMap { run.bestValue(of: $0, goal: goal) }, memorized: run.phaseStep("memorization"),
+                          generalized: run.phaseStep("generalization"), isHidden: !isShown(id))
+        }
+        let hasPhases = rows.contains { $0.memorized != nil || $0.generalized != nil }
+        if runTable.sort != .order { rows = sorted(rows, by: runTable.sort, keys: keys) }
+        if runTable.descending { rows.reverse() }
+        return RunTable(configKeys: keys, metric: metric, goal: goal, rows: rows, hasPhases: hasPhases)
+    }
+
+    /// `ids` as a forest: each run after its parent (when listed), indented one level per ancestor.
+    private func treeOrder(_ ids: [String]) -> [(String, Int)] {
+        let listed = Set(ids)
+        var children: [String: [String]] = [:]
+        var roots: [String] = []
+        for id in ids {
+            if let parent = runs[id]!.parent, listed.contains(parent), parent != id { children[parent, default: []].append(id) } else { roots.append(id) }
+        }
+        var out: [(String, Int)] = []
+        var visited = Set<String>()
+        func visit(_ id: String, _ depth: Int) {
+            guard visited.insert(id).inserted else { return }
+            out.append((id, depth))
+            for child in children[id] ?? [] { visit(child, depth + 1) }
+        }
+        for root in roots { visit(root, 0) }
+        // A parent cycle leaves runs unvisited; they are listed at the top level.
+        for id in ids where !visited.contains(id) { visit(id, 0) }
+        return out
+    }
+
+    /// Rows sorted ascending by `key`; rows without a value go last, ties keep run order.
+    private func sorted(_ rows: [RunRow], by key: RunSortKey, keys: [String]) -> [RunRow] {
+        enum Value: Comparable { case number(Double), text(String) }
+        func value(_ row: RunRow) -> Value? {
+            switch key {
+            case .order: return nil
+            case .name: return .text(row.shortName)
+            case .status: return .text(row.status.rawValue)
+            case .step: return .number(Double(row.step))
+            case .config(let k):
+                guard let i = keys.firstIndex(of: k), let v = row.config[i] else { return nil }
+                if case .number(let x) = v { return .number(x) }
+                return .text(v.string ?? v.jsonText)
+            case .latest: return row.latest.map(Value.number)
+            case .best: return row.best.map(Value.number)
+            case .phase(let name): return (name == "memorization" ? row.memorized : row.generalized).map { .number(Double($0)) }
+            }
+        }
+        let keyed = rows.enumerated().map { ($0.offset, value($0.element), $0.element) }
+        return keyed.sorted { a, b in
+            switch (a.1, b.1) {
+            case let (x?, y?) where x != y: return x < y
+            case (nil, _?): return false
+            case (_?, nil): return true
+            default: return a.0 < b.0
+            }
+        }.map(\.2)
+    }
+}
+
+/// Short run names for legends and the runs panel.
+public enum RunNames {
+    /// Each id without the prefix and suffix that all of `ids` share, cut at a separator
+    /// (`-`, `_`, `/`, `.`, `:`, space) so no word is split: `sweep-07-lr0.003-wd0` → `07-lr0.003-wd0`.
+    /// One id, or ids that would become empty, keep their full names.
+    public static func shortened(_ ids: [String]) -> [String: String] {
+        guard ids.count > 1 else { return Dictionary(ids.map { ($0, $0) }, uniquingKeysWith: { a, _ in a }) }
+        let separators: Set<Character> = ["-", "_", "/", ".", ":", " "]
+        let names = ids.map(Array.init)
+        // A cut at `n` characters from the start (or the end) is on a word boundary in every name:
+        // the name ends there or a separator is on either side of it.
+        func boundary(_ n: Int, fromEnd: Bool) -> Bool {
+            names.allSatisfy { name in
+                let i = fromEnd ? name.count - n : n
+                return i <= 0 || i >= name.count || separators.contains(name[i - 1]) || separators.contains(name[i])
+            }
+        }
+        let shortest = names.map(\.count).min()!
+        var prefix = 0
+        while prefix < shortest, names.allSatisfy({ $0[prefix] == names[0][prefix] }) { prefix += 1 }
+        while prefix > 0, !boundary(prefix, fromEnd: false) { prefix -= 1 }
+        var suffix = 0
+        while suffix < shortest, names.allSatisfy({ $0[$0.count - 1 - suffix] == names[0][names[0].count - 1 - suffix] }) { suffix += 1 }
+        while suffix > 0, !boundary(suffix, fromEnd: true) { suffix -= 1 }
+        var out: [String: String] = [:]
+        for (id, name) in zip(ids, names) {
+            let end = Swift.max(prefix, name.count - suffix)
+            var short = String(name[prefix..<end])
+            while let last = short.last, separators.contains(last) { short.removeLast() }
+            while let first = short.first, separators.contains(first) { short.removeFirst() }
+            out[id] = short.isEmpty ? id : short
+        }
+        return out
+    }
+}

@@ -1,0 +1,114 @@
+import JSONCore
+import TerminalUI
+
+extension DashboardView {
+    /// The runs panel: one row per run the query selects, as a tree of forks and undos (or sorted by
+    /// a column), with the config keys that differ between runs and the chosen metric's values.
+    func runsPanel(_ state: DashboardState, _ inner: Rect, _ buffer: inout Buffer) {
+        var area = Rect(x: inner.x + 1, y: inner.y, width: inner.width - 2, height: inner.height)
+        if let input = state.input, input.purpose == .runQuery {
+            area.height -= 1
+            let prompt = "/\(input.text)▏" + (input.error.map { "  \($0)" } ?? "  Enter applies · Esc cancels · empty clears")
+            buffer.write(prompt, x: area.x, y: area.y + area.height, style: input.error == nil ? theme.text : theme.error, maxWidth: area.width)
+        }
+        let table = state.runTableContent
+        guard !table.rows.isEmpty, area.height >= 2 else {
+            let message = state.runQuery.map { "no run matches \($0.text)" } ?? "no runs yet"
+            buffer.write(message, x: area.x, y: area.y, style: theme.dimText, maxWidth: area.width)
+            return
+        }
+        let layout = RunTableLayout(table, state: state, width: area.width - 3)
+        let selected = state.selectedRun.flatMap { id in table.rows.firstIndex { $0.id == id } }
+        let rowStyles: [Style?] = table.rows.map { $0.isHidden ? theme.dimText : nil }
+        var selectedStyle = theme.focusBorder
+        selectedStyle.reverse = true
+        let tableArea = Rect(x: area.x + 3, y: area.y, width: area.width - 3, height: area.height)
+        Table(columns: layout.columns, rows: layout.cells, rowStyles: rowStyles, selected: selected, headerStyle: theme.title,
+              textStyle: theme.text, selectedStyle: selectedStyle).render(into: &buffer, area: tableArea)
+        // The swatch: the run's colour and line pattern (hollow when hidden).
+        let first = Table.firstVisibleRow(selected: selected, rows: table.rows.count, visible: area.height - 1)
+        for (offset, row) in table.rows.dropFirst(first).prefix(area.height - 1).enumerated() {
+            let look = runSwatch(state.runs[row.id]!, state: state)
+            buffer.write(row.isHidden ? "○ " : String(repeating: look.pattern.swatch, count: 2), x: area.x, y: area.y + 1 + offset,
+                         style: row.isHidden ? theme.dimText : look.style)
+        }
+    }
+
+    /// The colour and pattern a run's lines have when many runs are drawn.
+    func runSwatch(_ run: RunState, state: DashboardState) -> (style: Style, pattern: LinePattern) {
+        let colours = theme.series.isEmpty ? [Style.plain] : theme.series
+        return (colours[run.slot % colours.count], LinePattern.allCases[(run.slot / colours.count) % LinePattern.allCases.count])
+    }
+
+    /// The runs panel's title: how many runs, hidden and isolated ones, the query and the sort.
+    func runsTitle(_ state: DashboardState) -> String {
+        let listed = state.listedRunIDs
+        var parts = ["Runs", "\(listed.count)\(state.runQuery == nil ? "" : " of \(state.runOrder.count - state.endedRuns.count)")"]
+        let hidden = listed.filter { !state.isShown($0) }.count
+        if let isolated = state.isolatedRun { parts.append("only \(isolated)") } else if hidden > 0 { parts.append("\(hidden) hidden") }
+        if let query = state.runQuery { parts.append("/\(query.text)/") }
+        if state.runTable.sort != .order || state.runTable.descending {
+            parts.append("by \(state.runTable.sort.title) \(state.runTable.descending ? "▼" : "▲")")
+        }
+        return parts.joined(separator: " · ")
+    }
+}
+
+/// The runs table's columns and cell texts at a given width: fixed columns first, then as many
+/// config columns as fit.
+struct RunTableLayout {
+    var columns: [Table.Column]
+    var cells: [[String]]
+
+    init(_ table: RunTable, state: DashboardState, width: Int) {
+        func mark(_ key: RunSortKey, _ title: String) -> String {
+            state.runTable.sort == key ? title + (state.runTable.descending ? "▼" : "▲") : title
+        }
+        let names = table.rows.map { row in
+            (row.depth > 0 ? String(repeating: "  ", count: row.depth - 1) + "└ " : "") + row.shortName
+        }
+        // Narrow tables show the status as its glyph alone.
+        let wideStatus = width >= 90
+        var cells = table.rows.indices.map { i in
+            [names[i], wideStatus ? table.rows[i].status.label : String(table.rows[i].status.label.prefix(1)), "\(table.rows[i].step)"]
+        }
+        let nameWidth = Swift.min(Swift.max(4, names.map(\.count).max() ?? 0), Swift.max(8, width / 3))
+        var columns = [Table.Column(mark(.name, "run"), width: nameWidth),
+                   Table.Column(mark(.status, wideStatus ? "status" : "·"), width: wideStatus ? 10 : 1),
+                   Table.Column(mark(.step, "step"), width: Swift.max(4, cells.map { $0[2].count }.max() ?? 0), alignRight: true)]
+        var used = columns.reduce(0) { $0 + $1.width + 1 }
+        func add(_ column: Table.Column, _ values: [String]) {
+            columns.append(column)
+            for i in cells.indices { cells[i].append(values[i]) }
+            used += column.width + 1
+        }
+        // The metric's values, then the config columns that differ, then phases, while they fit.
+        if let metric = table.metric {
+            let short = metric.count > 14 ? "…" + metric.suffix(13) : metric
+            add(Table.Column(mark(.latest, short), width: Swift.max(short.count + 1, 7), alignRight: true),
+                table.rows.map { $0.latest.map(NumberFormat.short) ?? "-" })
+            add(Table.Column(mark(.best, table.goal.rawValue), width: 7, alignRight: true), table.rows.map { $0.best.map(NumberFormat.short) ?? "-" })
+        }
+        for (k, key) in table.configKeys.enumerated() {
+            let values = table.rows.map { $0.config[k].map(Self.text) ?? "-" }
+            let w = Swift.min(14, Swift.max(key.count, values.map(\.count).max() ?? 1))
+            guard used + w + 1 <= width else { break }
+            add(Table.Column(mark(.config(key), key), width: w, alignRight: values.allSatisfy { Double($0) != nil || $0 == "-" }), values)
+        }
+        if table.hasPhases, used + 14 <= width {
+            add(Table.Column(mark(.phase("memorization"), "mem"), width: 6, alignRight: true), table.rows.map { $0.memorized.map(String.init) ?? "-" })
+            add(Table.Column(mark(.phase("generalization"), "gen"), width: 6, alignRight: true), table.rows.map { $0.generalized.map(String.init) ?? "-" })
+        }
+        self.columns = columns
+        self.cells = cells
+    }
+
+    /// A config value as the table shows it: numbers short, strings bare.
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .number(let x): NumberFormat.short(x)
+        case .string(let s): s
+        default: value.jsonText
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import JSONCore
+
+/// Whether a metric is better low (losses, errors) or high (accuracies, scores).
+public enum MetricGoal: String, Sendable, Equatable {
+    case minimize = "min", maximize = "max"
+
+    /// The usual goal of a metric by its name: higher is better for accuracies and scores.
+    public static func guess(for metric: String) -> MetricGoal {
+        let last = (metric.split(separator: "/").last.map(String.init) ?? metric).lowercased()
+        let higher = ["acc", "f1", "auc", "precision", "recall", "bleu", "rouge", "reward", "score", "sparsity"]
+        return higher.contains { last.contains($0) } ? .maximize : .minimize
+    }
+
+    public var other: MetricGoal { self == .minimize ? .maximize : .minimize }
+}
+
+/// What a run is doing, as the runs panel and the JSON export say it.
+public enum RunStatus: String, Sendable, Equatable, CaseIterable {
+    case live, paused, done, diverged, stopped, idle
+
+    /// The glyph and word of the runs panel (`● live`).
+    public var label: String {
+        switch self {
+        case .live: "● live"
+        case .paused: "⏸ paused"
+        case .done: "■ done"
+        case .diverged: "✗ diverged"
+        case .stopped: "■ stopped"
+        case .idle: "○ idle"
+        }
+    }
+}
+
+extension RunState {
+    /// The config as dotted keys (nested objects flattened: `optimizer.lr`), in the config's order.
+    public var flatConfig: [(key: String, value: JSONValue)] {
+        var out: [(String, JSONValue)] = []
+        func walk(_ object: JSONObject, _ prefix: String) {
+            for (key, value) in object {
+                if case .object(let inner) = value, !inner.isEmpty { walk(inner, prefix + key + ".") } else { out.append((prefix + key, value)) }
+            }
+        }
+        walk(config, "")
+        return out
+    }
+
+    /// The value of one dotted config key.
+    public func configValue(_ key: String) -> JSONValue? {
+        if let direct = config[key] { return direct }
+        return flatConfig.first { $0.key == key }?.value
+    }
+
+    /// The metric's newest value.
+    public func latestValue(of metric: String) -> Double? { series[metric]?.raw.last?.y }
+
+    /// The metric's best finite value so far (lowest or highest by `goal`).
+    public func bestValue(of metric: String, goal: MetricGoal) -> Double? {
+        series[metric]?.raw.yExtremes.map { goal == .minimize ? $0.lowerBound : $0.upperBound }
+    }
+
+    /// Points over all its metrics: how much data the run holds (the default run of `check` has most).
+    public var pointCount: Int { series.values.reduce(0) { $0 + $1.raw.count } }
+
+    /// The step of a phase (`memorization`, `generalization`), when it was reached.
+    public func phaseStep(_ name: String) -> Int? { phases.first { $0.name == name }?.step }
+}
+
+extension DashboardState {
+    /// What run `id` is doing: stopped by the user, diverged, done (its planned steps reached),
+    /// paused, live (an event in the last 2 s) or idle.
+    public func status(of id: String) -> RunStatus {
+        guard let run = runs[id] else { return .idle }
+        if stoppedRuns.contains(id) { return .stopped }
+        if run.phases.contains(where: { $0.name == "diverged" }) { return .diverged }
+        if let planned = run.plannedSteps, run.latestStep >= planned { return .done }
+        if !isLive { return .idle }
+        if isPaused, id == currentRunID || previewRuns.contains(id) { return .paused }
+        if let seen = run.lastSeen, now - seen <= 2 { return .live }
+        return .idle
+    }
+
+    /// The goal of a metric: the user's choice in the runs panel, else the guess from its name.
+    public func goal(of metric: String) -> MetricGoal { runTable.goals[metric] ?? MetricGoal.guess(for: metric) }
+}
