@@ -28,16 +28,15 @@ extension DashboardView {
         // The swatch: the run's colour and line pattern (hollow when hidden).
         let first = Table.firstVisibleRow(selected: selected, rows: table.rows.count, visible: area.height - 1)
         for (offset, row) in table.rows.dropFirst(first).prefix(area.height - 1).enumerated() {
-            let look = runSwatch(state.runs[row.id]!, state: state)
+            let look = runSwatch(state.runs[row.id]!)
             buffer.write(row.isHidden ? "○ " : String(repeating: look.pattern.swatch, count: 2), x: area.x, y: area.y + 1 + offset,
                          style: row.isHidden ? theme.dimText : look.style)
         }
     }
 
-    /// The colour and pattern a run's lines have when many runs are drawn.
-    func runSwatch(_ run: RunState, state: DashboardState) -> (style: Style, pattern: LinePattern) {
-        let colours = theme.series.isEmpty ? [Style.plain] : theme.series
-        return (colours[run.slot % colours.count], LinePattern.allCases[(run.slot / colours.count) % LinePattern.allCases.count])
+    /// The colour and pattern of a run's (first metric's) line when many runs are drawn.
+    public func runSwatch(_ run: RunState) -> (style: Style, pattern: LinePattern) {
+        RunLooks.slotLook(run.slot, metricIndex: 0, colours: theme.series)
     }
 
     /// The runs panel's title: how many runs, hidden and isolated ones, the query and the sort.

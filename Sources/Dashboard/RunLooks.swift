@@ -44,20 +44,21 @@ struct RunLooks {
     func look(run id: String, metric: String) -> Look {
         let run = state.runs[id]!
         let metricIndex = group.metrics.firstIndex(of: metric) ?? 0
-        let patterns = LinePattern.allCases
-        var style: Style, pattern: LinePattern
-        if byRun {
-            style = series[run.slot % series.count]
-            pattern = patterns[(run.slot / series.count + metricIndex) % patterns.count]
-        } else {
-            style = series[metricIndex % series.count]
-            pattern = .solid
-        }
+        var (style, pattern) = byRun ? Self.slotLook(run.slot, metricIndex: metricIndex, colours: series)
+                                     : (series[metricIndex % series.count], LinePattern.solid)
         let abandoned = state.abandonedRuns.contains(id)
         let selected = state.selectedRun.flatMap { state.isShown($0) ? $0 : nil }
         if abandoned || (byRun && selected != nil && selected != id) { style = faint(style) }
         let rank = id == selected ? 0 : id == state.currentRunID ? 1 : 2
         return Look(style: style, pattern: pattern, isAbandoned: abandoned, rank: rank)
+    }
+
+    /// The look of colour slot `slot`: the theme's colours in turn, then again with the next line
+    /// pattern; a run's further metrics shift the pattern.
+    static func slotLook(_ slot: Int, metricIndex: Int, colours: [Style]) -> (style: Style, pattern: LinePattern) {
+        let colours = colours.isEmpty ? [Style.plain] : colours
+        let patterns = LinePattern.allCases
+        return (colours[slot % colours.count], patterns[(slot / colours.count + metricIndex) % patterns.count])
     }
 
     /// The legend's name for a line: the metric (one run), the short run name (one metric), or both.

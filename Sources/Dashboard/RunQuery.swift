@@ -55,6 +55,8 @@ public struct RunQueryError: Error, Sendable, Equatable, CustomStringConvertible
     public var column: Int
     public var reason: String
 
+    public init(query: String, column: Int, reason: String) { self.query = query; self.column = column; self.reason = reason }
+
     /// `column 12: expected a value after '>='`.
     public var description: String { "column \(column): \(reason)" }
 

@@ -1,0 +1,140 @@
+import Dashboard
+import JSONCore
+import Snapshot
+import Telemetry
+import TerminalUI
+import Testing
+
+@Suite struct RunsPanelTests {
+    let view = DashboardView(theme: Theme.builtIn["default"]!)
+
+    @Test func theTableListsRunsWithTheConfigKeysThatDiffer() {
+        let state = sweepState()
+        let table = state.runTableContent
+        #expect(table.configKeys == ["lr", "optimizer", "seed", "model.width"], "steps and tag are the same in every run")
+        #expect(table.metric == "test/acc" && table.goal == .maximize)
+        #expect(table.rows.map(\.shortName).prefix(3) == ["00-lr0.0001-adamw", "01-lr0.001-sgd", "02-lr0.003-adamw"])
+        #expect(table.rows[4].status == .diverged && table.rows[2].status == .done)
+        #expect(table.rows[2].best == 1 && table.rows[1].latest.map { abs($0 - 0.45) < 1e-12 } == true)
+        var zoomed = focused(state)
+        _ = keys(&zoomed, .enter)
+        let screen = TextExport.plain(view.render(zoomed))
+        #expect(screen.contains("Runs · 12") && screen.contains("optimizer") && screen.contains("model.width") && screen.contains("✗ diverged"),
+                "\(screen)")
+        #expect(screen.contains("test/acc") && screen.contains("max"))
+    }
+
+    @Test func selectHideIsolateAndShowAll() {
+        var state = focused(sweepState())
+        let ids = state.runOrder
+        _ = keys(&state, .character("j"), .character("j"))
+        #expect(state.selectedRun == ids[1])
+        _ = keys(&state, .character(" "))
+        #expect(state.hiddenRuns == [ids[1]] && !state.shownRunIDs.contains(ids[1]) && state.listedRunIDs.contains(ids[1]))
+        _ = keys(&state, .character("j"), .character("i"))
+        #expect(state.isolatedRun == ids[2] && state.shownRunIDs == [ids[2]])
+        _ = keys(&state, .character("i"))
+        #expect(state.isolatedRun == nil && state.shownRunIDs.count == 11, "again: what was shown before")
+        _ = keys(&state, .character("a"))
+        #expect(state.hiddenRuns.isEmpty && state.shownRunIDs == ids)
+        _ = keys(&state, .end)
+        #expect(state.selectedRun == ids[11])
+        _ = keys(&state, .home, .pageDown)
+        #expect(state.selectedRun.flatMap { ids.firstIndex(of: $0) }.map { $0 > 1 } == true)
+        _ = keys(&state, .escape)
+        #expect(state.selectedRun == nil)
+    }
+
+    @Test func sortByAnyColumnAndReverse() {
+        var state = focused(sweepState())
+        _ = keys(&state, .character(">"))
+        #expect(state.runTable.sort == .name)
+        _ = keys(&state, .character(">"), .character(">"), .character(">"))
+        #expect(state.runTable.sort == .config("lr"))
+        #expect(state.runTableContent.rows.map { $0.config[0]?.number } == [1e-4, 1e-4, 1e-4, 1e-4, 1e-3, 1e-3, 1e-3, 1e-3, 3e-3, 3e-3, 3e-3, 3e-3])
+        _ = keys(&state, .character("R"))
+        #expect(state.runTableContent.rows.first?.config[0]?.number == 3e-3)
+        _ = keys(&state, .character("<"), .character("<"), .character("<"), .character("<"), .character("<"))
+        #expect(state.runTable.sort == .best, "left of the first column is the last")
+        _ = keys(&state, .character("b"))
+        #expect(state.goal(of: "test/acc") == .minimize && state.runTableContent.goal == .minimize)
+        _ = keys(&state, .character("m"))
+        #expect(state.tableMetric == "train/loss")
+    }
+
+    @Test func aQueryTypedInThePanelFiltersEveryViewAndErrorsSayWhere() {
+        var state = focused(sweepState())
+        _ = keys(&state, .character("/"))
+        for c in "lr >= " { _ = keys(&state, .character(c)) }
+        _ = keys(&state, .enter)
+        #expect(state.input?.error == "column 7: expected a value after '>='" && state.runQuery == nil)
+        for c in "3e-3" { _ = keys(&state, .character(c)) }
+        _ = keys(&state, .enter)
+        #expect(state.input == nil && state.runQuery?.text == "lr >= 3e-3")
+        #expect(state.listedRunIDs.count == 4 && state.shownRunIDs.count == 4)
+        #expect(TextExport.plain(view.render(state)).contains("Runs · 4 of 12 · /lr >= 3e-3/"))
+        _ = keys(&state, .character("/"))
+        for _ in 0..<10 { _ = keys(&state, .backspace) }
+        _ = keys(&state, .enter)
+        #expect(state.runQuery == nil && state.shownRunIDs.count == 12)
+    }
+
+    @Test func aSelectedRunIsDrawnOnTopAndTheOthersFaint() {
+        var state = sweepState(runs: 3)
+        _ = keys(&state, .character("."))
+        let selected = state.selectedRun!
+        let frame = view.render(state)
+        let lines = TextExport.plain(frame)
+        let name = RunNames.shortened(state.shownRunIDs)[selected]!
+        #expect(lines.contains("━ \(name)"), "the selected run comes first in each legend")
+        var dim = 0, bright = 0
+        for y in 0..<frame.height {
+            for x in 0..<frame.width where (0x2801...0x28FF).contains(frame[x, y].character.unicodeScalars.first!.value) {
+                if frame[x, y].style.dim { dim += 1 } else { bright += 1 }
+            }
+        }
+        #expect(dim > 0 && bright > 0)
+    }
+
+    /// A run keeps its slot whatever arrives after it; 40 runs are 40 different (colour, pattern) lines.
+    @Test func coloursStayWithTheirRunsAndFortyRunsStayApart() {
+        var a = DashboardState(width: 160, height: 48), b = a
+        let ids = (0..<40).map { "run-\($0)" }
+        for id in ids { _ = update(&a, .telemetry(.scalars(ScalarsEvent(run: id, step: 1, values: ["loss": 1])))) }
+        for id in ids.prefix(20) { _ = update(&b, .telemetry(.scalars(ScalarsEvent(run: id, step: 1, values: ["loss": 1])))) }
+        let before = ids.prefix(20).map { b.runs[$0]!.slot }
+        for id in ids.suffix(20).reversed() { _ = update(&b, .telemetry(.scalars(ScalarsEvent(run: id, step: 2, values: ["loss": 1])))) }
+        #expect(ids.prefix(20).map { b.runs[$0]!.slot } == before && ids.prefix(20).map { a.runs[$0]!.slot } == before,
+                "runs arriving later never move an earlier run's colour")
+        let view = DashboardView(theme: Theme.builtIn["default"]!)
+        let looks = ids.map { view.runSwatch(a.runs[$0]!) }
+        #expect(Set(looks.map { "\($0.style)|\($0.pattern)" }).count == 40)
+        for name in ["default", "mono"] { #expect(Theme.builtIn[name]!.series.count >= (name == "mono" ? 6 : 12)) }
+    }
+
+    @Test func runNamesLoseTheirSharedPrefixAndSuffixAtWordBoundaries() {
+        #expect(RunNames.shortened(["sweep-07-lr0.003-wd0-w128", "sweep-08-lr0.01-wd0-w128"]) ==
+                ["sweep-07-lr0.003-wd0-w128": "07-lr0.003", "sweep-08-lr0.01-wd0-w128": "08-lr0.01"])
+        #expect(RunNames.shortened(["pareto-s0", "pareto-s0-hidden8"]) == ["pareto-s0": "pareto-s0", "pareto-s0-hidden8": "hidden8"])
+        #expect(RunNames.shortened(["run10", "run11"]) == ["run10": "run10", "run11": "run11"], "no cut inside a word")
+        #expect(RunNames.shortened(["only"]) == ["only": "only"])
+    }
+
+    /// A 2.7e15 `total_flos` and a 5e-5 learning rate in one group never share an axis.
+    @Test func metricsWhoseMagnitudesDifferBy100xGetTheirOwnCharts() {
+        var state = DashboardState(width: 120, height: 40)
+        for step in 1...5 {
+            _ = update(&state, .telemetry(.scalars(ScalarsEvent(run: "hf", step: step,
+                values: ["train/total_flos": 2.7e15, "train/learning_rate": 5e-5, "train/epoch": Double(step)]))))
+        }
+        let groups = state.curveGroups.map(\.metrics)
+        #expect(groups.contains(["train/total_flos"]) && !groups.contains { $0.contains("train/total_flos") && $0.count > 1 })
+        #expect(groups.contains { $0.contains("train/learning_rate") } && !groups.contains { $0.contains("train/learning_rate") && $0.contains("train/total_flos") })
+    }
+
+    private func focused(_ state: DashboardState) -> DashboardState {
+        var state = state
+        _ = keys(&state, .character("r"))
+        return state
+    }
+}
