@@ -95,6 +95,6 @@ let package = Package(
         .testTarget(name: "CursesBackendTests", dependencies: ["CursesBackend", "TerminalUI", "TestSupport"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "Snapshot", "TerminalUI", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "Dashboard", "TerminalUI", "Telemetry", "JSONCore", "TestSupport"], exclude: ["Goldens"]),
-        .testTarget(name: "trainscopeTests", dependencies: ["Telemetry", "TestSupport"]),
+        .testTarget(name: "trainscopeTests", dependencies: ["JSONCore", "Telemetry", "TestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 // trainscope-dashboard-bench: frame render time against history length, and resident memory while
-// streaming, for Benchmarks/dashboard.sh. Prints `key value` lines.
+// streaming, for Benchmarks/dashboard.sh; with --many-runs, frame time, memory and a run query at
+// 10, 100 and 1,000 runs. Prints `key value` lines.
 // Build: swift build -c release --product trainscope-dashboard-bench
 import Foundation
 import Dashboard
@@ -74,6 +75,49 @@ if arguments.contains("--update-rate") {
     print("update_values_per_s_blocks \(String(format: "%.0f", values / blockSeconds))")
     print("update_values_per_s_events \(String(format: "%.0f", values / eventSeconds))")
     print("update_blocks_over_events \(String(format: "%.2f", eventSeconds / blockSeconds))")
+    exit(0)
+}
+
+// MARK: - Many runs: frame time and memory with 10, 100 and 1,000 runs, and a query over them
+
+if arguments.contains("--many-runs") {
+    let metrics = ["train/loss", "test/loss", "train/acc", "test/acc", "lr", "grad/norm", "weights/norm", "update/ratio",
+                   "hessian/sharpness", "hessian/trace"]
+    let points = arguments.firstIndex(of: "--points").flatMap { Int(arguments[$0 + 1]) } ?? 10_000
+    let view = DashboardView(theme: Theme.builtIn["default"]!)
+    var frames: [Int: Double] = [:]
+    print("metrics_per_run \(metrics.count) points_per_series \(points)")
+    for runs in [10, 100, 1000] {
+        var state = DashboardState(width: 160, height: 48, sourceName: "benchmark")
+        for r in 0..<runs {
+            let id = String(format: "sweep-%04d-lr%g-w%d", r, 1e-4 * Double(1 + r % 10), 64 << (r % 3))
+            var config = JSONObject()
+            config["lr"] = .number(1e-4 * Double(1 + r % 10))
+            config["width"] = .number(Double(64 << (r % 3)))
+            config["seed"] = .number(Double(r / 30))
+            config["steps"] = .number(Double(points))
+            _ = update(&state, .telemetry(.run(RunEvent(run: id, config: config))))
+            var block = ScalarsBlock(run: id, names: metrics, timed: false)
+            var row = [Double](repeating: 0, count: metrics.count)
+            for step in 1...points {
+                for m in 0..<metrics.count { row[m] = (1 + Double(m) + Double(r % 7)) / Double(step).squareRoot() }
+                row.withUnsafeBufferPointer { block.append(step: step, time: nil, row: $0) }
+            }
+            _ = update(&state, .scalars(block))
+        }
+        let frame = frameTime(state, view: view, frames: 11)
+        frames[runs] = frame
+        let query = try! RunQuery("lr >= 5e-4 and best(test/acc) > 0.01 or id ~ 000[0-9]")
+        let start = now()
+        let repeats = 20
+        var matched = 0
+        for _ in 0..<repeats { matched = query.matchingRuns(in: state).count }
+        let queryMs = (now() - start) / Double(repeats) * 1000
+        print("runs \(runs) frame_ms \(String(format: "%.2f", frame)) query_ms \(String(format: "%.3f", queryMs)) matched \(matched) rss_mib \(String(format: "%.0f", residentMiB()))")
+        fflush(nil)
+    }
+    print("frame_100_over_10 \(String(format: "%.2f", frames[100]! / frames[10]!))")
+    print("frame_1000_ms_within_33 \(frames[1000]! <= 33)")
     exit(0)
 }
 

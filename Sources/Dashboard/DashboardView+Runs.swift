@@ -98,6 +98,8 @@ struct RunTableLayout {
             add(Table.Column(mark(.phase("memorization"), "mem"), width: 6, alignRight: true), table.rows.map { $0.memorized.map(String.init) ?? "-" })
             add(Table.Column(mark(.phase("generalization"), "gen"), width: 6, alignRight: true), table.rows.map { $0.generalized.map(String.init) ?? "-" })
         }
+        // An empty last column takes the width left, so the real ones keep theirs.
+        columns.append(Table.Column("", width: 0))
         self.columns = columns
         self.cells = cells
     }

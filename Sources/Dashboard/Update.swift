@@ -88,15 +88,18 @@ private func apply(_ block: ScalarsBlock, to state: inout DashboardState) {
 private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
     switch event {
     case .run(let run):
+        let known = state.runs[run.run] != nil
         register(run.run, &state)
         var runState = state.runs[run.run]!
         runState.lastSeen = state.now
-        runState.parent = run.parent
-        runState.task = run.task
-        runState.model = run.model
-        runState.config = run.config
-        runState.knobs = run.knobs
-        runState.extra = run.extra
+        // A run announced again (a log's hparams arriving after its scalars) updates what it
+        // names and keeps the rest.
+        runState.parent = run.parent ?? runState.parent
+        runState.task = run.task ?? runState.task
+        runState.model = run.model ?? runState.model
+        if !run.config.isEmpty || !known { runState.config = run.config }
+        if !run.knobs.isEmpty || !known { runState.knobs = run.knobs }
+        for (key, value) in run.extra { runState.extra[key] = value }
         runState.startTime = runState.startTime ?? run.time
         if case .number(let lr)? = run.knobs.first(where: { $0.name == "lr" })?.value, lr > 0 {
             runState.stabilityThreshold.append(x: 0, y: 2 / lr)
@@ -124,6 +127,8 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
                 state.runs[run.run]!.knobChanges = abandoned.knobChanges.filter { $0.step < step }
             }
             appendLog(&state, .info, "undo: \(parent) rolled back to step \(step); it goes on as \(run.run)")
+        } else if known {
+            appendLog(&state, .info, "run \(run.run): config of \(run.config.count) key\(run.config.count == 1 ? "" : "s")")
         } else {
             appendLog(&state, .info, "run \(run.run) started\(run.task.map { ": \($0)" } ?? "")")
         }

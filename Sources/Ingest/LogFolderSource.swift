@@ -72,6 +72,13 @@ struct LogFolderSource: IngestSource {
                 found.ndjson.insert(root + "/" + relative)
             }
         }
+        // add_hparams sessions are the config of the run above them, not runs of their own.
+        for folder in found.tensorBoardRuns {
+            let files = TensorBoardSource.eventFiles(under: folder).filter { ($0 as NSString).deletingLastPathComponent == folder }
+            if !files.isEmpty, files.allSatisfy({ TensorBoardSource.hparamsSessionOwner(of: $0, runFolders: found.tensorBoardRuns) != nil }) {
+                found.tensorBoardRuns.remove(folder)
+            }
+        }
         return found
     }
 

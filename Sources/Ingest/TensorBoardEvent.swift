@@ -27,6 +27,8 @@ public enum TensorBoardValue: Sendable, Equatable {
     case histogram(tag: String, edges: [Double], counts: [Double])
     /// The `text` plugin's strings (PyTorch's `add_text`), joined by newlines.
     case text(tag: String, text: String)
+    /// The hparams a run was started with (the hparams plugin's session start): its config.
+    case hparams(JSONObject)
     /// A record that is not drawn, by kind: `image`, `audio`, `graph`, `run_metadata`, a plugin's name.
     case skipped(kind: String)
 
@@ -35,6 +37,7 @@ public enum TensorBoardValue: Sendable, Equatable {
         case let (.scalar(a, x, e), .scalar(b, y, f)): a == b && e == f && (x == y || (x.isNaN && y.isNaN))
         case let (.histogram(a, e1, c1), .histogram(b, e2, c2)): a == b && e1 == e2 && c1 == c2
         case let (.text(a, x), .text(b, y)): a == b && x == y
+        case let (.hparams(a), .hparams(b)): a == b
         case let (.skipped(a), .skipped(b)): a == b
         default: false
         }
@@ -95,6 +98,7 @@ public struct TensorBoardEventDecoder {
         var histogram: UnsafeRawBufferPointer?
         var tensor: UnsafeRawBufferPointer?
         var plugin: String?
+        var pluginContent: UnsafeRawBufferPointer?
         var other: String?
         var reader = ProtobufReader(bytes)
         while let (field, value) = try reader.next() {
@@ -106,7 +110,7 @@ public struct TensorBoardEventDecoder {
             case 5: histogram = value.bytes
             case 6: other = "audio"
             case 8: tensor = value.bytes
-            case 9: if let metadata = value.bytes { plugin = try Self.pluginName(metadata) }
+            case 9: if let metadata = value.bytes { (plugin, pluginContent) = try Self.plugin(metadata) }
             default: continue
             }
         }
@@ -116,6 +120,10 @@ public struct TensorBoardEventDecoder {
         if let other { return .skipped(kind: other) }
         let kind = pluginByTag[tag]
         // A value with no data of its own: its plugin's metadata is the record (the hparams plugin).
+        if kind == "hparams", let pluginContent {
+            guard let config = try TensorBoardHParams.sessionStart(pluginContent) else { return nil }
+            return .hparams(config)
+        }
         guard let tensor else { return kind.map { .skipped(kind: $0) } }
         let decoded = try TensorValues(tensor)
         switch kind {
@@ -143,16 +151,19 @@ public struct TensorBoardEventDecoder {
         }
     }
 
-    private static func pluginName(_ metadata: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) -> String? {
+    /// `SummaryMetadata.plugin_data`: the plugin's name and its content bytes.
+    private static func plugin(_ metadata: UnsafeRawBufferPointer) throws(ProtobufReader.MalformedError) -> (String?, UnsafeRawBufferPointer?) {
         var reader = ProtobufReader(metadata)
+        var name: String?, content: UnsafeRawBufferPointer?
         while let (field, value) = try reader.next() {
             guard field == 1, let pluginData = value.bytes else { continue }
             var plugin = ProtobufReader(pluginData)
             while let (pluginField, pluginValue) = try plugin.next() {
-                if pluginField == 1 { return pluginValue.string }
+                if pluginField == 1 { name = pluginValue.string }
+                if pluginField == 2 { content = pluginValue.bytes }
             }
         }
-        return nil
+        return (name, content)
     }
 
     /// A `HistogramProto` (PyTorch's `add_histogram`, TF1): bucket i ends at `bucket_limit[i]`.

@@ -1,3 +1,4 @@
+import Foundation
 import Telemetry
 
 /// Turns one TensorBoard event file into events of one run, in chunks of any size: scalars
@@ -44,6 +45,22 @@ public struct TensorBoardFileReader {
         skipped = [:]
     }
 
+    /// Whether the file at `path` starts an hparams session (`add_hparams` writes its experiment,
+    /// session start and metrics in a folder of their own): judged from its first 64 KiB.
+    public static func startsHParamsSession(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 1 << 16) else { return false }
+        var reader = TensorBoardFileReader(source: path, run: "")
+        var found = false
+        head.withUnsafeBytes { bytes in
+            reader.feed(bytes) { item in
+                if case .event(.run(let r)) = item, !r.config.isEmpty { found = true }
+            }
+        }
+        return found
+    }
+
     /// Ends the file: a truncated last record is reported.
     public mutating func finish(_ emit: (IngestItem) -> Void) {
         flush(emit)
@@ -76,6 +93,10 @@ public struct TensorBoardFileReader {
                 emit(.event(.histogram(HistogramEvent(run: run, step: event.step, time: time, name: tag, edges: edges, counts: counts))))
             case .text(let tag, let text):
                 emit(.text(run: run, step: event.step, tag: tag, text: text))
+            case .hparams(let config):
+                // The run is announced again with its config (the dashboard keeps what it knew).
+                flush(emit)
+                emit(.event(.run(RunEvent(run: run, config: config))))
             case .skipped(let kind):
                 skipped[kind, default: 0] += 1
             }

@@ -16,8 +16,12 @@ struct TensorBoardSource: IngestSource {
         var reportedEmpty = false
         let runRoot = SourceAddress.probe(root).isDirectory ? root : (root as NSString).deletingLastPathComponent
         while true {
-            for path in Self.eventFiles(under: root) where files[path] == nil {
-                let run = TensorBoardRunName.of(file: path, root: runRoot, prefix: prefix)
+            let found = Self.eventFiles(under: root)
+            let runFolders = Set(found.map { ($0 as NSString).deletingLastPathComponent })
+            for path in found where files[path] == nil {
+                // An hparams session's folder (add_hparams) belongs to the run of the folder above it.
+                let owner = Self.hparamsSessionOwner(of: path, runFolders: runFolders).map { $0 + "/" + (path as NSString).lastPathComponent }
+                let run = TensorBoardRunName.of(file: owner ?? path, root: runRoot, prefix: prefix)
                 files[path] = (FileTail(path: path), TensorBoardFileReader(source: path, run: run))
                 order.append(path)
                 if announced.insert(run).inserted {
@@ -41,6 +45,15 @@ struct TensorBoardSource: IngestSource {
             }
             if sink.mode == .once || !sink.pause() { return }
         }
+    }
+
+    /// The run folder an event file's hparams session belongs to: the folder above its own, when
+    /// that one holds event files too and the file starts an hparams session (`add_hparams` writes
+    /// `LOGDIR/<time>/`: its values are the config of the run in LOGDIR, not a run of their own).
+    static func hparamsSessionOwner(of file: String, runFolders: Set<String>) -> String? {
+        let parent = ((file as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        guard runFolders.contains(parent), TensorBoardFileReader.startsHParamsSession(file) else { return nil }
+        return parent
     }
 
     /// Every TensorBoard event file at or below `root`, ordered by path (writers put the creation

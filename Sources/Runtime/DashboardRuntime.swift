@@ -31,7 +31,7 @@ public final class DashboardRuntime {
     /// A runtime drawing on `backend` the messages of `source`; `clock` gives Unix seconds and
     /// `wait` pauses between frames; the `S` key writes into `snapshotDirectory`.
     public init(backend: Backend, source: MessageSource, theme: Theme, sourceName: String, recorder: EventRecorder? = nil,
-                snapshotDirectory: String = FileManager.default.currentDirectoryPath,
+                runQuery: RunQuery? = nil, snapshotDirectory: String = FileManager.default.currentDirectoryPath,
                 clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
                 wait: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
         self.backend = backend; self.source = source; self.theme = theme; self.recorder = recorder
@@ -39,6 +39,7 @@ public final class DashboardRuntime {
         view = DashboardView(theme: theme)
         size = backend.size
         state = DashboardState(width: size.width, height: size.height, sourceName: sourceName)
+        state.setRunQuery(runQuery)
     }
 
     /// Runs until the user quits (or `maxFrames` frames, for tests); the terminal is given back

@@ -25,7 +25,15 @@ public enum JSONExport {
                                              ("label", .string(state.curves.smoothing.label))]))
         let columns = max(2, 2 * (state.curvesPlotWidth ?? state.width))
         o["columns"] = .number(Double(columns))
-        o["runs"] = .array(state.runOrder.map { .object(run(state.runs[$0]!, columns: columns)) })
+        o["runs_query"] = state.runQuery.map { .string($0.text) } ?? .null
+        let ids = state.runQuery == nil ? state.runOrder : state.listedRunIDs
+        o["runs"] = .array(ids.map { id in
+            var r = run(state.runs[id]!, columns: columns)
+            r["status"] = .string(state.status(of: id).rawValue)
+            r["shown"] = .bool(state.isShown(id))
+            r["summary"] = summary(state.runs[id]!, state)
+            return .object(r)
+        })
         return o.jsonValue.jsonText + "\n"
     }
 
@@ -123,6 +131,20 @@ public enum JSONExport {
         return .object(o)
     }
 
+    /// Per metric its latest and best value and which way is better, and the grokking phase steps.
+    static func summary(_ run: RunState, _ state: DashboardState) -> JSONValue {
+        var metrics = JSONObject()
+        for name in run.series.keys.sorted() {
+            let goal = state.goal(of: name)
+            metrics[name] = .object(JSONObject([("latest", run.latestValue(of: name).map(JSONValue.number) ?? .null),
+                                                ("best", run.bestValue(of: name, goal: goal).map(JSONValue.number) ?? .null),
+                                                ("goal", .string(goal.rawValue))]))
+        }
+        return .object(JSONObject([("metrics", .object(metrics)),
+                                   ("memorized", run.phaseStep("memorization").map { .number(Double($0)) } ?? .null),
+                                   ("generalized", run.phaseStep("generalization").map { .number(Double($0)) } ?? .null)]))
+    }
+
     static func numbers(_ xs: [Double]) -> JSONValue { .array(xs.map(JSONValue.number)) }
 
     static func knobValue(_ v: KnobValue) -> JSONValue {
@@ -130,54 +152,6 @@ public enum JSONExport {
         case .number(let x): .number(x)
         case .choice(let s): .string(s)
         }
-    }
-}
-
-/// Scalar series of a run as one CSV file in wide layout: `run,step,time,<metric>,…`, one row per
-/// run and step in the order runs appeared, an empty cell where a metric was not logged at a step.
-public enum CSVExport {
-    public static func wide(_ events: [TelemetryEvent]) -> String {
-        var runOrder: [String] = []
-        var rows: [String: [Int: (time: Double?, values: [String: Double])]] = [:]
-        var metrics = Set<String>()
-        var current = "default"
-        for event in events {
-            switch event {
-            case .run(let r):
-                current = r.run
-                if rows[r.run] == nil { runOrder.append(r.run); rows[r.run] = [:] }
-            case .scalars(let s):
-                let id = s.run ?? current
-                if rows[id] == nil { runOrder.append(id); rows[id] = [:] }
-                var row = rows[id]![s.step] ?? (nil, [:])
-                row.time = s.time ?? row.time
-                for (k, v) in s.values { row.values[k] = v; metrics.insert(k) }
-                rows[id]![s.step] = row
-            default: break
-            }
-        }
-        let columns = metrics.sorted()
-        var out = (["run", "step", "time"] + columns).map(field).joined(separator: ",") + "\n"
-        for id in runOrder {
-            for step in rows[id]!.keys.sorted() {
-                let row = rows[id]![step]!
-                var cells = [field(id), String(step), row.time.map(number) ?? ""]
-                cells += columns.map { row.values[$0].map(number) ?? "" }
-                out += cells.joined(separator: ",") + "\n"
-            }
-        }
-        return out
-    }
-
-    /// A number as the event contract writes it (shortest round trip, `NaN`, `Infinity`).
-    static func number(_ x: Double) -> String {
-        let text = JSONValue.number(x).jsonText
-        return text.hasPrefix("\"") ? String(text.dropFirst().dropLast()) : text
-    }
-
-    /// RFC 4180 quoting where needed.
-    static func field(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences("\"", "\"\"") + "\"" : s
     }
 }
 

@@ -15,6 +15,8 @@ public struct SnapshotOptions: Sendable, Equatable {
     public var smoothing: Smoothing
     /// Named in the status bar.
     public var sourceName: String
+    /// Only the runs this query selects (`--runs`).
+    public var runQuery: RunQuery?
 
     public init(width: Int = 120, height: Int = 40, layout: LayoutPreset = .grid, panel: PanelKind? = nil, atStep: Int? = nil,
                 smoothing: Smoothing = .none, sourceName: String = "") {
@@ -59,6 +61,7 @@ public enum SnapshotFrame {
 
     /// Applies the layout and panel of `options` once every event is in.
     public static func finish(_ state: inout DashboardState, _ options: SnapshotOptions) {
+        state.setRunQuery(options.runQuery)
         state.layout = options.layout
         if let panel = options.panel {
             state.focus = panel

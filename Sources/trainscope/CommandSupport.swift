@@ -59,9 +59,9 @@ func themeFolders() -> [String] {
 }
 
 /// What `--preset NAME` trains, for `run` and `snapshot`/`check` alike: the preset's sweep (every
-/// member in turn) or one trainer, with run ids `NAME-sSEED`.
-func presetDriver(_ preset: Preset, config: TrainingConfig) throws -> TrainingDriver {
-    let runID = "\(preset.name)-s\(config[.seed])"
+/// member in turn) or one trainer, with run ids `NAME-sSEED` unless `name` is given.
+func presetDriver(_ preset: Preset, config: TrainingConfig, name: String? = nil) throws -> TrainingDriver {
+    let runID = name ?? "\(preset.name)-s\(config[.seed])"
     let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
     guard let sweep = preset.sweep else { return Trainer(config: config, runID: runID, clock: clock) }
     do { return try Sweep(id: runID, base: config, key: sweep.key, values: sweep.values, clock: clock) } catch {

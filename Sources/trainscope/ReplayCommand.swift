@@ -23,6 +23,8 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Write the events to standard output as NDJSON instead of opening the dashboard.")
     var stdout = false
 
+    @OptionGroup var selection: RunSelection
+
     @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
 
@@ -48,7 +50,8 @@ struct ReplayCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             let source = ReplaySource(events: recording.events, speed: fast ? .infinity : speed)
-            _ = try runLiveDashboard(source, theme: dashboardTheme, recorder: nil, sourceName: (file as NSString).lastPathComponent)
+            _ = try runLiveDashboard(source, theme: dashboardTheme, recorder: nil, sourceName: (file as NSString).lastPathComponent,
+                                     runQuery: try selection.query())
             return
         }
         var schedule = ReplaySchedule(events: recording.events, speed: fast ? .infinity : speed)

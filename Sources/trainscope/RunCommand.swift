@@ -31,6 +31,9 @@ struct RunCommand: ParsableCommand {
             transform: ConfigSetting.parse)
     var settings: [ConfigSetting] = []
 
+    @Option(help: ArgumentHelp("The run's id in events and recordings (default PRESET-sSEED); a sweep's members get -KEYVALUE after it.", valueName: "ID"))
+    var name: String?
+
     @Option(help: "Training steps (same as --set steps=N).")
     var steps: Int?
 
@@ -48,6 +51,8 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Continue from a checkpoint (its config; --set and --steps still apply).", valueName: "file.safetensors"))
     var resume: String?
+
+    @OptionGroup var selection: RunSelection
 
     @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
@@ -70,6 +75,9 @@ struct RunCommand: ParsableCommand {
             throw usageError("--checkpoint-every needs a positive N and --checkpoint-dir")
         }
         if blasThreads < 1 { throw usageError("--blas-threads must be ≥ 1") }
+        if let name, name.isEmpty || name.contains(where: { $0.isNewline || $0.isASCII && $0.asciiValue! < 0x20 }) {
+            throw usageError("--name must be a non-empty line of text")
+        }
         if control != nil && !headless {
             throw usageError("--control goes with --headless (the live dashboard is steered from the keyboard)")
         }
@@ -104,7 +112,8 @@ struct RunCommand: ParsableCommand {
                                   checkpointEvery: checkpointEvery, checkpointDirectory: checkpointDir)
         if let dashboardTheme {
             let source = TrainerSource(runner, name: "preset \(preset.name)")
-            if let failure = try runLiveDashboard(source, theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset.name)") {
+            if let failure = try runLiveDashboard(source, theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset.name)",
+                                                  runQuery: try selection.query()) {
                 printError("trainscope: error: \(failure)")
                 throw ExitCode(1)
             }
@@ -135,7 +144,7 @@ struct RunCommand: ParsableCommand {
 
     /// The preset's sweep, a resumed trainer, or a new one.
     private func makeDriver(_ config: TrainingConfig, resumed: TrainerState?) throws -> TrainingDriver {
-        let runID = "\(preset.name)-s\(config[.seed])"
+        let runID = name ?? "\(preset.name)-s\(config[.seed])"
         let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
         if preset.sweep != nil, resume == nil, checkpointEvery != nil || checkpointDir != nil {
             throw usageError("checkpoints are written for single runs, not for the \(preset.name) sweep")
@@ -145,7 +154,7 @@ struct RunCommand: ParsableCommand {
                 throw usageError("\(resume ?? "--resume"): \(error.message)")
             }
         }
-        return try presetDriver(preset, config: config)
+        return try presetDriver(preset, config: config, name: name)
     }
 
     /// The headless control channel on `address`, performing each line on the runner.

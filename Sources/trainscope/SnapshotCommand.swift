@@ -31,8 +31,10 @@ struct SnapshotCommand: ParsableCommand {
     @Option(help: "Layout: grid, pair (curves + --panel) or single (--panel alone).")
     var layout: LayoutPreset?
 
-    @Option(help: "Panel to focus: curves, grokking, hessian, pareto, knobs or events (alone unless --layout says otherwise).")
+    @Option(help: "Panel to focus: curves, runs, grokking, hessian, distributions, pareto, knobs or events (alone unless --layout says otherwise).")
     var panel: PanelKind?
+
+    @OptionGroup var selection: RunSelection
 
     @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
@@ -52,8 +54,9 @@ struct SnapshotCommand: ParsableCommand {
         do { format = try SnapshotFormat.resolve(self.format, output: output) } catch { throw usageError(error.message) }
         let dashboardTheme: Theme
         do { dashboardTheme = try loadTheme(theme) } catch { throw usageError("\(error)") }
-        let options = SnapshotOptions(width: size.width, height: size.height, layout: layout ?? (panel == nil ? .grid : .single),
+        var options = SnapshotOptions(width: size.width, height: size.height, layout: layout ?? (panel == nil ? .grid : .single),
                                       panel: panel, atStep: at, smoothing: smoothing)
+        options.runQuery = try selection.query()
         // Events are folded into the frame as the sources deliver them, while the readers go on.
         var state = SnapshotFrame.start(options)
         let (events, name, errors) = try input.load(keepingEvents: format == .csv, eachBlock: { SnapshotFrame.fold($0, into: &state, options) },
@@ -67,7 +70,7 @@ struct SnapshotCommand: ParsableCommand {
         SnapshotFrame.finish(&state, resolved)
         let text: String
         switch format {
-        case .csv: text = CSVExport.wide(events)
+        case .csv: text = CSVExport.wide(events, state: state)
         case .json: text = JSONExport.document(state, resolved)
         case .txt: text = TextExport.plain(DashboardView(theme: dashboardTheme).render(state))
         case .ansi: text = TextExport.ansi(DashboardView(theme: dashboardTheme).render(state))
@@ -103,8 +106,10 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("rule"), help: "A rule to check; repeatable.")
     var rules: [String] = []
 
-    @Option(name: .customLong("run"), help: "The run to check (default: the first run of the source).")
+    @Option(name: .customLong("run"), help: "The run to check (default: the run with the most data; with --runs, every run the query selects).")
     var runID: String?
+
+    @OptionGroup var selection: RunSelection
 
     func validate() throws {
         guard !rules.isEmpty else { throw usageError("give at least one --rule") }
@@ -123,20 +128,48 @@ struct CheckCommand: ParsableCommand {
         let (events, name, errors) = try input.load()
         for error in errors { printError(error) }
         let data = CheckData(events: events)
-        guard let id = runID ?? data.runs.first else {
+        let ids = try runsToCheck(data, events: events, source: name)
+        var report = ""
+        var failed = false
+        for id in ids {
+            let outcomes = parsed.map { $0.evaluate(data, run: id) }
+            report += "check \(name), run \(id)\n"
+            for outcome in outcomes { report += outcome.line + "\n" }
+            let held = outcomes.filter(\.holds).count
+            report += "\(held) of \(outcomes.count) rules hold\n"
+            failed = failed || held < outcomes.count
+        }
+        if ids.count > 1 { report += "\(ids.count) runs checked\n" }
+        printReport(report)
+        if failed || !errors.isEmpty { throw ExitCode(1) }
+    }
+
+    /// `--run`, else every run `--runs` selects, else the run with the most scalar points (never
+    /// one without any while another has some: a TensorBoard hparams-only folder is not the run).
+    private func runsToCheck(_ data: CheckData, events: [TelemetryEvent], source name: String) throws -> [String] {
+        let known = "(runs: \(data.runs.joined(separator: ", ")))"
+        if let id = runID {
+            guard data.runs.contains(id) else {
+                printError("trainscope: error: no run '\(id)' in \(name) \(known)")
+                throw ExitCode(2)
+            }
+            return [id]
+        }
+        if let query = try selection.query() {
+            var options = SnapshotOptions()
+            options.runQuery = query
+            let selected = SnapshotFrame.state(events, options).listedRunIDs.filter(data.runs.contains)
+            guard !selected.isEmpty else {
+                printError("trainscope: error: no run in \(name) matches --runs \(query.text) \(known)")
+                throw ExitCode(2)
+            }
+            return selected
+        }
+        func points(_ id: String) -> Int { data.series[id]!.values.reduce(0) { $0 + $1.count } }
+        guard let first = data.runs.first else {
             printError("trainscope: error: \(name) has no run to check")
             throw ExitCode(2)
         }
-        guard data.runs.contains(id) else {
-            printError("trainscope: error: no run '\(id)' in \(name) (runs: \(data.runs.joined(separator: ", ")))")
-            throw ExitCode(2)
-        }
-        let outcomes = parsed.map { $0.evaluate(data, run: id) }
-        var report = "check \(name), run \(id)\n"
-        for outcome in outcomes { report += outcome.line + "\n" }
-        let held = outcomes.filter(\.holds).count
-        report += "\(held) of \(outcomes.count) rules hold\n"
-        printReport(report)
-        if held < outcomes.count || !errors.isEmpty { throw ExitCode(1) }
+        return [data.runs.dropFirst().reduce(first) { points($1) > points($0) ? $1 : $0 }]
     }
 }

@@ -7,8 +7,9 @@ import TerminalUI
 import Training
 
 /// Runs the live dashboard on the terminal until the user quits; the recording failure, if any.
-func runLiveDashboard(_ source: MessageSource, theme: Theme, recorder: EventRecorder?, sourceName: String) throws -> String? {
-    let runtime = DashboardRuntime(backend: CursesTerminal(), source: source, theme: theme, sourceName: sourceName, recorder: recorder)
+func runLiveDashboard(_ source: MessageSource, theme: Theme, recorder: EventRecorder?, sourceName: String, runQuery: RunQuery?) throws -> String? {
+    let runtime = DashboardRuntime(backend: CursesTerminal(), source: source, theme: theme, sourceName: sourceName, recorder: recorder,
+                                   runQuery: runQuery)
     return try runtime.run()
 }
 

@@ -31,6 +31,8 @@ struct WatchCommand: ParsableCommand {
     @Option(help: "Also append every event received to this NDJSON file.")
     var record: String?
 
+    @OptionGroup var selection: RunSelection
+
     @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
 
@@ -52,7 +54,7 @@ struct WatchCommand: ParsableCommand {
         for address in hub.listenAddresses { printError(SessionToken.banner(address: address, token: hub.token)) }
         let source = WatchSource(hub: hub)
         let name = displayName(of: addresses, listening: hub.listenAddresses)
-        if let failure = try runLiveDashboard(source, theme: dashboardTheme, recorder: recorder, sourceName: name) {
+        if let failure = try runLiveDashboard(source, theme: dashboardTheme, recorder: recorder, sourceName: name, runQuery: try selection.query()) {
             printError("trainscope: error: recording failed: \(failure)")
             throw ExitCode(1)
         }

@@ -98,7 +98,7 @@ enum TensorBoardFixtures {
                         switch value {
                         case .scalar(let tag, let v, _): scalars.append((tag, event.step, event.wallTime, v))
                         case .histogram(let tag, let edges, let counts): histograms.append((tag, event.step, event.wallTime, edges, counts))
-                        case .text, .skipped: Issue.record("these fixtures hold scalars and histograms only: \(value)")
+                        case .text, .hparams, .skipped: Issue.record("these fixtures hold scalars and histograms only: \(value)")
                         }
                     }
                 }

@@ -20,6 +20,8 @@ import TestSupport
         var scalars: [(run: String, tag: String, step: Int, value: Double)] = []
         var histograms: [HistogramEvent] = []
         var runs: [String: RunEvent] = [:]
+        /// The config each run was last announced with (a log's hparams come after its first announcement).
+        var configs: [String: JSONObject] = [:]
         var skipped: [String: [String: Int]] = [:]
         var texts: [(run: String, step: Int, tag: String, text: String)] = []
         var found: [String] = []
@@ -38,7 +40,9 @@ import TestSupport
                         switch event {
                         case .scalars(let s): for (tag, v) in s.values { read.scalars.append((s.run ?? "", tag, s.step, v)) }
                         case .histogram(let h): read.histograms.append(h)
-                        case .run(let r): read.runs[r.run] = r
+                        case .run(let r):
+                            read.runs[r.run] = r
+                            if !r.config.isEmpty { read.configs[r.run] = r.config }
                         default: break
                         }
                     }
@@ -57,14 +61,16 @@ import TestSupport
 
     @Test func theFolderIsRecognizedAsEveryKindItHolds() {
         #expect(Self.read.problems.isEmpty, "\(Self.read.problems)")
-        #expect(Self.read.found == ["\(Self.root.path): 4 TensorBoard runs, 1 Hugging Face run, 2 Lightning runs, 2 MLflow runs"])
+        #expect(Self.read.found == ["\(Self.root.path): 3 TensorBoard runs, 1 Hugging Face run, 2 Lightning runs, 2 MLflow runs"])
     }
 
     /// torch.utils.tensorboard: every scalar (add_scalar, add_scalars' sub-runs, add_hparams'
     /// metric) exactly, histograms with their edges and counts, text as text, the rest counted.
     @Test func summaryWriterLogsArriveExactly() {
         let section = Self.expected["summarywriter"] as! [String: Any]
-        func run(_ name: String) -> String { name == "." ? "summarywriter" : "summarywriter/\(name)" }
+        // add_hparams's session folder is the config of the run above it: its values land there.
+        let sessions = Set((section["hparams"] as! [[String: Any]]).map { $0["run"] as! String })
+        func run(_ name: String) -> String { name == "." || sessions.contains(name) ? "summarywriter" : "summarywriter/\(name)" }
         let want = (section["scalars"] as! [[String: Any]]).map {
             (run($0["run"] as! String), $0["tag"] as! String, $0["step"] as! Int, TensorBoardFixtures.number($0["value"]))
         }
@@ -93,11 +99,24 @@ import TestSupport
         let names = ["tagged_run_metadata": "run_metadata"]
         for (name, kinds) in section["counts"] as! [String: [String: Int]] {
             var wantSkipped: [String: Int] = [:]
-            for (kind, count) in kinds where !["file_version", "text", "scalars", "histograms"].contains(kind) {
+            for (kind, count) in kinds where !["file_version", "text", "scalars", "histograms", "hparams"].contains(kind) {
                 wantSkipped[names[kind] ?? kind] = count
             }
+            if sessions.contains(name) { continue }
             #expect(Self.read.skipped[run(name)] ?? [:] == wantSkipped, "\(name)")
         }
+
+        // The hparams: the run's config, exactly as the session start holds them; no run of their own.
+        let start = (section["hparams"] as! [[String: Any]]).first { $0["kind"] as? String == "session_start_info" }!
+        let hparams = start["hparams"] as! [String: Any]
+        let config = Self.read.configs["summarywriter"] ?? JSONObject()
+        #expect(config.count == hparams.count && hparams.count == 4)
+        for (key, value) in hparams {
+            if let text = value as? String { #expect(config[key] == .string(text), "\(key)") } else {
+                #expect(config[key] == .number(TensorBoardFixtures.number(value)), "\(key)")
+            }
+        }
+        #expect(!Self.read.runs.keys.contains { sessions.contains(String($0.split(separator: "/").last ?? "")) })
     }
 
     /// What `--record` writes of these histograms replays: each line decodes to the same event.

@@ -141,7 +141,8 @@ final class SVGCollector: NSObject, XMLParserDelegate {
     }
 
     @Test func csvIsWideWithOneRowPerRunAndStep() throws {
-        let csv = CSVExport.wide(try recording("grokking"))
+        let events = try recording("grokking")
+        let csv = CSVExport.wide(events, state: SnapshotFrame.state(events, SnapshotOptions()))
         let lines = csv.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         #expect(lines[0] == "run,step,time,grad/norm,lr,test/acc,test/loss,train/acc,train/loss,update/ratio,weights/norm,weights/norm/embed_a,weights/norm/embed_b,weights/norm/out")
         #expect(lines.count == 1 + 602)
@@ -149,8 +150,21 @@ final class SVGCollector: NSObject, XMLParserDelegate {
         #expect(first[0] == "grokking-s0" && first[1] == "1" && first[2] == "1796060364.3985083" && first[8] == "6.53291654586792")
         let second = lines[2].split(separator: ",", omittingEmptySubsequences: false)
         #expect(second[1] == "5" && second.count == 14 && second[5] == "" && second[6] == "", "test metrics are logged every 10 steps")
-        let mixed = CSVExport.wide([.scalars(ScalarsEvent(run: "a,b", step: 2, values: ["x": .nan])),
-                                    .scalars(ScalarsEvent(run: "a,b", step: 1, time: 5, values: ["y": 0.5]))])
+        let mixedEvents: [TelemetryEvent] = [.scalars(ScalarsEvent(run: "a,b", step: 2, values: ["x": .nan])),
+                                             .scalars(ScalarsEvent(run: "a,b", step: 1, time: 5, values: ["y": 0.5]))]
+        let mixed = CSVExport.wide(mixedEvents, state: SnapshotFrame.state(mixedEvents, SnapshotOptions()))
         #expect(mixed == "run,step,time,x,y\n\"a,b\",1,5,,0.5\n\"a,b\",2,,NaN,\n")
+    }
+
+    /// Config keys that differ become columns; a run query keeps only the runs it selects.
+    @Test func csvHasTheDifferingConfigAndFollowsTheRunQuery() throws {
+        let events = try recording("pareto")
+        var options = SnapshotOptions()
+        let all = CSVExport.wide(events, state: SnapshotFrame.state(events, options))
+        #expect(all.hasPrefix("run,step,time,config.hidden,config.seed") || all.hasPrefix("run,step,time,config.hidden,"), "\(all.prefix(200))")
+        options.runQuery = try RunQuery("hidden >= 128")
+        let some = CSVExport.wide(events, state: SnapshotFrame.state(events, options))
+        let runs = Set(some.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] })
+        #expect(runs == ["pareto-s0-hidden128", "pareto-s0-hidden256"], "\(runs)")
     }
 }

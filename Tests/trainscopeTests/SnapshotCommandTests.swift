@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 import Testing
 import TestSupport
 
@@ -52,6 +53,10 @@ import TestSupport
         (["snapshot", "missing.jsonl"], "missing.jsonl"),
         (["snapshot", "x.jsonl", "-o", "figure.png"], "-o figure.png: .png is not a snapshot format (txt, ansi, svg, json, csv); give --format"),
         (["check", "x.jsonl"], "give at least one --rule"),
+        (["snapshot", "x.jsonl", "--runs", "lr >= "], "trainscope: error: --runs: column 7: expected a value after '>='\n  lr >= \n        ^\n"),
+        (["check", "x.jsonl", "--rule", "max(loss) < 1", "--runs", "lr >= 1e-3 and ("], "--runs: column 17: expected a run field"),
+        (["watch", "x.jsonl", "--runs", "optimizer < adamw"], "--runs: column 13: '<' compares numbers; 'adamw' is not a number"),
+        (["replay", "x.jsonl", "--runs", "(sweep"], "--runs: column 1: '(sweep' is not a regular expression"),
     ])
     func badArgumentsAreOneLineAndExitTwo(_ arguments: [String], _ message: String) throws {
         let out = try CommandRunner.run(arguments)
@@ -64,6 +69,38 @@ import TestSupport
         let out = try CommandRunner.run(["snapshot", "-", "--size", "60x20"], stdin: Data(input.utf8))
         #expect(out.status == 1 && out.stdout.contains("╭ Curves") && out.stdout.contains("loss"))
         #expect(out.stderr == "stdin: line 2, column 15: unexpected end of line, expected a value\nstdin: line 3, column 2: invalid literal, expected 'null'\n")
+    }
+}
+
+/// `--runs` on the headless commands: every format shows only the runs the query selects.
+@Suite struct RunQueryCommandTests {
+    let pareto = TestPaths.sample("runs/pareto.jsonl")
+
+    @Test func snapshotFormatsFollowTheQuery() throws {
+        let json = try CommandRunner.run(["snapshot", pareto, "--format", "json", "--runs", "hidden >= 64 and id ~ hidden"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let document = try JSONParser.parse(bytes: Array(json.stdout.utf8))
+        let runs = document.object?["runs"]?.array?.compactMap { $0.object?["id"]?.string }
+        #expect(runs == ["pareto-s0-hidden64", "pareto-s0-hidden128", "pareto-s0-hidden256"])
+        #expect(document.object?["runs_query"] == .string("hidden >= 64 and id ~ hidden"))
+        let first = document.object?["runs"]?.array?.first?.object
+        #expect(first?["status"] == .string("done") && first?["shown"] == .bool(true))
+        #expect(first?["summary"]?.object?["metrics"]?.object?["test/acc"]?.object?["goal"] == .string("max"))
+        let text = try CommandRunner.run(["snapshot", pareto, "--panel", "runs", "--size", "100x20", "--runs", "best(test/acc) > 0.99"])
+        #expect(text.status == 0 && text.stdout.contains("Runs · 3 of 7") && text.stdout.contains("hidden128") && !text.stdout.contains("hidden8 "),
+                "\(text.stdout)")
+    }
+
+    /// Without `--run`, `check` takes the run with the most data (the sweep's parent has none);
+    /// with `--runs`, every run the query selects.
+    @Test func checkTakesTheRunWithMostDataOrEveryQueriedRun() throws {
+        let one = try CommandRunner.run(["check", pareto, "--rule", "max(test/acc) > 0.5"])
+        #expect(one.stdout.hasPrefix("check pareto.jsonl, run pareto-s0-hidden") && one.status == 0, "\(one.stdout)\(one.stderr)")
+        let many = try CommandRunner.run(["check", pareto, "--rule", "max(test/acc) > 0.9", "--runs", "hidden <= 32 and id ~ hidden"])
+        #expect(many.status == 1 && many.stdout.contains("run pareto-s0-hidden8\nFAIL") && many.stdout.contains("run pareto-s0-hidden32\nPASS"))
+        #expect(many.stdout.hasSuffix("3 runs checked\n"), "\(many.stdout)")
+        let none = try CommandRunner.run(["check", pareto, "--rule", "max(test/acc) > 0.9", "--runs", "lr > 1"])
+        #expect(none.status == 2 && none.stderr.contains("no run in pareto.jsonl matches --runs lr > 1"))
     }
 }
 
