@@ -323,14 +323,23 @@ public struct DashboardState: Sendable, Equatable {
     public var queryMatches: Set<String> = []
     /// The runs panel's columns, order and metric.
     public var runTable = RunTableSettings()
+    /// The run whose details are open over the screen (Enter in the runs panel), and their scroll.
+    public var detailsRun: String?
+    public var detailsScroll = 0
 
     public init(width: Int, height: Int, sourceName: String = "") {
         self.width = width; self.height = height; self.sourceName = sourceName
     }
 
-    /// The main run: the latest announced run that is not a fork preview branch (lines without a
-    /// `run` id belong to it).
-    public var currentRunID: String { runOrder.last { !previewRuns.contains($0) && !endedRuns.contains($0) } ?? runOrder.last ?? "default" }
+    /// The main run (lines without a `run` id belong to it): the latest announced run with knobs
+    /// that is not a fork preview branch or left by an undo (the one the keys steer); among runs
+    /// without knobs (logs), the one with the most points, never an empty one while another has data.
+    public var currentRunID: String {
+        let candidates = runOrder.filter { !previewRuns.contains($0) && !endedRuns.contains($0) && !abandonedRuns.contains($0) }
+        if let steerable = candidates.last(where: { !runs[$0]!.knobs.isEmpty }) { return steerable }
+        guard let latest = candidates.last else { return runOrder.last ?? "default" }
+        return candidates.reversed().reduce(latest) { runs[$1]!.pointCount > runs[$0]!.pointCount ? $1 : $0 }
+    }
 
     /// The run the panels describe: the main run.
     public var currentRun: RunState? { runOrder.isEmpty ? nil : runs[currentRunID] }

@@ -39,6 +39,50 @@ extension DashboardView {
         RunLooks.slotLook(run.slot, metricIndex: 0, colours: theme.series)
     }
 
+    /// A run's details in a box over the screen: what it is, where it comes from, its whole config,
+    /// its summary values, phases and knob changes, scrolled with j/k.
+    func runDetails(_ state: DashboardState, _ id: String, _ buffer: inout Buffer) {
+        let lines = Self.detailLines(state, id)
+        let width = Swift.min(buffer.width - 4, Swift.max(40, (lines.map(\.text.count).max() ?? 0) + 4))
+        let height = Swift.min(buffer.height - 2, lines.count + 2)
+        let area = Rect(x: (buffer.width - width) / 2, y: (buffer.height - height) / 2, width: width, height: height)
+        buffer.fill(area, with: Cell(" "))
+        let inner = Block(title: "Run \(id) · j/k scroll · Esc closes", borderStyle: theme.focusBorder, titleStyle: theme.title)
+            .render(into: &buffer, area: area)
+        let scroll = Swift.max(0, Swift.min(state.detailsScroll, lines.count - inner.height))
+        for (row, line) in lines.dropFirst(scroll).prefix(inner.height).enumerated() {
+            buffer.write(line.text, x: inner.x + 1, y: inner.y + row, style: line.isHeading ? theme.title : theme.text, maxWidth: inner.width - 2)
+        }
+    }
+
+    static func detailLines(_ state: DashboardState, _ id: String) -> [(text: String, isHeading: Bool)] {
+        let run = state.runs[id]!
+        var lines: [(String, Bool)] = []
+        func section(_ title: String, _ rows: [(String, String)]) {
+            guard !rows.isEmpty else { return }
+            lines.append((title, true))
+            let keyWidth = Swift.min(28, rows.map(\.0.count).max() ?? 0)
+            for (key, value) in rows { lines.append(("  " + key.padding(keyWidth) + " " + value, false)) }
+        }
+        var about: [(String, String)] = [("status", state.status(of: id).label), ("step", "\(run.latestStep)\(run.plannedSteps.map { " of \($0)" } ?? "")")]
+        if let parent = run.parent { about.append(("parent", parent)) }
+        if let task = run.task { about.append(("task", task)) }
+        if let model = run.model { about.append(("model", model)) }
+        for (key, value) in run.extra { about.append((key, RunTableLayout.text(value))) }
+        section("Run", about)
+        section("Config", run.flatConfig.map { ($0.key, RunTableLayout.text($0.value)) })
+        section("Summary", run.series.keys.sorted().map { name in
+            let goal = state.goal(of: name)
+            let latest = run.latestValue(of: name).map(NumberFormat.short) ?? "-"
+            let best = run.bestValue(of: name, goal: goal).map(NumberFormat.short) ?? "-"
+            return (name, "\(latest)  (\(goal.rawValue) \(best), \(run.series[name]!.raw.count) points)")
+        })
+        section("Phases", run.phases.map { ("step \($0.step)", $0.name + ($0.message.map { " — \($0)" } ?? "")) })
+        section("Knob changes", run.knobChanges.map { ("step \($0.step)", "\($0.name) \($0.old.map { "\($0) → " } ?? "")\($0.new) by \($0.by)") })
+        section("Skipped by the source", run.skipped.keys.sorted().map { ($0, "\(run.skipped[$0]!)") })
+        return lines
+    }
+
     /// The runs panel's title: how many runs, hidden and isolated ones, the query and the sort.
     func runsTitle(_ state: DashboardState) -> String {
         let listed = state.listedRunIDs

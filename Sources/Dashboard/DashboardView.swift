@@ -40,6 +40,7 @@ public struct DashboardView {
             case .events: eventsPanel(state, inner, &buffer)
             }
         }
+        if let id = state.detailsRun, state.runs[id] != nil { runDetails(state, id, &buffer) }
         if state.isShowingHelp { helpOverlay(&buffer, scrollOffset: state.helpScroll) }
         if let run = state.confirmingStop { stopConfirmation(run, &buffer) }
         return buffer

@@ -11,6 +11,7 @@ public enum KeyAction: Sendable, Equatable, CaseIterable {
     case earlierRound, laterRound
     case focusRuns, selectPreviousRun, selectNextRun, pageUp, pageDown, selectFirst, selectLast
     case toggleRunVisibility, isolateRun, showAllRuns, startRunQuery, sortLeft, sortRight, reverseSort, nextMetric, flipGoal
+    case showRunDetails
 }
 
 /// Where a binding applies: everywhere, or only while a panel has the focus (it then wins over a
@@ -116,6 +117,7 @@ public enum Keymap {
         bind([.pageUp], .runs, .pageUp, "a page up"),
         bind([.home], .runs, .selectFirst, "the first run"),
         bind([.end], .runs, .selectLast, "the last run"),
+        bind([.enter], .runs, .showRunDetails, "details: config, source, summary, phases, knob changes"),
         bind(chars(" "), .runs, .toggleRunVisibility, "hide or show the selected run"),
         bind(chars("i"), .runs, .isolateRun, "show only the selected run (again: all that were shown)"),
         bind(chars("a"), .runs, .showAllRuns, "show every run"),

@@ -18,6 +18,21 @@ func handle(_ key: Key, _ state: inout DashboardState) -> [Effect] {
         return [.control(ControlMessage(.stop, run: run))]
     }
     if state.input != nil { return edit(key, &state) }
+    if state.detailsRun != nil {
+        // The details box takes the keys: scrolling, closing with Esc or Enter, and quitting.
+        switch Keymap.action(for: key, focus: .events) {
+        case .selectNext?: state.detailsScroll += 1
+        case .selectPrevious?: state.detailsScroll = max(0, state.detailsScroll - 1)
+        case .escape?, .zoom?:
+            state.detailsRun = nil
+            state.detailsScroll = 0
+        case .quit?:
+            state.isQuitting = true
+            return [.quit]
+        default: break
+        }
+        return []
+    }
     if state.isShowingHelp {
         // Only closing, quitting and scrolling (the keys of any panel's up/down) work over the help.
         switch Keymap.action(for: key, focus: .events) {
@@ -168,6 +183,11 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         let index = keys.firstIndex(of: state.runTable.sort) ?? 0
         state.runTable.sort = keys[(index + (action == .sortRight ? 1 : keys.count - 1)) % keys.count]
     case .reverseSort: state.runTable.descending.toggle()
+    case .showRunDetails:
+        guard let id = state.selectedRun ?? state.runTableContent.rows.first?.id else { return [] }
+        state.selectedRun = id
+        state.detailsRun = id
+        state.detailsScroll = 0
     case .nextMetric:
         var names = Set<String>()
         for id in state.runOrder { names.formUnion(state.runs[id]!.series.keys) }

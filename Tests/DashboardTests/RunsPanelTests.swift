@@ -17,7 +17,7 @@ import Testing
         #expect(table.rows[4].status == .diverged && table.rows[2].status == .done)
         #expect(table.rows[2].best == 1 && table.rows[1].latest.map { abs($0 - 0.45) < 1e-12 } == true)
         var zoomed = focused(state)
-        _ = keys(&zoomed, .enter)
+        zoomed.layout = .single
         let screen = TextExport.plain(view.render(zoomed))
         #expect(screen.contains("Runs · 12") && screen.contains("optimizer") && screen.contains("model.width") && screen.contains("✗ diverged"),
                 "\(screen)")
@@ -43,6 +43,19 @@ import Testing
         #expect(state.selectedRun.flatMap { ids.firstIndex(of: $0) }.map { $0 > 1 } == true)
         _ = keys(&state, .escape)
         #expect(state.selectedRun == nil)
+    }
+
+    @Test func enterOpensTheRunsDetails() {
+        var state = focused(sweepState())
+        _ = keys(&state, .character("j"), .character("j"), .character("j"), .character("j"), .character("j"), .enter)
+        #expect(state.detailsRun == state.runOrder[4] && state.focus == .runs)
+        let screen = TextExport.plain(view.render(state))
+        #expect(screen.contains("Run \(state.runOrder[4])") && screen.contains("Config") && screen.contains("model.width") && screen.contains("optimizer")
+                && screen.contains("Summary") && screen.contains("Phases") && screen.contains("diverged"), "\(screen)")
+        _ = keys(&state, .character("j"))
+        #expect(state.detailsScroll == 1)
+        _ = keys(&state, .escape)
+        #expect(state.detailsRun == nil && !TextExport.plain(view.render(state)).contains("Config"))
     }
 
     @Test func sortByAnyColumnAndReverse() {
