@@ -89,6 +89,7 @@ extension DashboardView {
         var parts = ["Runs", "\(listed.count)\(state.runQuery == nil ? "" : " of \(state.runOrder.count - state.endedRuns.count)")"]
         let hidden = listed.filter { !state.isShown($0) }.count
         if let isolated = state.isolatedRun { parts.append("only \(isolated)") } else if hidden > 0 { parts.append("\(hidden) hidden") }
+        if let metric = state.tableMetric { parts.append(metric) }
         if let query = state.runQuery { parts.append("/\(query.text)/") }
         if state.runTable.sort != .order || state.runTable.descending {
             parts.append("by \(state.runTable.sort.title) \(state.runTable.descending ? "▼" : "▲")")
@@ -115,7 +116,9 @@ struct RunTableLayout {
         var cells = table.rows.indices.map { i in
             [names[i], wideStatus ? table.rows[i].status.label : String(table.rows[i].status.label.prefix(1)), "\(table.rows[i].step)"]
         }
-        let nameWidth = Swift.min(Swift.max(4, names.map(\.count).max() ?? 0), Swift.max(8, width / 3))
+        // Narrow tables keep the metric's best value only, and give the names the room.
+        let narrow = width < 64
+        let nameWidth = Swift.min(Swift.max(4, names.map(\.count).max() ?? 0), Swift.max(8, narrow ? width - 17 : width / 3))
         var columns = [Table.Column(mark(.name, "run"), width: nameWidth),
                    Table.Column(mark(.status, wideStatus ? "status" : "·"), width: wideStatus ? 10 : 1),
                    Table.Column(mark(.step, "step"), width: Swift.max(4, cells.map { $0[2].count }.max() ?? 0), alignRight: true)]
@@ -126,10 +129,9 @@ struct RunTableLayout {
             used += column.width + 1
         }
         // The metric's values, then the config columns that differ, then phases, while they fit.
-        if let metric = table.metric {
-            let short = metric.count > 14 ? "…" + metric.suffix(13) : metric
-            add(Table.Column(mark(.latest, short), width: Swift.max(short.count + 1, 7), alignRight: true),
-                table.rows.map { $0.latest.map(NumberFormat.short) ?? "-" })
+        // The metric is named in the panel's title; its columns are `last` and `min` or `max`.
+        if table.metric != nil {
+            if !narrow { add(Table.Column(mark(.latest, "last"), width: 7, alignRight: true), table.rows.map { $0.latest.map(NumberFormat.short) ?? "-" }) }
             add(Table.Column(mark(.best, table.goal.rawValue), width: 7, alignRight: true), table.rows.map { $0.best.map(NumberFormat.short) ?? "-" })
         }
         for (k, key) in table.configKeys.enumerated() {

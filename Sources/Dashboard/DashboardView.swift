@@ -51,6 +51,9 @@ public struct DashboardView {
         case .curves:
             var parts = [panel.title, state.curves.smoothing.label, "x \(state.curves.xAxis.label)"]
             if state.curves.xScale != .linear { parts[2] += " \(state.curves.xScale.rawValue)" }
+            // One run drawn out of several (isolated, hidden or queried): the title names it.
+            let shown = state.shownRunIDs
+            if shown.count == 1, state.runOrder.count - state.endedRuns.count > 1 { parts.insert(shown[0], at: 1) }
             if state.curves.xWindow != nil { parts.append("zoomed") }
             if state.curves.clipOutliers { parts.append("clip 2–98%") }
             if let filter = state.curves.filter { parts.append("/\(filter)/") }

@@ -85,7 +85,7 @@ import Testing
         _ = keys(&state, .enter)
         #expect(state.input == nil && state.runQuery?.text == "lr >= 3e-3")
         #expect(state.listedRunIDs.count == 4 && state.shownRunIDs.count == 4)
-        #expect(TextExport.plain(view.render(state)).contains("Runs · 4 of 12 · /lr >= 3e-3/"))
+        #expect(TextExport.plain(view.render(state)).contains("Runs · 4 of 12 · test/acc · /lr >= 3e-3/"))
         _ = keys(&state, .character("/"))
         for _ in 0..<10 { _ = keys(&state, .backspace) }
         _ = keys(&state, .enter)

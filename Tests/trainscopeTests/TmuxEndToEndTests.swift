@@ -206,6 +206,32 @@ import TestSupport
         #expect(try tmux(["display", "-p", "-t", "t", "#{alternate_on}"]).hasPrefix("0"), "the terminal did not leave the alternate screen")
     }
 
+    /// A 20-run sweep: the runs panel lists every run; isolating one leaves only its lines.
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
+    func theRunsPanelIsolatesOneRunOfASweep() throws {
+        let exitFile = TestPaths.scratchDirectory().appendingPathComponent("exit").path
+        let sample = TestPaths.sample("runs/sweep.jsonl")
+        let command = "\(CommandRunner.binary.path) replay \(sample) --fast; echo $? > \(exitFile); sleep 30"
+        _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
+        defer { _ = try? tmux(["kill-server"]) }
+        let all = try waitForScreen { $0.contains("sweep-w128-lr0.01-s1 │ step 1500/1500") && $0.contains("+20 more") }
+        #expect(all.contains("+20 more"), "20 runs on each chart")
+        _ = try tmux(["send-keys", "-t", "t", "r"])
+        let runs = try waitForScreen { $0.contains("╭ Runs · 20") && $0.contains("w128-lr0.01-s1") }
+        #expect(runs.contains("w64-lr0.001-s0") && runs.contains("w128-lr0.01-s1"))
+        _ = try tmux(["send-keys", "-t", "t", "j", "j", "j", "i"])
+        let isolated = try waitForScreen { $0.contains("only sweep-w64-lr0.002-s0") && !$0.contains("more") }
+        #expect(isolated.contains("╭ Curves · sweep-w64-lr0.002-s0 ·"), "the curves name the one run")
+        // The curves panel is the left 52 columns of a 120-wide grid.
+        let curves = isolated.split(separator: "\n").dropFirst().map { String($0.prefix(52)) }
+        #expect(isolated.contains("━ train/loss") && !curves.contains { $0.contains("more") || $0.contains("w128") || $0.contains("@") },
+                "only that run's lines")
+        _ = try tmux(["send-keys", "-t", "t", "i"])
+        #expect(try waitForScreen { $0.contains("+19 more") }.contains("━ w64-lr0.002-s0"), "again: every run, the selected one first")
+        _ = try tmux(["send-keys", "-t", "t", "q"])
+        #expect(exitStatus(exitFile) == "0")
+    }
+
     @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
     func sigtermRestoresTheTerminal() throws {
         let exitFile = TestPaths.scratchDirectory().appendingPathComponent("exit").path
