@@ -5,6 +5,8 @@
 #  2. training steps/s of the grokking preset with the live dashboard attached (in tmux, 160×48)
 #     against the same run headless, alternating, from the times in each run's recording.
 # Usage: Benchmarks/dashboard.sh [--events N] [--steps N] [--repeats N]
+# Many runs (frame time, memory and a run query at 10, 100 and 1,000 runs; about 7 GiB at 1,000):
+#   .build/release/trainscope-dashboard-bench --many-runs [--points N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=10000000 steps=1500 repeats=2

@@ -38,8 +38,11 @@ public struct RunState: Sendable, Equatable {
     public var latestTime: Double?
     /// Frame-clock time of the run's latest event (its live status).
     public var lastSeen: Double?
-    /// Its colour and line style for its whole life (`DashboardView.runStyle`), given on arrival.
+    /// Its colour and line style for its whole life (`RunLooks.slotLook`), given on arrival.
     public var slot = 0
+    /// Scalar points received over all its metrics: how much data it holds (the main run of a log
+    /// folder has the most).
+    public var pointCount = 0
 
     public init(id: String) {
         self.id = id; config = JSONObject(); knobs = []; extra = JSONObject(); series = [:]; phases = []; knobChanges = []

@@ -40,10 +40,9 @@ extension DashboardView {
                 if clip { values.append((e.lowerBound + e.upperBound) / 2) } else { values += [e.lowerBound, e.upperBound] }
             }
         }
-        guard !values.isEmpty else { return nil }
-        values.sort()
-        var low = values[0], high = values[values.count - 1]
+        guard var low = values.min(), var high = values.max() else { return nil }
         if clip && values.count >= 10 {
+            values.sort()
             low = values[Int(Double(values.count - 1) * 0.02)]
             high = values[Int(Double(values.count - 1) * 0.98)]
         }
@@ -66,10 +65,11 @@ extension DashboardView {
     }
 
     /// A chart: a legend row (title, each line's value, the downsampling badge), then the plot.
-    /// Legend entries that do not fit, and runs not drawn, are counted as "+N more".
+    /// Legend entries that do not fit are counted as "+N more"; runs not drawn at all (past what a
+    /// chart tells apart) are said in the badge.
     func drawChart(title: String, selected: Bool, lines: [PlottedLine], yScale: AxisScale, yRange: ClosedRange<Double>,
                    xLabels: (String, String), references: [ReferenceLine], markers: [ChartMarker], cursor: Int?,
-                   cursorNote: String?, omittedRuns: Int = 0, area: Rect, _ buffer: inout Buffer) {
+                   cursorNote: String?, undrawnRuns: Int = 0, area: Rect, _ buffer: inout Buffer) {
         guard area.height >= 2 else { return }
         let right = area.x + area.width
         var x = area.x + 1
@@ -79,19 +79,18 @@ extension DashboardView {
         let legend = lines.enumerated().filter { !$0.element.isFaint }.sorted { ($0.element.rank, $0.offset) < ($1.element.rank, $1.offset) }.map(\.element)
         let total = legend.reduce(0) { $0 + $1.points }
         let shown = legend.reduce(0) { $0 + Swift.min($1.points, $1.shownColumns) }
-        let badge = shown < total ? " \(shown) of \(total) points " : ""
+        var badge = shown < total ? " \(shown) of \(total) points " : ""
+        if undrawnRuns > 0 { badge = " \(undrawnRuns) runs not drawn (r, /)" + (badge.isEmpty ? " " : " ·" + badge) }
         for (i, line) in legend.enumerated() {
             let text = "\(line.pattern.swatch) \(line.label) \(line.value.map { NumberFormat.short($0) } ?? "-")  "
-            let more = legend.count - i - 1 + omittedRuns
+            let more = legend.count - i - 1
             let reserve = more > 0 ? "+\(more) more".count + 1 : 0
-            guard x + text.count + reserve <= right else {
-                x += buffer.write("+\(legend.count - i + omittedRuns) more", x: x, y: area.y, style: theme.dimText, maxWidth: right - x) + 2
+            // Runs not drawn are always said: the legend leaves the badge its room then.
+            guard x + text.count + reserve <= right - (undrawnRuns > 0 ? badge.count : 0) else {
+                x += buffer.write("+\(legend.count - i) more", x: x, y: area.y, style: theme.dimText, maxWidth: right - x) + 2
                 break
             }
             x += buffer.write(text, x: x, y: area.y, style: line.style, maxWidth: right - x)
-            if i == legend.count - 1, omittedRuns > 0 {
-                x += buffer.write("+\(omittedRuns) more", x: x, y: area.y, style: theme.dimText, maxWidth: right - x) + 2
-            }
         }
         if !badge.isEmpty, x + badge.count <= right { buffer.write(badge, x: right - badge.count, y: area.y, style: theme.dimText) }
         let chartArea = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)

@@ -4,9 +4,9 @@ import TerminalUI
 extension DashboardView {
     /// Lines drawn per chart at most where lines differ by colour alone (the Hessian's eigenvalues).
     static let maxLinesPerChart = 8
-    /// Runs drawn per chart at most (colour × line pattern tells them apart; the legend says how many
-    /// more there are).
-    static let maxRunsPerChart = 128
+    /// Runs drawn per chart at most: as many as colour × line pattern tell apart (12 × 4 in the
+    /// colour themes); the chart's badge says how many runs are not drawn.
+    static let maxRunsPerChart = 48
 
     /// The curves panel: one chart per group of metrics, stacked; the selected one kept in view.
     func curvesPanel(_ state: DashboardState, _ inner: Rect, _ buffer: inout Buffer) {
@@ -23,6 +23,7 @@ extension DashboardView {
             buffer.write(message, x: area.x + 1, y: area.y, style: theme.dimText, maxWidth: area.width - 2)
             return
         }
+        let frame = RunLooks.Frame(state, theme: theme, faint: faint, limit: Self.maxRunsPerChart)
         let fit = Swift.max(1, Swift.min(groups.count, area.height / 7))
         let selected = Swift.min(state.curves.selectedGroup, groups.count - 1)
         let first = Swift.min(Swift.max(0, selected - fit + 1), groups.count - fit)
@@ -31,9 +32,9 @@ extension DashboardView {
             let chartArea = Rect(x: area.x, y: y0, width: area.width, height: y1 - y0)
             let group = groups[first + i]
             if case .metric(let xMetric) = state.curves.xAxis {
-                parametricChart(state, group, xMetric: xMetric, selected: first + i == selected, area: chartArea, &buffer)
+                parametricChart(state, group, frame, xMetric: xMetric, selected: first + i == selected, area: chartArea, &buffer)
             } else {
-                timeChart(state, group, selected: first + i == selected, area: chartArea, &buffer)
+                timeChart(state, group, frame, selected: first + i == selected, area: chartArea, &buffer)
             }
         }
         if groups.count > fit {
@@ -43,7 +44,8 @@ extension DashboardView {
     }
 
     /// A chart over steps or seconds from the multi-resolution stores (smoothed over faint raw when on).
-    private func timeChart(_ state: DashboardState, _ group: CurveGroup, selected: Bool, area: Rect, _ buffer: inout Buffer) {
+    private func timeChart(_ state: DashboardState, _ group: CurveGroup, _ frame: RunLooks.Frame, selected: Bool, area: Rect,
+                           _ buffer: inout Buffer) {
         guard let xRange = state.curvesXRange else { return }
         let chartArea = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
         let dotColumns = LineChart.dotColumns(in: chartArea)
@@ -53,9 +55,8 @@ extension DashboardView {
         let yScale = state.yScale(ofGroup: group.name)
         let cursorDots = state.curves.cursor.map { [2 * $0, 2 * $0 + 1] }
         var lines: [PlottedLine] = []
-        let drawn = Self.chartRuns(state)
-        let looks = RunLooks(state, group: group, theme: theme, faint: faint)
-        for id in drawn.ids {
+        let looks = RunLooks(frame, group: group)
+        for id in frame.drawn {
             let run = state.runs[id]!
             let stepEdges: [Double]
             if state.curves.xAxis == .wallTime {
@@ -124,18 +125,7 @@ extension DashboardView {
         drawChart(title: looks.title, selected: selected && state.focus == .curves, lines: lines, yScale: yScale, yRange: yRange,
                   xLabels: (NumberFormat.short(xRange.lowerBound) + unit, "\(state.curves.xAxis.label) \(NumberFormat.short(xRange.upperBound))\(scaleNote)"),
                   references: references, markers: run.map { markers($0, column: column) } ?? [], cursor: state.curves.cursor,
-                  cursorNote: cursorNote, omittedRuns: drawn.total - drawn.ids.count, area: area, &buffer)
-    }
-
-    /// The runs a chart draws, bottom to top: the shown runs, newest first when they are too many for
-    /// one chart, then reordered so the main run and the selected run are drawn last (on top).
-    static func chartRuns(_ state: DashboardState) -> (ids: [String], total: Int) {
-        let shown = state.shownRunIDs
-        var ids = Array(shown.suffix(maxRunsPerChart).reversed())
-        for top in [state.currentRunID, state.selectedRun].compactMap({ $0 }) {
-            if let i = ids.firstIndex(of: top) { ids.append(ids.remove(at: i)) }
-        }
-        return (ids, shown.count)
+                  cursorNote: cursorNote, undrawnRuns: frame.shown.count - frame.drawn.count, area: area, &buffer)
     }
 
     /// Adds points (a Gaussian's provisional tail) to store columns cut at `edges`.
@@ -151,13 +141,13 @@ extension DashboardView {
 
     /// A chart of the group's metrics against another metric, joined at equal steps (a path through
     /// the recent full-resolution points).
-    private func parametricChart(_ state: DashboardState, _ group: CurveGroup, xMetric: String, selected: Bool, area: Rect,
-                                 _ buffer: inout Buffer) {
+    private func parametricChart(_ state: DashboardState, _ group: CurveGroup, _ frame: RunLooks.Frame, xMetric: String, selected: Bool,
+                                 area: Rect, _ buffer: inout Buffer) {
         var series: [ScatterSeries] = []
         var legend: [(String, Style, Double?)] = []
         var total = 0, drawn = 0
-        let looks = RunLooks(state, group: group, theme: theme, faint: faint)
-        for id in Self.chartRuns(state).ids {
+        let looks = RunLooks(frame, group: group)
+        for id in frame.drawn {
             let run = state.runs[id]!
             guard let xs = run.series[xMetric] else { continue }
             for metric in group.metrics where metric != xMetric {

@@ -17,39 +17,66 @@ struct RunLooks {
         var rank: Int
     }
 
-    /// True when the chart tells runs apart by colour (more than one colour slot on show).
-    let byRun: Bool
+    /// What every chart of a frame shares: the shown runs, their short names, the selected and the
+    /// main run, and the runs drawn (computed once per frame, not once per chart).
+    struct Frame {
+        let state: DashboardState
+        let shown: [String]
+        /// True when charts tell runs apart by colour (more than one colour slot on show).
+        let byRun: Bool
+        let names: [String: String]
+        /// The selected run when it is drawn, and the main run.
+        let selected: String?
+        let current: String
+        /// The runs a chart draws, bottom to top: the newest when they are more than a chart holds,
+        /// with the main run and the selected run drawn last (on top).
+        let drawn: [String]
+        let series: [Style]
+        let faint: (Style) -> Style
+
+        init(_ state: DashboardState, theme: Theme, faint: @escaping (Style) -> Style, limit: Int) {
+            self.state = state
+            shown = state.shownRunIDs
+            byRun = Set(shown.map { state.runs[$0]!.slot }).count > 1
+            names = RunNames.shortened(shown)
+            selected = state.selectedRun.flatMap { [shown] id in shown.contains(id) ? id : nil }
+            current = state.currentRunID
+            var ids = Array(shown.suffix(limit).reversed())
+            for top in [current, selected].compactMap({ $0 }) {
+                if let i = ids.firstIndex(of: top) { ids.append(ids.remove(at: i)) } else if shown.contains(top) { ids.append(top) }
+            }
+            if ids.count > limit { ids.removeFirst(ids.count - limit) }
+            drawn = ids
+            series = theme.series.isEmpty ? [.plain] : theme.series
+            self.faint = faint
+        }
+    }
+
     /// The chart's title: the group name, or the one metric it draws for many runs.
     let title: String
-    private let oneMetric: Bool
-    private let names: [String: String]
-    private let state: DashboardState
+    private let frame: Frame
     private let group: CurveGroup
-    private let series: [Style]
-    private let faint: (Style) -> Style
+    private let oneMetric: Bool
 
-    init(_ state: DashboardState, group: CurveGroup, theme: Theme, faint: @escaping (Style) -> Style) {
-        let shown = state.shownRunIDs
-        byRun = Set(shown.map { state.runs[$0]!.slot }).count > 1
-        let present = group.metrics.filter { metric in shown.contains { state.runs[$0]!.series[metric] != nil } }
+    var byRun: Bool { frame.byRun }
+
+    init(_ frame: Frame, group: CurveGroup) {
+        let present = group.metrics.filter { metric in frame.shown.contains { frame.state.runs[$0]!.series[metric] != nil } }
         oneMetric = present.count == 1
-        title = byRun && oneMetric ? present[0] : group.name
-        names = RunNames.shortened(shown)
-        self.state = state
+        title = frame.byRun && oneMetric ? present[0] : group.name
+        self.frame = frame
         self.group = group
-        series = theme.series.isEmpty ? [.plain] : theme.series
-        self.faint = faint
     }
 
     func look(run id: String, metric: String) -> Look {
-        let run = state.runs[id]!
+        let run = frame.state.runs[id]!
         let metricIndex = group.metrics.firstIndex(of: metric) ?? 0
-        var (style, pattern) = byRun ? Self.slotLook(run.slot, metricIndex: metricIndex, colours: series)
-                                     : (series[metricIndex % series.count], LinePattern.solid)
-        let abandoned = state.abandonedRuns.contains(id)
-        let selected = state.selectedRun.flatMap { state.isShown($0) ? $0 : nil }
-        if abandoned || (byRun && selected != nil && selected != id) { style = faint(style) }
-        let rank = id == selected ? 0 : id == state.currentRunID ? 1 : 2
+        let colours = frame.series
+        var (style, pattern) = byRun ? Self.slotLook(run.slot, metricIndex: metricIndex, colours: colours)
+                                     : (colours[metricIndex % colours.count], LinePattern.solid)
+        let abandoned = frame.state.abandonedRuns.contains(id)
+        if abandoned || (byRun && frame.selected != nil && frame.selected != id) { style = frame.faint(style) }
+        let rank = id == frame.selected ? 0 : id == frame.current ? 1 : 2
         return Look(style: style, pattern: pattern, isAbandoned: abandoned, rank: rank)
     }
 
@@ -64,7 +91,7 @@ struct RunLooks {
     /// The legend's name for a line: the metric (one run), the short run name (one metric), or both.
     func label(run id: String, metric: String) -> String {
         guard byRun else { return metric }
-        let name = names[id] ?? id
+        let name = frame.names[id] ?? id
         return oneMetric ? name : "\(metric)@\(name)"
     }
 }

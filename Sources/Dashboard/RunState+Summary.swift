@@ -58,8 +58,6 @@ extension RunState {
         series[metric]?.raw.yExtremes.map { goal == .minimize ? $0.lowerBound : $0.upperBound }
     }
 
-    /// Points over all its metrics: how much data the run holds (the default run of `check` has most).
-    public var pointCount: Int { series.values.reduce(0) { $0 + $1.raw.count } }
 
     /// The step of a phase (`memorization`, `generalization`), when it was reached.
     public func phaseStep(_ name: String) -> Int? { phases.first { $0.name == name }?.step }

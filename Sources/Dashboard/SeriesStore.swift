@@ -64,6 +64,23 @@ public struct SeriesStore: Sendable, Equatable {
 
         func bucket(_ i: Int) -> SeriesBucket { ring[(start + i) % ring.count] }
 
+        /// The completed buckets that overlap `range`, by binary search (a level's buckets follow
+        /// each other in x).
+        func indices(overlapping range: ClosedRange<Double>) -> Range<Int> {
+            var lo = 0, hi = completed
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if bucket(mid).xMax < range.lowerBound { lo = mid + 1 } else { hi = mid }
+            }
+            var end = lo
+            hi = completed
+            while end < hi {
+                let mid = (end + hi) / 2
+                if bucket(mid).xMin <= range.upperBound { end = mid + 1 } else { hi = mid }
+            }
+            return lo..<end
+        }
+
         mutating func push(_ b: SeriesBucket, capacity: Int, pointsPerBucket: Int) {
             if ring.count < capacity {
                 ring.append(b)
@@ -144,21 +161,17 @@ public struct SeriesStore: Sendable, Equatable {
         guard count > 0, let low = edges.first, let high = edges.last, low <= high else { return (out, 0) }
         let buckets = buckets(covering: low...high, budget: 4 * columns)
         var points = 0
-        // The column holding x: the last edge at or below it (binary search), clamped to the ends.
-        func column(_ x: Double) -> Int {
-            var lo = 0, hi = columns
-            while hi - lo > 1 {
-                let mid = (lo + hi) / 2
-                if edges[mid] <= x { lo = mid } else { hi = mid }
-            }
-            return lo
-        }
+        // Buckets come in increasing x, so the column of each bucket's start only moves right: one
+        // pass over buckets and edges together. The column holding x is the last edge at or below it.
+        var first = 0
         for b in buckets where b.xMax >= low && b.xMin <= high {
             points += b.count
+            let start = Swift.max(b.xMin, low), end = Swift.min(b.xMax, high)
+            while first + 1 < columns && edges[first + 1] <= start { first += 1 }
+            var last = first
+            while last + 1 < columns && edges[last + 1] <= end { last += 1 }
             // A bucket wider than a column (old data kept only coarsely) spans every column it overlaps.
-            for c in column(Swift.max(b.xMin, low))...column(Swift.min(b.xMax, high)) {
-                out[c] = out[c].map { $0.merged(with: b) } ?? b
-            }
+            for c in first...last { out[c] = out[c].map { $0.merged(with: b) } ?? b }
         }
         return (out, points)
     }
@@ -171,13 +184,14 @@ public struct SeriesStore: Sendable, Equatable {
             let oldest = l.completed > 0 ? l.bucket(0).xMin : (l.partial?.xMin ?? .infinity)
             let covers = l.droppedPoints == 0 || oldest <= range.lowerBound
             guard covers || level == levels.count - 1 else { continue }
+            let inRange = l.indices(overlapping: range)
+            let partial = l.partial.flatMap { $0.xMax >= range.lowerBound && $0.xMin <= range.upperBound ? $0 : nil }
+            guard inRange.count + (partial == nil ? 0 : 1) <= budget || level == levels.count - 1 else { continue }
             var selected: [SeriesBucket] = []
-            for i in 0..<l.completed {
-                let b = l.bucket(i)
-                if b.xMax >= range.lowerBound && b.xMin <= range.upperBound { selected.append(b) }
-            }
-            if let p = l.partial, p.xMax >= range.lowerBound && p.xMin <= range.upperBound { selected.append(p) }
-            if selected.count <= budget || level == levels.count - 1 { return selected }
+            selected.reserveCapacity(inRange.count + 1)
+            for i in inRange { selected.append(l.bucket(i)) }
+            if let partial { selected.append(partial) }
+            return selected
         }
         return []
     }

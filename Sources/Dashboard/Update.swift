@@ -77,6 +77,7 @@ private func apply(_ block: ScalarsBlock, to state: inout DashboardState) {
                     }
                 }
                 run.latestStep = max(run.latestStep, steps.max()!)
+                run.pointCount += steps.count * columns
                 if let times = block.times {
                     for row in 0..<steps.count { note(time: times[row], step: steps[row], &run) }
                 }
@@ -141,6 +142,7 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             }
             if let lr = s.values["lr"], lr > 0, lr.isFinite { run.stabilityThreshold.append(x: Double(s.step), y: 2 / lr) }
             run.latestStep = max(run.latestStep, s.step)
+            run.pointCount += s.values.count
             note(time: s.time, step: s.step, &run)
         }
     case .spectrum(let e):
