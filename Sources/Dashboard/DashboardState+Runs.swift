@@ -52,6 +52,9 @@ public struct RunRow: Sendable, Equatable {
     public var memorized: Int?
     public var generalized: Int?
     public var isHidden: Bool
+    /// For a group's header row (grouping on): the group's id and its member count.
+    public var group: String?
+    public var members = 0
 }
 
 /// The runs panel's content: the rows of the runs the query selects, and the columns they need.
@@ -149,7 +152,39 @@ extension DashboardState {
         let hasPhases = rows.contains { $0.memorized != nil || $0.generalized != nil }
         if runTable.sort != .order { rows = sorted(rows, by: runTable.sort, keys: keys) }
         if runTable.descending { rows.reverse() }
+        if let grouping { rows = groupedRows(rows, grouping, keys: keys) }
         return RunTable(configKeys: keys, metric: metric, goal: goal, rows: rows, hasPhases: hasPhases)
+    }
+
+    /// The id of a group's header row in the runs panel (and in `selectedRun` when it is selected).
+    public static func groupRowID(_ group: String) -> String { "\u{1E}group:" + group }
+
+    /// Rows under their groups' header rows (in order of the groups' first rows): a header carries
+    /// the members' mean latest and best values and the config they share; a collapsed group hides
+    /// its members' rows.
+    private func groupedRows(_ rows: [RunRow], _ grouping: RunGrouping, keys: [String]) -> [RunRow] {
+        let groups = Self.groups(of: rows.map(\.id), except: grouping.except, in: self)
+        let groupOf = Dictionary(groups.flatMap { g in g.members.map { ($0, g) } }, uniquingKeysWith: { a, _ in a })
+        let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [RunRow] = []
+        var done = Set<String>()
+        func mean(_ values: [Double?]) -> Double? {
+            let present = values.compactMap { $0 }
+            return present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)
+        }
+        for row in rows {
+            guard let group = groupOf[row.id], done.insert(group.id).inserted else { continue }
+            let members = group.members.compactMap { byID[$0] }
+            let collapsed = grouping.collapsed.contains(group.id)
+            out.append(RunRow(id: Self.groupRowID(group.id), depth: 0, shortName: (collapsed ? "▸ " : "▾ ") + group.name,
+                              status: members.first!.status, step: members.map(\.step).max() ?? 0,
+                              config: keys.indices.map { k in keys[k] == grouping.except ? nil : members.first!.config[k] },
+                              latest: mean(members.map(\.latest)), best: mean(members.map(\.best)),
+                              memorized: nil, generalized: nil, isHidden: members.allSatisfy(\.isHidden),
+                              group: group.id, members: members.count))
+            if !collapsed { out += members.map { var m = $0; m.depth = 1; return m } }
+        }
+        return out
     }
 
     /// `ids` as a forest: each run after its parent (when listed), indented one level per ancestor.

@@ -326,6 +326,8 @@ public struct DashboardState: Sendable, Equatable {
     public var queryMatches: Set<String> = []
     /// The runs panel's columns, order and metric.
     public var runTable = RunTableSettings()
+    /// Runs drawn as groups with bands (`g`); nil draws every run.
+    public var grouping: RunGrouping?
     /// The run whose details are open over the screen (Enter in the runs panel), and their scroll.
     public var detailsRun: String?
     public var detailsScroll = 0

@@ -56,16 +56,12 @@ extension DashboardView {
         let cursorDots = state.curves.cursor.map { [2 * $0, 2 * $0 + 1] }
         var lines: [PlottedLine] = []
         let looks = RunLooks(frame, group: group)
-        for id in frame.drawn {
+        if let groups = frame.groups, let grouping = state.grouping {
+            lines = groupLines(state, group, groups, grouping, looks, edges: edges, yScale: yScale)
+        }
+        for id in frame.groups == nil ? frame.drawn : [] {
             let run = state.runs[id]!
-            let stepEdges: [Double]
-            if state.curves.xAxis == .wallTime {
-                let mapped = edges.compactMap { run.clock.step(atSeconds: $0) }
-                guard mapped.count == edges.count else { continue }
-                stepEdges = mapped
-            } else {
-                stepEdges = edges
-            }
+            guard let stepEdges = Self.stepEdges(run, edges, state.curves.xAxis) else { continue }
             for metric in group.metrics {
                 guard let series = run.series[metric] else { continue }
                 let look = looks.look(run: id, metric: metric)
@@ -126,6 +122,54 @@ extension DashboardView {
                   xLabels: (NumberFormat.short(xRange.lowerBound) + unit, "\(state.curves.xAxis.label) \(NumberFormat.short(xRange.upperBound))\(scaleNote)"),
                   references: references, markers: run.map { markers($0, column: column) } ?? [], cursor: state.curves.cursor,
                   cursorNote: cursorNote, undrawnRuns: frame.shown.count - frame.drawn.count, area: area, &buffer)
+    }
+
+    /// The step edges of a run for x edges on the chart's axis (seconds become the run's own steps);
+    /// nil when its clock cannot place them.
+    static func stepEdges(_ run: RunState, _ edges: [Double], _ axis: XAxis) -> [Double]? {
+        guard axis == .wallTime else { return edges }
+        let mapped = edges.compactMap { run.clock.step(atSeconds: $0) }
+        return mapped.count == edges.count ? mapped : nil
+    }
+
+    /// The lines of run groups: per group and metric, a faint band (min–max or ±1 std of the
+    /// members at each dot column) under the members' mean, from each member's bucket means (its
+    /// smoothed line when smoothing is on).
+    private func groupLines(_ state: DashboardState, _ chart: CurveGroup, _ groups: [RunGroup], _ grouping: RunGrouping, _ looks: RunLooks,
+                            edges: [Double], yScale: AxisScale) -> [PlottedLine] {
+        var lines: [PlottedLine] = []
+        func extent(_ low: Double, _ high: Double) -> ClosedRange<Double>? {
+            guard low.isFinite, high.isFinite else { return nil }
+            if yScale == .log { return high > 0 ? (low > 0 ? low : high)...high : nil }
+            return low...high
+        }
+        for group in groups {
+            for metric in chart.metrics {
+                var perColumn = [[Double]](repeating: [], count: edges.count - 1)
+                var latest: [Double] = []
+                var points = 0
+                for id in group.members {
+                    let run = state.runs[id]!
+                    guard let series = run.series[metric], let stepEdges = Self.stepEdges(run, edges, state.curves.xAxis) else { continue }
+                    let store = series.smoothed ?? series.raw
+                    for (c, bucket) in store.columns(edges: stepEdges).columns.enumerated() {
+                        if let bucket { perColumn[c].append(bucket.yMean) }
+                    }
+                    if let last = store.last?.y { latest.append(last) }
+                    points += series.raw.count
+                }
+                guard points > 0, let first = group.members.first(where: { state.runs[$0]!.series[metric] != nil }) else { continue }
+                let aggregated = perColumn.map { grouping.aggregate($0) }
+                let look = looks.look(run: first, metric: metric)
+                let label = looks.groupLabel(group, metric: metric)
+                let shown = aggregated.compactMap { $0 }.count
+                lines.append(PlottedLine(label: label, style: faint(look.style), columns: aggregated.map { $0.flatMap { extent($0.band.lowerBound, $0.band.upperBound) } },
+                                         value: nil, points: 0, shownColumns: 0, isFaint: true))
+                lines.append(PlottedLine(label: label, style: look.style, columns: aggregated.map { $0.flatMap { extent($0.mean, $0.mean) } },
+                                         value: grouping.aggregate(latest)?.mean, points: shown, shownColumns: shown, pattern: look.pattern, rank: look.rank))
+            }
+        }
+        return lines
     }
 
     /// Adds points (a Gaussian's provisional tail) to store columns cut at `edges`.

@@ -27,7 +27,7 @@ extension DashboardView {
               textStyle: theme.text, selectedStyle: selectedStyle).render(into: &buffer, area: tableArea)
         // The swatch: the run's colour and line pattern (hollow when hidden).
         let first = Table.firstVisibleRow(selected: selected, rows: table.rows.count, visible: area.height - 1)
-        for (offset, row) in table.rows.dropFirst(first).prefix(area.height - 1).enumerated() {
+        for (offset, row) in table.rows.dropFirst(first).prefix(area.height - 1).enumerated() where row.group == nil {
             let look = runSwatch(state.runs[row.id]!)
             buffer.write(row.isHidden ? "○ " : String(repeating: look.pattern.swatch, count: 2), x: area.x, y: area.y + 1 + offset,
                          style: row.isHidden ? theme.dimText : look.style)
@@ -110,6 +110,7 @@ struct RunTableLayout {
         }
         let names = table.rows.map { row in
             (row.depth > 0 ? String(repeating: "  ", count: row.depth - 1) + "└ " : "") + row.shortName
+                + (row.group != nil ? " ×\(row.members)" : "")
         }
         // Narrow tables show the status as its glyph alone.
         let wideStatus = width >= 90

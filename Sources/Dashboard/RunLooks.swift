@@ -33,6 +33,8 @@ struct RunLooks {
         let drawn: [String]
         let series: [Style]
         let faint: (Style) -> Style
+        /// The groups drawn instead of runs when grouping is on (the first 48).
+        let groups: [RunGroup]?
 
         init(_ state: DashboardState, theme: Theme, faint: @escaping (Style) -> Style, limit: Int) {
             self.state = state
@@ -47,6 +49,7 @@ struct RunLooks {
             }
             if ids.count > limit { ids.removeFirst(ids.count - limit) }
             drawn = ids
+            groups = state.runGroups.map { Array($0.prefix(limit)) }
             series = theme.series.isEmpty ? [.plain] : theme.series
             self.faint = faint
         }
@@ -86,6 +89,13 @@ struct RunLooks {
         let colours = colours.isEmpty ? [Style.plain] : colours
         let patterns = LinePattern.allCases
         return (colours[slot % colours.count], patterns[(slot / colours.count + metricIndex) % patterns.count])
+    }
+
+    /// The legend's name for a group's line: its shared values and member count, with the metric
+    /// when the chart draws several.
+    func groupLabel(_ group: RunGroup, metric: String) -> String {
+        let name = "\(group.name) ×\(group.members.count)"
+        return oneMetric ? name : "\(metric)@\(name)"
     }
 
     /// The legend's name for a line: the metric (one run), the short run name (one metric), or both.

@@ -165,6 +165,11 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
     case .selectPreviousRun, .selectNextRun, .pageUp, .pageDown, .selectFirst, .selectLast: moveRunSelection(action, &state)
     case .toggleRunVisibility:
         guard let id = state.selectedRun else { return [] }
+        // On a group's row: fold or unfold the group.
+        if state.grouping != nil, let group = state.runTableContent.rows.first(where: { $0.id == id })?.group {
+            if state.grouping!.collapsed.remove(group) == nil { state.grouping!.collapsed.insert(group) }
+            return []
+        }
         if state.isolatedRun != nil {
             // Leaving isolation by hand: everything else stays hidden, this one toggles.
             state.hiddenRuns = Set(state.runOrder.filter { $0 != state.isolatedRun })
@@ -172,7 +177,7 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         }
         if state.hiddenRuns.remove(id) == nil { state.hiddenRuns.insert(id) }
     case .isolateRun:
-        guard let id = state.selectedRun else { return [] }
+        guard let id = state.selectedRun, state.runs[id] != nil else { return [] }
         state.isolatedRun = state.isolatedRun == id ? nil : id
     case .showAllRuns:
         state.hiddenRuns = []
@@ -183,8 +188,19 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         let index = keys.firstIndex(of: state.runTable.sort) ?? 0
         state.runTable.sort = keys[(index + (action == .sortRight ? 1 : keys.count - 1)) % keys.count]
     case .reverseSort: state.runTable.descending.toggle()
+    case .toggleGrouping:
+        if state.grouping != nil {
+            state.grouping = nil
+        } else if let key = state.defaultGroupingKey {
+            state.grouping = RunGrouping(except: key)
+            appendLog(&state, .info, "runs grouped by every config key but \(key)")
+        } else {
+            appendLog(&state, .warning, "nothing to group: the shown runs have the same config")
+        }
+    case .cycleBand:
+        if let band = state.grouping?.band { state.grouping!.band = band.other }
     case .showRunDetails:
-        guard let id = state.selectedRun ?? state.runTableContent.rows.first?.id else { return [] }
+        guard let id = state.selectedRun ?? state.runTableContent.rows.first?.id, state.runs[id] != nil else { return [] }
         state.selectedRun = id
         state.detailsRun = id
         state.detailsScroll = 0

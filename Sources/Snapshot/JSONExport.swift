@@ -27,11 +27,14 @@ public enum JSONExport {
         o["columns"] = .number(Double(columns))
         o["runs_query"] = state.runQuery.map { .string($0.text) } ?? .null
         let ids = state.runQuery == nil ? state.runOrder : state.listedRunIDs
+        o["grouping"] = state.grouping.map { g in .object(JSONObject([("except", .string(g.except)), ("band", .string(g.band.rawValue))])) } ?? .null
+        let groupOf = Dictionary((state.runGroups ?? []).flatMap { g in g.members.map { ($0, g.name) } }, uniquingKeysWith: { a, _ in a })
         o["runs"] = .array(ids.map { id in
             var r = run(state.runs[id]!, columns: columns)
             r["status"] = .string(state.status(of: id).rawValue)
             r["shown"] = .bool(state.isShown(id))
             r["summary"] = summary(state.runs[id]!, state)
+            r["group"] = groupOf[id].map(JSONValue.string) ?? .null
             return .object(r)
         })
         return o.jsonValue.jsonText + "\n"

@@ -38,6 +38,8 @@ import TestSupport
         ("hidden", chars("rj jj jj ")),
         ("selected", chars("...")),
         ("details", chars("rjjjj") + [.enter]),
+        ("groups", chars("rg")),
+        ("groups-std-folded", chars("rgBj ")),
     ]
 
     static func chars(_ text: String) -> [Key] { text.map { Key.character($0) } }

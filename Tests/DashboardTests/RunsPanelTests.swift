@@ -58,6 +58,37 @@ import Testing
         #expect(state.detailsRun == nil && !TextExport.plain(view.render(state)).contains("Config"))
     }
 
+    /// `g`: runs that differ only in their seed become one group: a mean line over a band on the
+    /// charts, a header row with the members' mean values in the runs panel (space folds it).
+    @Test func groupsOfSeedsAreDrawnAsBandsAndFoldInThePanel() throws {
+        var state = focused(sweepState())
+        _ = keys(&state, .character("g"))
+        let groups = try #require(state.runGroups)
+        #expect(state.grouping?.except == "seed" && groups.count == 6 && groups.allSatisfy { $0.members.count == 2 })
+        #expect(groups[0].name == "lr=0.0001 optimizer=adamw model.width=64" && groups[0].members == [state.runOrder[0], state.runOrder[6]])
+        let rows = state.runTableContent.rows
+        #expect(rows.count == 18 && rows[0].group == groups[0].id && rows[0].members == 2 && rows[1].depth == 1)
+        let best = [state.runs[state.runOrder[0]]!, state.runs[state.runOrder[6]]!].map { $0.bestValue(of: "test/acc", goal: .maximize)! }
+        #expect(rows[0].best.map { abs($0 - (best[0] + best[1]) / 2) < 1e-12 } == true, "a header shows the members' mean")
+        let screen = TextExport.plain(view.render(state))
+        #expect(screen.contains("6 groups (all but seed) min–max") && screen.contains("▾ lr=0.0001") && screen.contains("×2"), "\(screen)")
+        _ = keys(&state, .home, .character(" "))
+        #expect(state.grouping?.collapsed == [groups[0].id] && state.runTableContent.rows.count == 16)
+        _ = keys(&state, .character("B"))
+        #expect(state.grouping?.band == .std)
+        _ = keys(&state, .character("g"))
+        #expect(state.grouping == nil && state.runGroups == nil)
+    }
+
+    @Test func aGroupsLineIsTheMeanAndItsBandTheSpreadOrOneStd() {
+        var grouping = RunGrouping(except: "seed")
+        #expect(grouping.aggregate([1, 2, 6])! == (3, 1...6))
+        grouping.band = .std
+        let (mean, band) = grouping.aggregate([1, 3, .nan])!
+        #expect(mean == 2 && band == 1...3, "NaN members are left out; σ of {1, 3} is 1")
+        #expect(grouping.aggregate([.infinity]) == nil)
+    }
+
     @Test func sortByAnyColumnAndReverse() {
         var state = focused(sweepState())
         _ = keys(&state, .character(">"))
