@@ -101,7 +101,7 @@ public enum Keymap {
         bind(chars("r"), .global, .focusRuns, "the runs panel (beside the curves when the grid has no room)"),
         bind(chars("."), .global, .selectNextRun, "select the next run: drawn on top, the others faint"),
         bind(chars(","), .global, .selectPreviousRun, "select the previous run"),
-        bind(chars("g"), .global, .toggleGrouping, "group runs by config except seed (or the sorted column): mean and band"),
+        bind(chars("g"), .global, .toggleGrouping, "group runs by config but seed (or the sorted key): mean, band"),
         bind(chars("B"), .global, .cycleBand, "group bands: min–max ↔ ±1 std"),
         bind(chars("S"), .global, .snapshot, "write the screen as SVG and its data as JSON"),
         bind(chars("?"), .global, .toggleHelp, "show or hide this help"),
