@@ -247,12 +247,17 @@ public enum RunNames {
         guard ids.count > 1 else { return Dictionary(ids.map { ($0, $0) }, uniquingKeysWith: { a, _ in a }) }
         let separators: Set<Character> = ["-", "_", "/", ".", ":", " "]
         let names = ids.map(Array.init)
+        // A separator at `i` of `name`; a decimal point (`0.003`) is part of its number.
+        func separates(_ name: [Character], _ i: Int) -> Bool {
+            guard separators.contains(name[i]) else { return false }
+            return !(name[i] == "." && i > 0 && i + 1 < name.count && name[i - 1].isNumber && name[i + 1].isNumber)
+        }
         // A cut at `n` characters from the start (or the end) is on a word boundary in every name:
         // the name ends there or a separator is on either side of it.
         func boundary(_ n: Int, fromEnd: Bool) -> Bool {
             names.allSatisfy { name in
                 let i = fromEnd ? name.count - n : n
-                return i <= 0 || i >= name.count || separators.contains(name[i - 1]) || separators.contains(name[i])
+                return i <= 0 || i >= name.count || separates(name, i - 1) || separates(name, i)
             }
         }
         let shortest = names.map(\.count).min()!

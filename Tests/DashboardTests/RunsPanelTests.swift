@@ -162,6 +162,8 @@ import Testing
         #expect(RunNames.shortened(["pareto-s0", "pareto-s0-hidden8"]) == ["pareto-s0": "pareto-s0", "pareto-s0-hidden8": "hidden8"])
         #expect(RunNames.shortened(["run10", "run11"]) == ["run10": "run10", "run11": "run11"], "no cut inside a word")
         #expect(RunNames.shortened(["only"]) == ["only": "only"])
+        #expect(RunNames.shortened(["w64-lr0.003-s0", "w64-lr0.01-s1"]) == ["w64-lr0.003-s0": "lr0.003-s0", "w64-lr0.01-s1": "lr0.01-s1"],
+                "a decimal point is not a place to cut")
     }
 
     /// A 2.7e15 `total_flos` and a 5e-5 learning rate in one group never share an axis.
