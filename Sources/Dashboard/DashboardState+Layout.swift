@@ -15,6 +15,7 @@ extension DashboardState {
         guard let run = currentRun else { return [.curves, .events] }
         var panels: [PanelKind] = [.curves]
         if runOrder.count - endedRuns.count > 1 { panels.append(.runs) }
+        if hasSweep { panels.append(.sweep) }
         if run.series["test/acc"] != nil || !run.phases.filter({ $0.name == "memorization" || $0.name == "generalization" }).isEmpty {
             panels.append(.grokking)
         }

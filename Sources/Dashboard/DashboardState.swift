@@ -161,12 +161,13 @@ public struct LogEntry: Sendable, Equatable {
 
 /// The panels of the dashboard.
 public enum PanelKind: String, Sendable, Equatable, CaseIterable {
-    case curves, runs, grokking, hessian, distributions, pareto, knobs, events
+    case curves, runs, sweep, grokking, hessian, distributions, pareto, knobs, events
 
     public var title: String {
         switch self {
         case .curves: "Curves"
         case .runs: "Runs"
+        case .sweep: "Sweep"
         case .grokking: "Grokking"
         case .hessian: "Hessian"
         case .distributions: "Distributions"
@@ -326,6 +327,8 @@ public struct DashboardState: Sendable, Equatable {
     public var queryMatches: Set<String> = []
     /// The runs panel's columns, order and metric.
     public var runTable = RunTableSettings()
+    /// The config key on the sweep panel's x axis, chosen with `x` in the runs panel.
+    public var sweepX: String?
     /// Runs drawn as groups with bands (`g`); nil draws every run.
     public var grouping: RunGrouping?
     /// The run whose details are open over the screen (Enter in the runs panel), and their scroll.

@@ -32,6 +32,7 @@ public struct DashboardView {
             switch panel {
             case .curves: curvesPanel(state, inner, &buffer)
             case .runs: runsPanel(state, inner, &buffer)
+            case .sweep: sweepPanel(state, inner, &buffer)
             case .grokking: grokkingPanel(run, inner, &buffer)
             case .hessian: hessianPanel(run, inner, &buffer)
             case .distributions: distributionsPanel(state, inner, &buffer)

@@ -11,7 +11,7 @@ public enum KeyAction: Sendable, Equatable, CaseIterable {
     case earlierRound, laterRound
     case focusRuns, selectPreviousRun, selectNextRun, pageUp, pageDown, selectFirst, selectLast
     case toggleRunVisibility, isolateRun, showAllRuns, startRunQuery, sortLeft, sortRight, reverseSort, nextMetric, flipGoal
-    case showRunDetails, toggleGrouping, cycleBand
+    case showRunDetails, toggleGrouping, cycleBand, sweepOnX
 }
 
 /// Where a binding applies: everywhere, or only while a panel has the focus (it then wins over a
@@ -41,7 +41,7 @@ public enum KeyContext: String, Sendable, Equatable, CaseIterable {
         case .pareto: self = .pareto
         case .distributions: self = .distributions
         case .events: self = .events
-        case .grokking, .hessian: self = .global
+        case .grokking, .hessian, .sweep: self = .global
         }
     }
 }
@@ -128,6 +128,7 @@ public enum Keymap {
         bind(chars(">"), .runs, .sortRight, "sort by the column to the right"),
         bind(chars("R"), .runs, .reverseSort, "reverse the order"),
         bind(chars("m"), .runs, .nextMetric, "the next metric in the latest and best columns"),
+        bind(chars("x"), .runs, .sweepOnX, "sweep panel: the sorted config column (or the next key) on x"),
         bind(chars("b"), .runs, .flipGoal, "best is the minimum or the maximum of that metric"),
         bind([.character("j"), .down], .knobs, .selectNext, "select the next knob"),
         bind([.character("k"), .up], .knobs, .selectPrevious, "select the previous knob"),

@@ -188,6 +188,16 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         let index = keys.firstIndex(of: state.runTable.sort) ?? 0
         state.runTable.sort = keys[(index + (action == .sortRight ? 1 : keys.count - 1)) % keys.count]
     case .reverseSort: state.runTable.descending.toggle()
+    case .sweepOnX:
+        let keys = state.sweepKeys
+        guard !keys.isEmpty else { return [] }
+        if case .config(let key) = state.runTable.sort, key != state.sweepXKey {
+            state.sweepX = key
+        } else {
+            let index = state.sweepXKey.flatMap { keys.firstIndex(of: $0) } ?? -1
+            state.sweepX = keys[(index + 1) % keys.count]
+        }
+        appendLog(&state, .info, "sweep panel: \(state.sweepX!) on x")
     case .toggleGrouping:
         if state.grouping != nil {
             state.grouping = nil
@@ -334,7 +344,7 @@ private func select(_ delta: Int, _ state: inout DashboardState) {
         state.selectedHistogram = (shown.index + delta + count) % count
     case .events:
         state.eventsScroll = max(0, min(state.log.count - 1, state.eventsScroll - delta))
-    case .grokking, .hessian, .runs:
+    case .grokking, .hessian, .runs, .sweep:
         break
     }
 }

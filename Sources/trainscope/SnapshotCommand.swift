@@ -31,7 +31,7 @@ struct SnapshotCommand: ParsableCommand {
     @Option(help: "Layout: grid, pair (curves + --panel) or single (--panel alone).")
     var layout: LayoutPreset?
 
-    @Option(help: "Panel to focus: curves, runs, grokking, hessian, distributions, pareto, knobs or events (alone unless --layout says otherwise).")
+    @Option(help: "Panel to focus: curves, runs, sweep, grokking, hessian, distributions, pareto, knobs or events (alone unless --layout says otherwise).")
     var panel: PanelKind?
 
     @OptionGroup var selection: RunSelection

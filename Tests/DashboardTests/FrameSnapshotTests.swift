@@ -39,6 +39,7 @@ import TestSupport
         ("selected", chars("...")),
         ("details", chars("rjjjj") + [.enter]),
         ("groups", chars("rg")),
+        ("sweep-panel", [.tab, .tab] + chars("v")),
         ("groups-std-folded", chars("rgBj ")),
     ]
 

@@ -70,8 +70,11 @@ import Testing
         #expect(rows.count == 18 && rows[0].group == groups[0].id && rows[0].members == 2 && rows[1].depth == 1)
         let best = [state.runs[state.runOrder[0]]!, state.runs[state.runOrder[6]]!].map { $0.bestValue(of: "test/acc", goal: .maximize)! }
         #expect(rows[0].best.map { abs($0 - (best[0] + best[1]) / 2) < 1e-12 } == true, "a header shows the members' mean")
-        let screen = TextExport.plain(view.render(state))
-        #expect(screen.contains("6 groups (all but seed) min–max") && screen.contains("▾ lr=0.0001") && screen.contains("×2"), "\(screen)")
+        #expect(TextExport.plain(view.render(state)).contains("6 groups (all but seed) min–max"))
+        var alone = state
+        alone.layout = .single
+        let screen = TextExport.plain(view.render(alone))
+        #expect(screen.contains("▾ lr=0.0001 optimizer=adamw model.width=64 ×2"), "\(screen)")
         _ = keys(&state, .home, .character(" "))
         #expect(state.grouping?.collapsed == [groups[0].id] && state.runTableContent.rows.count == 16)
         _ = keys(&state, .character("B"))
@@ -87,6 +90,34 @@ import Testing
         let (mean, band) = grouping.aggregate([1, 3, .nan])!
         #expect(mean == 2 && band == 1...3, "NaN members are left out; σ of {1, 3} is 1")
         #expect(grouping.aggregate([.infinity]) == nil)
+    }
+
+    /// The sweep panel: best test accuracy against the key with the most values (lr), log where
+    /// values span decades, text keys as categories; `x` in the runs panel picks the key.
+    @Test func theSweepPanelPlotsRunsAgainstAConfigKey() throws {
+        var state = focused(sweepState())
+        #expect(state.availablePanels.contains(.sweep) && state.sweepXKey == "lr" && state.sweepKeys.last == "seed")
+        let lr = try #require(state.sweepAxis(config: "lr"))
+        #expect(lr.scale == .linear && lr.range == 1e-4...3e-3, "30× is not two decades")
+        let optimizer = try #require(state.sweepAxis(config: "optimizer"))
+        #expect(optimizer.categories == ["adamw", "sgd"] && optimizer.values[state.runOrder[1]] == 1 && optimizer.label(0) == "adamw")
+        let metric = try #require(state.sweepMetricAxis)
+        #expect(metric.title == "max test/acc" && metric.values.count == 12)
+        _ = keys(&state, .character("x"))
+        #expect(state.sweepX == "optimizer" && state.sweepXKey == "optimizer")
+        state.layout = .single
+        state.focus = .sweep
+        let screen = TextExport.plain(view.render(state))
+        #expect(screen.contains("max test/acc vs optimizer") && screen.contains("x: adamw · sgd") && screen.contains("●"), "\(screen)")
+        #expect(screen.contains("model.width") && screen.contains("seed"), "parallel axes of every differing key")
+        var wide = DashboardState(width: 160, height: 48)
+        for id in ["a", "b", "c"] {
+            var config = JSONObject()
+            config["lr"] = .number(id == "a" ? 1e-5 : id == "b" ? 1e-3 : 1e-1)
+            _ = update(&wide, .telemetry(.run(RunEvent(run: id, config: config))))
+            _ = update(&wide, .telemetry(.scalars(ScalarsEvent(run: id, step: 1, values: ["test/acc": 0.5]))))
+        }
+        #expect(wide.sweepAxis(config: "lr")?.scale == .log)
     }
 
     @Test func sortByAnyColumnAndReverse() {

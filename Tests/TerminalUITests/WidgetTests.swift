@@ -124,3 +124,29 @@ import TerminalUI
         #expect(b.lines == ["╭ T ───╮", "│      │", "╰──────╯"])
     }
 }
+
+@Suite struct ParallelCoordinatesTests {
+    /// Two lines across three axes: each crosses an axis at its value (top, bottom, middle), axes are
+    /// drawn where no line is, and titles and labels sit above and below.
+    @Test func linesCrossEachAxisAtTheirValues() {
+        var buffer = Buffer(width: 21, height: 9)
+        let axes = [ParallelCoordinates.Axis(title: "lr", high: "0.01", low: "1e-3"),
+                    ParallelCoordinates.Axis(title: "w", high: "128", low: "64"),
+                    ParallelCoordinates.Axis(title: "acc", high: "1", low: "0")]
+        let red = Style(foreground: .indexed(1)), blue = Style(foreground: .indexed(4))
+        ParallelCoordinates(axes: axes, lines: [.init(style: red, values: [1, 0, 0.5]), .init(style: blue, values: [0, nil, 1])])
+            .render(into: &buffer, area: buffer.area)
+        let lines = buffer.lines
+        #expect(lines[0].hasPrefix("lr") && lines[0].contains(" w ") && lines[0].hasSuffix("acc"))
+        #expect(lines[1].hasPrefix("0.01") && lines[8].hasPrefix("1e-3") && lines[8].hasSuffix("0"))
+        // The red line starts at the top of axis 0 (plot row 0) and ends mid-height on the last axis.
+        #expect(buffer[0, 2].style == red && buffer[0, 2].character != "│")
+        #expect(buffer[20, 4].style == red || buffer[20, 5].style == red)
+        // The blue line has no value on the middle axis: it is drawn on the outer axes only.
+        #expect(buffer[0, 7].style == blue && buffer[20, 2].style == blue)
+        #expect((2..<8).contains { buffer[10, $0].character == "│" } , "the middle axis shows where no line crosses")
+        var tiny = Buffer(width: 4, height: 3)
+        ParallelCoordinates(axes: axes, lines: []).render(into: &tiny, area: tiny.area)
+        #expect(tiny.lines.allSatisfy { $0.allSatisfy { $0 == " " } }, "too small: nothing drawn")
+    }
+}
