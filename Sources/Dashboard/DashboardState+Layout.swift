@@ -30,7 +30,8 @@ extension DashboardState {
     /// The chart groups of the curves panel: metrics matching the filter, grouped by what they
     /// measure (every `…loss`, every `…acc`, else the first path component). A group is split where
     /// its metrics' magnitudes differ by more than 100× (a `total_flos` never flattens a learning
-    /// rate), and into one chart per metric while several runs are drawn (so a legend names runs).
+    /// rate), and into one chart per metric while several runs are drawn (so a legend names runs)
+    /// or when `curves.split` says so.
     public var curveGroups: [CurveGroup] {
         var names = Set<String>()
         for id in runOrder { names.formUnion(runs[id]!.series.keys) }
@@ -45,6 +46,7 @@ extension DashboardState {
         let order = ["loss", "acc"]
         let shown = shownRunIDs
         let manyRuns = Set(shown.map { runs[$0]!.slot }).count > 1
+        let perMetric = curves.split == .perMetric || (curves.split == .auto && manyRuns)
         // The largest magnitude of each metric over the shown runs.
         func magnitude(_ metric: String) -> Double? {
             shown.compactMap { runs[$0]!.series[metric]?.raw.yExtremes }.map { Swift.max(abs($0.lowerBound), abs($0.upperBound)) }.max()
@@ -55,7 +57,7 @@ extension DashboardState {
         }.flatMap { name -> [CurveGroup] in
             let metrics = groups[name]!
             guard metrics.count > 1 else { return [CurveGroup(name: name, metrics: metrics)] }
-            if manyRuns { return metrics.map { CurveGroup(name: $0, metrics: [$0]) } }
+            if perMetric { return metrics.map { CurveGroup(name: $0, metrics: [$0]) } }
             // Metrics go into the first part whose magnitudes stay within 100× of theirs.
             var parts: [(metrics: [String], low: Double, high: Double)] = []
             for metric in metrics {
@@ -72,11 +74,13 @@ extension DashboardState {
         }
     }
 
+    /// The chart group of a metric: every `…loss`, every `…acc`, else its first path component
+    /// (its section, case-insensitive, as TensorBoard groups tags).
     static func groupName(of metric: String) -> String {
-        let last = metric.split(separator: "/").last.map(String.init) ?? metric
+        let last = (metric.split(separator: "/").last.map(String.init) ?? metric).lowercased()
         if last.contains("loss") { return "loss" }
         if last.hasPrefix("acc") { return "acc" }
-        return metric.split(separator: "/").first.map(String.init) ?? metric
+        return (metric.split(separator: "/").first.map(String.init) ?? metric).lowercased()
     }
 
     /// The y scale of a chart group: the user's choice, else log for losses and linear otherwise.

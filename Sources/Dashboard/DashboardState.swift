@@ -207,6 +207,19 @@ public enum XAxis: Sendable, Equatable {
     }
 }
 
+/// How the curves panel puts metrics on charts. Metrics whose magnitudes differ by more than 100×
+/// never share one.
+public enum ChartSplit: String, Sendable, Equatable, CaseIterable {
+    /// One chart per metric while several runs are drawn, one per group for a single run.
+    case auto
+    /// Every metric its own chart.
+    case perMetric = "per metric"
+    /// Metrics of a group (all losses, all accuracies, a section) together.
+    case perGroup = "per group"
+
+    public var next: ChartSplit { Self.allCases[(Self.allCases.firstIndex(of: self)! + 1) % Self.allCases.count] }
+}
+
 /// The curves panel's view settings.
 public struct CurveSettings: Sendable, Equatable {
     public var smoothing = Smoothing.none
@@ -224,6 +237,8 @@ public struct CurveSettings: Sendable, Equatable {
     public var selectedGroup = 0
     /// A regular expression over series names; only matching series are drawn.
     public var filter: String?
+    /// How metrics share charts (`M`).
+    public var split = ChartSplit.auto
 
     public init() {}
 }

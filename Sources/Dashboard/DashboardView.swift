@@ -57,6 +57,7 @@ public struct DashboardView {
             if shown.count == 1, state.runOrder.count - state.endedRuns.count > 1 { parts.insert(shown[0], at: 1) }
             if state.curves.xWindow != nil { parts.append("zoomed") }
             if state.curves.clipOutliers { parts.append("clip 2–98%") }
+            if state.curves.split != .auto { parts.append(state.curves.split.rawValue) }
             if let grouping = state.grouping, let groups = state.runGroups {
                 parts.append("\(groups.count) groups (all but \(grouping.except)) \(grouping.band.rawValue)")
             }

@@ -11,7 +11,7 @@ public enum KeyAction: Sendable, Equatable, CaseIterable {
     case earlierRound, laterRound
     case focusRuns, selectPreviousRun, selectNextRun, pageUp, pageDown, selectFirst, selectLast
     case toggleRunVisibility, isolateRun, showAllRuns, startRunQuery, sortLeft, sortRight, reverseSort, nextMetric, flipGoal
-    case showRunDetails, toggleGrouping, cycleBand, sweepOnX
+    case showRunDetails, toggleGrouping, cycleBand, sweepOnX, cycleChartSplit
 }
 
 /// Where a binding applies: everywhere, or only while a panel has the focus (it then wins over a
@@ -101,6 +101,7 @@ public enum Keymap {
         bind(chars("r"), .global, .focusRuns, "the runs panel (beside the curves when the grid has no room)"),
         bind(chars("."), .global, .selectNextRun, "select the next run: drawn on top, the others faint"),
         bind(chars(","), .global, .selectPreviousRun, "select the previous run"),
+        bind(chars("M"), .global, .cycleChartSplit, "charts: auto → one per metric → one per group"),
         bind(chars("g"), .global, .toggleGrouping, "group runs by config but seed (or the sorted key): mean, band"),
         bind(chars("B"), .global, .cycleBand, "group bands: min–max ↔ ±1 std"),
         bind(chars("S"), .global, .snapshot, "write the screen as SVG and its data as JSON"),

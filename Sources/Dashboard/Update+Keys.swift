@@ -188,6 +188,9 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         let index = keys.firstIndex(of: state.runTable.sort) ?? 0
         state.runTable.sort = keys[(index + (action == .sortRight ? 1 : keys.count - 1)) % keys.count]
     case .reverseSort: state.runTable.descending.toggle()
+    case .cycleChartSplit:
+        state.curves.split = state.curves.split.next
+        state.curves.selectedGroup = 0
     case .sweepOnX:
         let keys = state.sweepKeys
         guard !keys.isEmpty else { return [] }

@@ -197,6 +197,20 @@ import Testing
                 "a decimal point is not a place to cut")
     }
 
+    /// `M`: one chart per metric, then per group; sections are case-insensitive.
+    @Test func chartsSplitPerMetricOrPerGroup() {
+        var state = runState()
+        #expect(state.curveGroups.first { $0.name == "loss" }?.metrics == ["train/loss", "test/loss"])
+        _ = keys(&state, .character("M"))
+        #expect(state.curves.split == .perMetric && state.curveGroups.allSatisfy { $0.metrics.count == 1 } && state.curveGroups.count == 5)
+        #expect(TextExport.plain(view.render(state)).contains("per metric"))
+        _ = keys(&state, .character("M"))
+        #expect(state.curves.split == .perGroup && state.curveGroups.first { $0.name == "loss" }?.metrics.count == 2)
+        var sections = DashboardState(width: 120, height: 40)
+        _ = update(&sections, .telemetry(.scalars(ScalarsEvent(run: "a", step: 1, values: ["Eval/F1": 0.5, "eval/precision": 0.4, "Train/Loss": 2]))))
+        #expect(sections.curveGroups.map(\.name) == ["loss", "eval"] && sections.curveGroups[1].metrics.count == 2)
+    }
+
     /// A 2.7e15 `total_flos` and a 5e-5 learning rate in one group never share an axis.
     @Test func metricsWhoseMagnitudesDifferBy100xGetTheirOwnCharts() {
         var state = DashboardState(width: 120, height: 40)
