@@ -52,6 +52,9 @@ public struct RunRow: Sendable, Equatable {
     public var memorized: Int?
     public var generalized: Int?
     public var isHidden: Bool
+    /// Where the run comes from (a file or folder a source names), and its parent run.
+    public var source: String?
+    public var parent: String?
     /// For a group's header row (grouping on): the group's id and its member count.
     public var group: String?
     public var members = 0
@@ -66,6 +69,9 @@ public struct RunTable: Sendable, Equatable {
     public var rows: [RunRow]
     /// True when some run reached a grokking phase (the table then has phase columns).
     public var hasPhases: Bool
+
+    /// True when the rows come from more than one source (the table then has a source column).
+    public var hasSources: Bool { Set(rows.compactMap(\.source)).count > 1 }
 
     /// The columns the table can be sorted by, left to right.
     public var sortKeys: [RunSortKey] {
@@ -147,7 +153,8 @@ extension DashboardState {
             return RunRow(id: id, depth: depth, shortName: names[id] ?? id, status: status(of: id), step: run.latestStep,
                           config: keys.map { run.configValue($0) }, latest: metric.flatMap(run.latestValue(of:)),
                           best: metric.flatMap { run.bestValue(of: $0, goal: goal) }, memorized: run.phaseStep("memorization"),
-                          generalized: run.phaseStep("generalization"), isHidden: !isShown(id))
+                          generalized: run.phaseStep("generalization"), isHidden: !isShown(id),
+                          source: run.extra["source"]?.string, parent: run.parent.map { names[$0] ?? $0 })
         }
         let hasPhases = rows.contains { $0.memorized != nil || $0.generalized != nil }
         if runTable.sort != .order { rows = sorted(rows, by: runTable.sort, keys: keys) }

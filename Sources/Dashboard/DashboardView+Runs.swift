@@ -141,6 +141,16 @@ struct RunTableLayout {
             guard used + w + 1 <= width else { break }
             add(Table.Column(mark(.config(key), key), width: w, alignRight: values.allSatisfy { Double($0) != nil || $0 == "-" }), values)
         }
+        // Parents, when the table is sorted (in run order the tree shows them), and sources.
+        if state.runTable.sort != .order, table.rows.contains(where: { $0.parent != nil }), used + 9 <= width {
+            let parents = table.rows.map { $0.parent ?? "-" }
+            add(Table.Column("parent", width: Swift.min(16, Swift.max(6, parents.map(\.count).max() ?? 0))), parents)
+        }
+        if table.hasSources, used + 9 <= width {
+            // The end of a path says enough: `logs/train`, `lightning_logs/version_0/metrics.csv`.
+            let sources = table.rows.map { row in row.source.map { String($0.split(separator: "/").suffix(2).joined(separator: "/")) } ?? "-" }
+            add(Table.Column("source", width: Swift.min(24, Swift.max(6, sources.map(\.count).max() ?? 0))), sources)
+        }
         if table.hasPhases, used + 14 <= width {
             add(Table.Column(mark(.phase("memorization"), "mem"), width: 6, alignRight: true), table.rows.map { $0.memorized.map(String.init) ?? "-" })
             add(Table.Column(mark(.phase("generalization"), "gen"), width: 6, alignRight: true), table.rows.map { $0.generalized.map(String.init) ?? "-" })

@@ -197,6 +197,23 @@ import Testing
                 "a decimal point is not a place to cut")
     }
 
+    /// Sources and parents get columns when they tell runs apart (parents once the tree is sorted away).
+    @Test func sourceAndParentColumns() {
+        var state = DashboardState(width: 160, height: 30)
+        for (id, source, parent) in [("a", "/logs/tb/train", nil), ("b", "/logs/lightning/version_0/metrics.csv", nil), ("a/lr×2", "/logs/tb/train", "a")] {
+            _ = update(&state, .telemetry(.run(RunEvent(run: id, parent: parent, extra: JSONObject([("source", .string(source))])))))
+            _ = update(&state, .telemetry(.scalars(ScalarsEvent(run: id, step: 1, values: ["loss": 1]))))
+        }
+        _ = keys(&state, .character("r"))
+        state.layout = .single
+        #expect(state.runTableContent.hasSources)
+        var screen = TextExport.plain(view.render(state))
+        #expect(screen.contains("source") && screen.contains("version_0/metrics.csv") && screen.contains("tb/train") && !screen.contains("parent"))
+        _ = keys(&state, .character(">"), .character(">"), .character(">"))
+        screen = TextExport.plain(view.render(state))
+        #expect(state.runTable.sort == .step && screen.contains("parent"), "\(screen)")
+    }
+
     /// `M`: one chart per metric, then per group; sections are case-insensitive.
     @Test func chartsSplitPerMetricOrPerGroup() {
         var state = runState()
