@@ -126,18 +126,20 @@ extension DashboardState {
     /// The config keys whose values are not the same in every one of `ids` (a key some lack counts).
     public func differingConfigKeys(_ ids: [String]) -> [String] {
         guard ids.count > 1 else { return [] }
+        // Per key: its first value, how many runs have it, and whether another value was seen.
         var order: [String] = []
-        var values: [String: [String: JSONValue]] = [:]
+        var seen: [String: (first: JSONValue, count: Int, differs: Bool)] = [:]
         for id in ids {
-            for (key, value) in runs[id]!.flatConfig {
-                if values[key] == nil { order.append(key) }
-                values[key, default: [:]][id] = value
+            for entry in runs[id]!.flatConfig {
+                if let s = seen[entry.key] {
+                    seen[entry.key] = (s.first, s.count + 1, s.differs || s.first != entry.value)
+                } else {
+                    order.append(entry.key)
+                    seen[entry.key] = (entry.value, 1, false)
+                }
             }
         }
-        return order.filter { key in
-            let seen = values[key]!
-            return seen.count < ids.count || Set(seen.values.map(\.jsonText)).count > 1
-        }
+        return order.filter { seen[$0]!.differs || seen[$0]!.count < ids.count }
     }
 
     /// The runs panel's rows and columns for the current settings.

@@ -88,6 +88,7 @@ extension DashboardState {
     /// config and share a metric.
     var hasSweep: Bool {
         let shown = shownRunIDs
-        return shown.count >= 3 && tableMetric != nil && !differingConfigKeys(shown).isEmpty
+        guard shown.count >= 3, let first = runs[shown[0]]?.config else { return false }
+        return shown.contains { runs[$0]!.config != first } && tableMetric != nil
     }
 }

@@ -8,7 +8,13 @@ public struct RunState: Sendable, Equatable {
     public var parent: String?
     public var task: String?
     public var model: String?
-    public var config: JSONObject
+    public var config: JSONObject {
+        didSet { (flatConfig, flatConfigValues) = Self.flatten(config) }
+    }
+    /// The config as dotted keys (nested objects flattened: `optimizer.lr`), in the config's order,
+    /// kept with the config (the runs table and queries read it every frame).
+    public private(set) var flatConfig: [ConfigEntry] = []
+    private(set) var flatConfigValues: [String: JSONValue] = [:]
     public var knobs: [KnobSpec]
     /// Fields of the run event beyond the contract's (parameters, chance_accuracy, …).
     public var extra: JSONObject

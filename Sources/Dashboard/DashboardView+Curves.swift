@@ -74,24 +74,24 @@ extension DashboardView {
                         if look.isAbandoned { lines[i].isFaint = true }
                     }
                 }
-                let raw = series.raw.columns(edges: stepEdges)
-                let rawExtents = Self.extents(raw.columns, scale: yScale)
+                let raw = cachedColumns(id, metric, series.raw, smoothing: nil, stepEdges, state.curves.xAxis)
+                let rawExtents = Self.extents(raw, scale: yScale)
                 func valueAtCursor(_ columns: [SeriesBucket?]) -> Double? {
                     guard let dots = cursorDots else { return series.raw.last?.y }
                     return dots.compactMap { $0 < columns.count ? columns[$0] : nil }.last?.yLast
                 }
                 if let smoothedStore = series.smoothed {
-                    var smoothed = smoothedStore.columns(edges: stepEdges).columns
+                    var smoothed = cachedColumns(id, metric, smoothedStore, smoothing: series.smoothing, stepEdges, state.curves.xAxis)
                     Self.merge(series.provisional, into: &smoothed, edges: stepEdges)
                     lines.append(PlottedLine(label: label, style: faint(look.style), columns: rawExtents, value: nil, points: 0, shownColumns: 0,
                                              isFaint: true))
                     let lastSmoothed = series.provisional.last?.y ?? smoothedStore.last?.y
                     lines.append(PlottedLine(label: label, style: look.style, columns: Self.extents(smoothed, scale: yScale),
                                              value: cursorDots == nil ? lastSmoothed : valueAtCursor(smoothed),
-                                             points: series.raw.count, shownColumns: raw.columns.compactMap { $0 }.count))
+                                             points: series.raw.count, shownColumns: raw.compactMap { $0 }.count))
                 } else {
-                    lines.append(PlottedLine(label: label, style: look.style, columns: rawExtents, value: valueAtCursor(raw.columns),
-                                             points: series.raw.count, shownColumns: raw.columns.compactMap { $0 }.count))
+                    lines.append(PlottedLine(label: label, style: look.style, columns: rawExtents, value: valueAtCursor(raw),
+                                             points: series.raw.count, shownColumns: raw.compactMap { $0 }.count))
                 }
             }
         }
@@ -152,7 +152,7 @@ extension DashboardView {
                     let run = state.runs[id]!
                     guard let series = run.series[metric], let stepEdges = Self.stepEdges(run, edges, state.curves.xAxis) else { continue }
                     let store = series.smoothed ?? series.raw
-                    for (c, bucket) in store.columns(edges: stepEdges).columns.enumerated() {
+                    for (c, bucket) in cachedColumns(id, metric, store, smoothing: series.smoothed == nil ? nil : series.smoothing, stepEdges, state.curves.xAxis).enumerated() {
                         if let bucket { perColumn[c].append(bucket.yMean) }
                     }
                     if let last = store.last?.y { latest.append(last) }
@@ -170,6 +170,14 @@ extension DashboardView {
             }
         }
         return lines
+    }
+
+    /// A store's columns, from the cache on the step axis (a wall-time axis maps each run's own
+    /// steps, so those are computed every frame).
+    private func cachedColumns(_ run: String, _ metric: String, _ store: SeriesStore, smoothing: Smoothing?, _ edges: [Double],
+                               _ axis: XAxis) -> [SeriesBucket?] {
+        guard axis == .step else { return store.columns(edges: edges).columns }
+        return cache.columns(run: run, metric: metric, smoothing: smoothing, store: store, edges: edges)
     }
 
     /// Adds points (a Gaussian's provisional tail) to store columns cut at `edges`.

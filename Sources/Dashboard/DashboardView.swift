@@ -5,6 +5,8 @@ import TerminalUI
 /// Panels draw the values `update` collected; they never compute training dynamics.
 public struct DashboardView {
     public var theme: Theme
+    /// The curves' line columns of the last frames (a frame recomputes only what changed).
+    let cache = ColumnCache()
     /// Smallest terminal that gets panels; below it a message says so.
     public static let minimumSize = (width: 40, height: 12)
 
@@ -12,6 +14,7 @@ public struct DashboardView {
 
     /// The frame for `state` (its size is the state's terminal size).
     public func render(_ state: DashboardState) -> Buffer {
+        cache.startFrame()
         var buffer = Buffer(width: state.width, height: state.height)
         guard state.width >= Self.minimumSize.width, state.height >= Self.minimumSize.height else {
             let lines = ["terminal too small", "\(state.width)×\(state.height), needs \(Self.minimumSize.width)×\(Self.minimumSize.height)",

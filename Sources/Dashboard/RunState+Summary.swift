@@ -14,6 +14,12 @@ public enum MetricGoal: String, Sendable, Equatable {
     public var other: MetricGoal { self == .minimize ? .maximize : .minimize }
 }
 
+/// One config key of a run, dotted when nested (`model.width`), and its value.
+public struct ConfigEntry: Sendable, Equatable {
+    public var key: String
+    public var value: JSONValue
+}
+
 /// What a run is doing, as the runs panel and the JSON export say it.
 public enum RunStatus: String, Sendable, Equatable, CaseIterable {
     case live, paused, done, diverged, stopped, idle
@@ -32,23 +38,24 @@ public enum RunStatus: String, Sendable, Equatable, CaseIterable {
 }
 
 extension RunState {
-    /// The config as dotted keys (nested objects flattened: `optimizer.lr`), in the config's order.
-    public var flatConfig: [(key: String, value: JSONValue)] {
-        var out: [(String, JSONValue)] = []
+    /// A config as dotted keys in order, and by key.
+    static func flatten(_ config: JSONObject) -> ([ConfigEntry], [String: JSONValue]) {
+        var out: [ConfigEntry] = []
         func walk(_ object: JSONObject, _ prefix: String) {
             for (key, value) in object {
-                if case .object(let inner) = value, !inner.isEmpty { walk(inner, prefix + key + ".") } else { out.append((prefix + key, value)) }
+                if case .object(let inner) = value, !inner.isEmpty {
+                    walk(inner, prefix + key + ".")
+                } else {
+                    out.append(ConfigEntry(key: prefix + key, value: value))
+                }
             }
         }
         walk(config, "")
-        return out
+        return (out, Dictionary(out.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))
     }
 
-    /// The value of one dotted config key.
-    public func configValue(_ key: String) -> JSONValue? {
-        if let direct = config[key] { return direct }
-        return flatConfig.first { $0.key == key }?.value
-    }
+    /// The value of one dotted config key (or of a top-level key holding an object).
+    public func configValue(_ key: String) -> JSONValue? { flatConfigValues[key] ?? config[key] }
 
     /// The metric's newest value.
     public func latestValue(of metric: String) -> Double? { series[metric]?.raw.last?.y }

@@ -2,7 +2,7 @@ import TerminalUI
 
 /// How the curves panel smooths a series. Computed in `update` on the full-resolution points as they
 /// arrive (before the multi-resolution store downsamples them), never in the view.
-public enum SmoothingKind: String, Sendable, Equatable, CaseIterable {
+public enum SmoothingKind: String, Sendable, Hashable, CaseIterable {
     case none
     /// TensorBoard's debiased exponential moving average, weight per point.
     case ema
@@ -17,7 +17,7 @@ public enum SmoothingKind: String, Sendable, Equatable, CaseIterable {
 }
 
 /// A smoothing kind and its strength level (`[` and `]` step through the levels).
-public struct Smoothing: Sendable, Equatable {
+public struct Smoothing: Sendable, Hashable {
     public var kind: SmoothingKind
     /// 0 (lightest) … `levels − 1` (strongest).
     public var level: Int

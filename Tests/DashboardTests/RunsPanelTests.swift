@@ -214,6 +214,29 @@ import Testing
         #expect(state.runTable.sort == .step && screen.contains("parent"), "\(screen)")
     }
 
+    /// A view keeps line columns between frames; new points, smoothing, scales and zoom are always
+    /// drawn as a fresh view draws them.
+    @Test func linesKeptBetweenFramesNeverGoStale() {
+        var state = sweepState(runs: 4)
+        let view = DashboardView(theme: Theme.builtIn["default"]!)
+        func same() -> Bool { view.render(state).lines == DashboardView(theme: Theme.builtIn["default"]!).render(state).lines }
+        #expect(same())
+        for step in 101...140 {
+            _ = update(&state, .telemetry(.scalars(ScalarsEvent(run: state.runOrder[1], step: step, values: ["train/loss": 0.5, "test/acc": 0.9]))))
+        }
+        #expect(same(), "new points")
+        _ = keys(&state, .character("s"))
+        #expect(same(), "smoothing on")
+        _ = keys(&state, .character("]"), .character("]"))
+        #expect(same(), "stronger smoothing")
+        _ = keys(&state, .character("L"))
+        #expect(same(), "log x")
+        _ = keys(&state, .character("+"), .character("<"))
+        #expect(same(), "zoomed and panned")
+        _ = keys(&state, .character("g"))
+        #expect(same(), "grouped")
+    }
+
     /// `M`: one chart per metric, then per group; sections are case-insensitive.
     @Test func chartsSplitPerMetricOrPerGroup() {
         var state = runState()
