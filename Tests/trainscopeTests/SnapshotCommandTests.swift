@@ -91,6 +91,17 @@ import TestSupport
                 "\(text.stdout)")
     }
 
+    /// The real Hugging Face Trainer fixture: `total_flos` gets a chart of its own, never the
+    /// learning rate's (each chart's legend row names the metrics it draws).
+    @Test func theTrainersTotalFlosNeverSharesAChartWithTheLearningRate() throws {
+        let folder = TestPaths.repositoryRoot.appendingPathComponent("Tests/IngestTests/Fixtures/writers/hf_output").path
+        let out = try CommandRunner.run(["snapshot", folder, "--panel", "curves", "--size", "200x80"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let legends = out.stdout.split(separator: "\n").filter { $0.contains("━ ") }
+        #expect(legends.contains { $0.contains("train/total_flos") } && legends.contains { $0.contains("train/learning_rate") })
+        #expect(!legends.contains { $0.contains("train/total_flos") && $0.contains("train/learning_rate") })
+    }
+
     /// Without `--run`, `check` takes the run with the most data (the sweep's parent has none);
     /// with `--runs`, every run the query selects.
     @Test func checkTakesTheRunWithMostDataOrEveryQueriedRun() throws {
