@@ -91,7 +91,8 @@ if arguments.contains("--many-runs") {
     let view = DashboardView(theme: Theme.builtIn["default"]!)
     var frames: [Int: Double] = [:], liveFrames: [Int: Double] = [:]
     print("metrics_per_run \(metrics.count) points_per_series \(points)")
-    for runs in [10, 100, 1000] {
+    let only = arguments.firstIndex(of: "--only").flatMap { Int(arguments[$0 + 1]) }
+    for runs in [10, 100, 1000] where only == nil || only == runs {
         var state = DashboardState(width: 160, height: 48, sourceName: "benchmark")
         for r in 0..<runs {
             let id = String(format: "sweep-%04d-lr%g-w%d", r, 1e-4 * Double(1 + r % 10), 64 << (r % 3))
@@ -133,6 +134,7 @@ if arguments.contains("--many-runs") {
         print("runs \(runs) frame_ms \(String(format: "%.2f", frame)) live_frame_ms \(String(format: "%.2f", liveFrame)) query_ms \(String(format: "%.3f", queryMs)) matched \(matched) rss_mib \(String(format: "%.0f", residentMiB()))")
         fflush(nil)
     }
+    guard only == nil else { exit(0) }
     print("frame_100_over_10 \(String(format: "%.2f", frames[100]! / frames[10]!))")
     print("live_frame_100_over_10 \(String(format: "%.2f", liveFrames[100]! / liveFrames[10]!))")
     print("frame_1000_ms_within_33 \(frames[1000]! <= 33) live \(liveFrames[1000]! <= 33)")

@@ -34,17 +34,26 @@ extension DashboardView {
     /// The y range that shows `lines`: all of them, or the 2nd–98th percentile of their column
     /// midpoints when `clip` is on (an outlier-robust scale); widened when flat.
     static func yRange(_ lines: [PlottedLine], scale: AxisScale, clip: Bool, including extra: [Double] = []) -> ClosedRange<Double>? {
-        var values: [Double] = extra.filter { $0.isFinite && (scale != .log || $0 > 0) }
+        let kept = extra.filter { $0.isFinite && (scale != .log || $0 > 0) }
+        var low = kept.min() ?? .infinity, high = kept.max() ?? -.infinity
+        var middles: [Double] = clip ? kept : []
         for line in lines {
-            for e in line.columns.compactMap({ $0 }) {
-                if clip { values.append((e.lowerBound + e.upperBound) / 2) } else { values += [e.lowerBound, e.upperBound] }
+            for case let e? in line.columns {
+                if clip { middles.append((e.lowerBound + e.upperBound) / 2) }
+                low = Swift.min(low, e.lowerBound)
+                high = Swift.max(high, e.upperBound)
             }
         }
-        guard var low = values.min(), var high = values.max() else { return nil }
-        if clip && values.count >= 10 {
-            values.sort()
-            low = values[Int(Double(values.count - 1) * 0.02)]
-            high = values[Int(Double(values.count - 1) * 0.98)]
+        guard low <= high else { return nil }
+        if clip {
+            guard !middles.isEmpty else { return nil }
+            middles.sort()
+            low = middles[0]
+            high = middles[middles.count - 1]
+            if middles.count >= 10 {
+                low = middles[Int(Double(middles.count - 1) * 0.02)]
+                high = middles[Int(Double(middles.count - 1) * 0.98)]
+            }
         }
         if high <= low {
             let pad = scale == .log ? low : Swift.max(abs(low) * 0.5, 1e-9)

@@ -21,19 +21,24 @@ public enum NumberFormat {
 
     /// log₁₀ without Foundation, by the change of base from the standard library's logarithm-free bits.
     public static func log10(_ x: Double) -> Double {
-        // x = m · 2ᵉ with m in [1, 2): log10(x) = (e + log2(m)) · log10(2); log2(m) by a short series.
-        let e = Double(x.exponent)
-        let m = x.significand
-        // ln(m) by atanh series: ln(m) = 2·atanh((m−1)/(m+1)).
-        let t = (m - 1) / (m + 1), t2 = t * t
-        var term = t, sum = 0.0
-        for k in stride(from: 1, through: 31, by: 2) {
-            sum += term / Double(k)
-            term *= t2
+        // x = m · 2ᵉ with m in [√½, √2): log10(x) = (e·ln 2 + ln m) / ln 10.
+        var e = Double(x.exponent)
+        var m = x.significand
+        if m > 1.414_213_562_373_095_1 {
+            m /= 2
+            e += 1
         }
+        // ln(m) = 2·atanh(t), t = (m−1)/(m+1), |t| ≤ 0.172: the odd series t + t³/3 + … to t²³
+        // (the next term is below 10⁻¹⁸), summed by Horner from the smallest term.
+        let t = (m - 1) / (m + 1), t2 = t * t
+        var sum = 0.0
+        for inverse in oddInverses.reversed() { sum = sum * t2 + inverse }
         let ln2 = 0.693_147_180_559_945_3
-        return (e * ln2 + 2 * sum) / 2.302_585_092_994_046
+        return (e * ln2 + 2 * t * sum) / 2.302_585_092_994_046
     }
+
+    /// 1/1, 1/3, …, 1/23: the atanh series' coefficients.
+    private static let oddInverses: [Double] = (0..<12).map { 1 / Double(2 * $0 + 1) }
 
     /// 10 raised to a real power, without Foundation: 2^(t·log₂10) split into an exact power of two and
     /// a Taylor series for the fraction.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TerminalUI
 
@@ -8,6 +9,20 @@ import TerminalUI
         #expect(abs(edges[1] - 10) < 1e-9 && abs(edges[2] - 100) < 1e-9)
         #expect(AxisMapping(scale: .log, range: 1...100).fraction(0) == nil)
         #expect(abs(AxisMapping(scale: .log, range: 1...100).fraction(10)! - 0.5) < 1e-12)
+    }
+
+    /// The Foundation-free log₁₀ agrees with the C library's to a few ulps over the whole range.
+    @Test func log10MatchesTheCLibrary() {
+        var x = 1e-300
+        while x < 1e300 {
+            for v in [x, x * 1.414_213_562_373_095, x * 1.5, x * 2, x * 3.7, x * 7.99] {
+                #expect(abs(NumberFormat.log10(v) - Foundation.log10(v)) <= 4 * Foundation.log10(v).ulp.magnitude + 1e-16, "\(v)")
+            }
+            x *= 10
+        }
+        for n in -30...30 where n != 0 {
+            #expect(abs(NumberFormat.log10(Foundation.pow(10, Double(n))) - Double(n)) <= 8 * Double(n).ulp.magnitude, "1e\(n)")
+        }
     }
 
     @Test func symlogIsOddAndInvertible() {
