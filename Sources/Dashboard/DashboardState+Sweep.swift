@@ -55,8 +55,16 @@ extension DashboardState {
         let shown = shownRunIDs
         let keys = sweepKeys
         if let chosen = sweepX, keys.contains(chosen) { return chosen }
-        let numeric = keys.filter { key in shown.allSatisfy { runs[$0]!.configValue(key)?.number != nil } }
-        func distinct(_ key: String) -> Int { Set(shown.compactMap { runs[$0]!.configValue(key)?.jsonText }).count }
+        // Per key: its distinct numbers over the shown runs, nil when some run's value is not a number.
+        var numbers: [String: Set<Double>] = Dictionary(uniqueKeysWithValues: keys.map { ($0, []) })
+        for id in shown {
+            let run = runs[id]!
+            for key in keys where numbers[key] != nil {
+                if let x = run.configValue(key)?.number { numbers[key]!.insert(x) } else { numbers[key] = nil }
+            }
+        }
+        let numeric = keys.filter { numbers[$0] != nil }
+        func distinct(_ key: String) -> Int { numbers[key]?.count ?? 0 }
         // Ranked by (not seed, distinct values); the first of equals wins.
         func rank(_ key: String, _ index: Int) -> (Int, Int, Int) { (key == "seed" ? 0 : 1, distinct(key), -index) }
         return numeric.enumerated().max { rank($0.element, $0.offset) < rank($1.element, $1.offset) }?.element ?? keys.first

@@ -31,14 +31,21 @@ public enum NumberFormat {
         // ln(m) = 2·atanh(t), t = (m−1)/(m+1), |t| ≤ 0.172: the odd series t + t³/3 + … to t²³
         // (the next term is below 10⁻¹⁸), summed by Horner from the smallest term.
         let t = (m - 1) / (m + 1), t2 = t * t
-        var sum = 0.0
-        for inverse in oddInverses.reversed() { sum = sum * t2 + inverse }
+        var sum = 1.0 / 23
+        sum = sum * t2 + 1.0 / 21
+        sum = sum * t2 + 1.0 / 19
+        sum = sum * t2 + 1.0 / 17
+        sum = sum * t2 + 1.0 / 15
+        sum = sum * t2 + 1.0 / 13
+        sum = sum * t2 + 1.0 / 11
+        sum = sum * t2 + 1.0 / 9
+        sum = sum * t2 + 1.0 / 7
+        sum = sum * t2 + 1.0 / 5
+        sum = sum * t2 + 1.0 / 3
+        sum = sum * t2 + 1
         let ln2 = 0.693_147_180_559_945_3
         return (e * ln2 + 2 * t * sum) / 2.302_585_092_994_046
     }
-
-    /// 1/1, 1/3, …, 1/23: the atanh series' coefficients.
-    private static let oddInverses: [Double] = (0..<12).map { 1 / Double(2 * $0 + 1) }
 
     /// 10 raised to a real power, without Foundation: 2^(t·log₂10) split into an exact power of two and
     /// a Taylor series for the fraction.
