@@ -110,6 +110,12 @@ extension DashboardState {
         queryMatches = runQuery.map { Set($0.matchingRuns(in: self)) } ?? []
     }
 
+    /// Re-evaluates the run query for one run (announced or changed), leaving the others as they are.
+    public mutating func refreshQueryMatch(of id: String) {
+        guard let query = runQuery, let run = runs[id] else { return }
+        if query.predicate()(run, self) { queryMatches.insert(id) } else { queryMatches.remove(id) }
+    }
+
     /// The metric the runs panel shows: the user's, else a test or validation accuracy or loss, else
     /// any loss, else the first metric.
     public var tableMetric: String? {

@@ -44,7 +44,10 @@ struct RunQueryParser {
     private var hasOperator: Bool {
         var quote: Character?
         for c in characters {
-            if let q = quote { if c == q { quote = nil } ; continue }
+            if let q = quote {
+                if c == q { quote = nil }
+                continue
+            }
             if c == "\"" || c == "'" { quote = c } else if "=<>~!".contains(c) { return true }
         }
         return false

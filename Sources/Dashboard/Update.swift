@@ -133,7 +133,7 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         } else {
             appendLog(&state, .info, "run \(run.run) started\(run.task.map { ": \($0)" } ?? "")")
         }
-        if state.runQuery != nil { state.refreshQueryMatches() }
+        state.refreshQueryMatch(of: run.run)
     case .scalars(let s):
         let smoothing = state.curves.smoothing
         withRun(s.run, &state) { run in
