@@ -33,8 +33,7 @@ extension DashboardState {
     /// rate), and into one chart per metric while several runs are drawn (so a legend names runs)
     /// or when `curves.split` says so.
     public var curveGroups: [CurveGroup] {
-        var names = Set<String>()
-        for id in runOrder { names.formUnion(runs[id]!.series.keys) }
+        let names = metricNames
         let pattern = curves.filter.flatMap { try? Regex($0) }
         var groups: [String: [String]] = [:]
         // Training data first, then validation and test, so a metric's colour is the same in every panel.

@@ -119,8 +119,7 @@ extension DashboardState {
     /// The metric the runs panel shows: the user's, else a test or validation accuracy or loss, else
     /// any loss, else the first metric.
     public var tableMetric: String? {
-        var names = Set<String>()
-        for id in runOrder { names.formUnion(runs[id]!.series.keys) }
+        let names = metricNames
         if let chosen = runTable.metric, names.contains(chosen) { return chosen }
         let sorted = names.sorted()
         for preferred in ["test/acc", "val/acc", "eval/accuracy", "test/loss", "val/loss", "eval/loss"] where names.contains(preferred) {

@@ -279,6 +279,8 @@ public struct DashboardState: Sendable, Equatable {
     /// Runs by id, and their order of appearance.
     public var runs: [String: RunState] = [:]
     public var runOrder: [String] = []
+    /// Every metric name any run has logged (kept as series appear, read every frame).
+    public internal(set) var metricNames: Set<String> = []
     /// The events panel, newest last, bounded to `logCapacity`.
     public var log: [LogEntry] = []
     public var logCapacity = 500
@@ -364,10 +366,14 @@ public struct DashboardState: Sendable, Equatable {
     /// that is not a fork preview branch or left by an undo (the one the keys steer); among runs
     /// without knobs (logs), the one with the most points, never an empty one while another has data.
     public var currentRunID: String {
-        let candidates = runOrder.filter { !previewRuns.contains($0) && !endedRuns.contains($0) && !abandonedRuns.contains($0) }
-        if let steerable = candidates.last(where: { !runs[$0]!.knobs.isEmpty }) { return steerable }
-        guard let latest = candidates.last else { return runOrder.last ?? "default" }
-        return candidates.reversed().reduce(latest) { runs[$1]!.pointCount > runs[$0]!.pointCount ? $1 : $0 }
+        // One pass from the newest: the first steerable run wins; else the most points (the newest of equals).
+        var most: (id: String, points: Int)?
+        for id in runOrder.reversed() where !previewRuns.contains(id) && !endedRuns.contains(id) && !abandonedRuns.contains(id) {
+            guard let run = runs[id] else { continue }
+            if !run.knobs.isEmpty { return id }
+            if most == nil || run.pointCount > most!.points { most = (id, run.pointCount) }
+        }
+        return most?.id ?? runOrder.last ?? "default"
     }
 
     /// The run the panels describe: the main run.

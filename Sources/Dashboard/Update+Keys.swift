@@ -120,8 +120,7 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         state.curves.xScale = state.curves.xScale.next
         state.curves.xWindow = nil
     case .cycleXAxis:
-        var names = Set<String>()
-        for id in state.runOrder { names.formUnion(state.runs[id]!.series.keys) }
+        let names = state.metricNames
         let axes: [XAxis] = [.step, .wallTime] + names.sorted().map { .metric($0) }
         let index = axes.firstIndex(of: state.curves.xAxis) ?? 0
         state.curves.xAxis = axes[(index + 1) % axes.count]

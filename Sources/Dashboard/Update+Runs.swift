@@ -70,8 +70,7 @@ func performRunAction(_ action: KeyAction, _ state: inout DashboardState) {
         state.detailsRun = id
         state.detailsScroll = 0
     case .nextMetric:
-        var names = Set<String>()
-        for id in state.runOrder { names.formUnion(state.runs[id]!.series.keys) }
+        let names = state.metricNames
         let sorted = names.sorted()
         guard !sorted.isEmpty else { return }
         let index = state.tableMetric.flatMap { sorted.firstIndex(of: $0) } ?? -1

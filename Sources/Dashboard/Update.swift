@@ -60,6 +60,7 @@ private func apply(_ block: ScalarsBlock, to state: inout DashboardState) {
     guard !block.isEmpty else { return }
     let smoothing = state.curves.smoothing
     let columns = block.names.count
+    state.metricNames.formUnion(block.names)
     withRun(block.run, &state) { run in
         block.values.withUnsafeBufferPointer { values in
             block.steps.withUnsafeBufferPointer { steps in
@@ -136,6 +137,7 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         state.refreshQueryMatch(of: run.run)
     case .scalars(let s):
         let smoothing = state.curves.smoothing
+        for name in s.values.keys where !state.metricNames.contains(name) { state.metricNames.insert(name) }
         withRun(s.run, &state) { run in
             for (name, value) in s.values {
                 run.series[name, default: MetricSeries(smoothing: smoothing)].append(x: Double(s.step), y: value)
