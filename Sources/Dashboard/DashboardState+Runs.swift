@@ -259,14 +259,16 @@ public enum RunNames {
     /// One id, or ids that would become empty, keep their full names.
     public static func shortened(_ ids: [String]) -> [String: String] {
         guard ids.count > 1 else { return Dictionary(ids.map { ($0, $0) }, uniquingKeysWith: { a, _ in a }) }
-        let separators: Set<Character> = ["-", "_", "/", ".", ":", " "]
-        let names = ids.map(Array.init)
+        // On UTF-8 bytes: every separator is ASCII, so a cut next to one never splits a character.
+        let separators: Set<UInt8> = [UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: " ")]
+        let names = ids.map { Array($0.utf8) }
+        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
         // A separator at `i` of `name`; a decimal point (`0.003`) is part of its number.
-        func separates(_ name: [Character], _ i: Int) -> Bool {
+        func separates(_ name: [UInt8], _ i: Int) -> Bool {
             guard separators.contains(name[i]) else { return false }
-            return !(name[i] == "." && i > 0 && i + 1 < name.count && name[i - 1].isNumber && name[i + 1].isNumber)
+            return !(name[i] == UInt8(ascii: ".") && i > 0 && i + 1 < name.count && isDigit(name[i - 1]) && isDigit(name[i + 1]))
         }
-        // A cut at `n` characters from the start (or the end) is on a word boundary in every name:
+        // A cut at `n` bytes from the start (or the end) is on a word boundary in every name:
         // the name ends there or a separator is on either side of it.
         func boundary(_ n: Int, fromEnd: Bool) -> Bool {
             names.allSatisfy { name in
@@ -282,12 +284,12 @@ public enum RunNames {
         while suffix < shortest, names.allSatisfy({ $0[$0.count - 1 - suffix] == names[0][names[0].count - 1 - suffix] }) { suffix += 1 }
         while suffix > 0, !boundary(suffix, fromEnd: true) { suffix -= 1 }
         var out: [String: String] = [:]
+        out.reserveCapacity(ids.count)
         for (id, name) in zip(ids, names) {
-            let end = Swift.max(prefix, name.count - suffix)
-            var short = String(name[prefix..<end])
-            while let last = short.last, separators.contains(last) { short.removeLast() }
-            while let first = short.first, separators.contains(first) { short.removeFirst() }
-            out[id] = short.isEmpty ? id : short
+            var start = prefix, end = Swift.max(prefix, name.count - suffix)
+            while start < end, separators.contains(name[start]) { start += 1 }
+            while end > start, separators.contains(name[end - 1]) { end -= 1 }
+            out[id] = start < end ? String(decoding: name[start..<end], as: UTF8.self) : id
         }
         return out
     }
