@@ -108,6 +108,7 @@ extension DashboardState {
     /// Re-evaluates the run query against the runs' current values (metrics move, runs arrive).
     public mutating func refreshQueryMatches() {
         queryMatches = runQuery.map { Set($0.matchingRuns(in: self)) } ?? []
+        queryCheckedAt = now
     }
 
     /// Re-evaluates the run query for one run (announced or changed), leaving the others as they are.
@@ -155,9 +156,10 @@ extension DashboardState {
         let goal = metric.map(goal(of:)) ?? .minimize
         let names = RunNames.shortened(ids)
         let depths = runTable.sort == .order ? treeOrder(ids) : ids.map { ($0, 0) }
+        let main = currentRunID
         var rows = depths.map { id, depth -> RunRow in
             let run = runs[id]!
-            return RunRow(id: id, depth: depth, shortName: names[id] ?? id, status: status(of: id), step: run.latestStep,
+            return RunRow(id: id, depth: depth, shortName: names[id] ?? id, status: status(of: id, main: main), step: run.latestStep,
                           config: keys.map { run.configValue($0) }, latest: metric.flatMap(run.latestValue(of:)),
                           best: metric.flatMap { run.bestValue(of: $0, goal: goal) }, memorized: run.phaseStep("memorization"),
                           generalized: run.phaseStep("generalization"), isHidden: !isShown(id),

@@ -348,6 +348,8 @@ public struct DashboardState: Sendable, Equatable {
     /// evaluated (on each frame tick and when runs or the query change).
     public var runQuery: RunQuery?
     public var queryMatches: Set<String> = []
+    /// The frame-clock time the matches were last evaluated at.
+    public var queryCheckedAt: Double?
     /// The runs panel's columns, order and metric.
     public var runTable = RunTableSettings()
     /// The config key on the sweep panel's x axis, chosen with `x` in the runs panel.

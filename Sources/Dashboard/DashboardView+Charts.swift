@@ -108,6 +108,16 @@ extension DashboardView {
                   markers: markers, cursorColumn: cursor, cursorStyle: theme.focusBorder).render(into: &buffer, area: chartArea)
     }
 
+    /// The Hessian and distributions panels' layout below their badge row: a chart over the whole
+    /// width, and, when `lower` and there is room (12 rows), two views side by side under it (2:3).
+    static func chartOverTwo(under inner: Rect, lower: Bool) -> (chart: Rect, lower: (Rect, Rect)?) {
+        let body = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
+        guard lower, body.height >= 12 else { return (body, nil) }
+        let chartHeight = body.height * 11 / 20
+        let rest = Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: body.height - chartHeight)
+        return (Rect(x: body.x, y: body.y, width: body.width, height: chartHeight), rest.splitColumns(at: rest.width * 2 / 5))
+    }
+
     /// The style of the i-th line of a chart, and its faint twin for raw data under smoothing.
     func lineStyle(_ i: Int) -> Style { theme.series[i % theme.series.count] }
 

@@ -13,13 +13,9 @@ extension DashboardView {
         var badge = "\(name) · \(index + 1) of \(names.count) (j/k) · \(history.entries.count) step\(history.entries.count == 1 ? "" : "s")"
         if history.isThinned { badge += " · thinned: \(history.entries.count) of \(history.received) kept" }
         buffer.write(badge, x: inner.x + 1, y: inner.y, style: theme.dimText, maxWidth: inner.width - 2)
-        let body = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
-        let hasLower = body.height >= 12
-        let chartHeight = hasLower ? body.height * 11 / 20 : body.height
-        bandsChart(history, Rect(x: body.x, y: body.y, width: body.width, height: chartHeight), &buffer)
-        guard hasLower else { return }
-        let lower = Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: body.height - chartHeight)
-        let (left, right) = lower.splitColumns(at: lower.width * 2 / 5)
+        let areas = Self.chartOverTwo(under: inner, lower: true)
+        bandsChart(history, areas.chart, &buffer)
+        guard let (left, right) = areas.lower else { return }
         latestBars(latest, left, &buffer)
         densityMap(history, right, &buffer)
     }

@@ -19,13 +19,9 @@ extension DashboardView {
             return
         }
         badge(run, Rect(x: inner.x, y: inner.y, width: inner.width, height: 1), &buffer)
-        let body = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
-        let hasDensity = !run.densities.entries.isEmpty && body.height >= 12
-        let chartHeight = hasDensity ? body.height * 11 / 20 : body.height
-        eigenvalueChart(run, Rect(x: body.x, y: body.y, width: body.width, height: chartHeight), &buffer)
-        guard hasDensity else { return }
-        let lower = Rect(x: body.x, y: body.y + chartHeight, width: body.width, height: body.height - chartHeight)
-        let (left, right) = lower.splitColumns(at: lower.width * 2 / 5)
+        let areas = Self.chartOverTwo(under: inner, lower: !run.densities.entries.isEmpty)
+        eigenvalueChart(run, areas.chart, &buffer)
+        guard let (left, right) = areas.lower else { return }
         densityHistogram(run, left, &buffer)
         spectrogram(run, right, &buffer)
     }

@@ -72,14 +72,15 @@ extension RunState {
 
 extension DashboardState {
     /// What run `id` is doing: stopped by the user, diverged, done (its planned steps reached),
-    /// paused, live (an event in the last 2 s) or idle.
-    public func status(of id: String) -> RunStatus {
+    /// paused, live (an event in the last 2 s) or idle. `main` is `currentRunID` when the caller
+    /// already has it (a table asks for every run).
+    public func status(of id: String, main: String? = nil) -> RunStatus {
         guard let run = runs[id] else { return .idle }
         if stoppedRuns.contains(id) { return .stopped }
         if run.phases.contains(where: { $0.name == "diverged" }) { return .diverged }
         if let planned = run.plannedSteps, run.latestStep >= planned { return .done }
         if !isLive { return .idle }
-        if isPaused, id == currentRunID || previewRuns.contains(id) { return .paused }
+        if isPaused, id == (main ?? currentRunID) || previewRuns.contains(id) { return .paused }
         if let seen = run.lastSeen, now - seen <= 2 { return .live }
         return .idle
     }

@@ -45,7 +45,12 @@ public func update(_ state: inout DashboardState, _ message: Message) -> [Effect
         return []
     case .frameTick(let time):
         state.now = time
-        if state.runQuery != nil { state.refreshQueryMatches() }
+        // Matches move with new data, and `status` with time: at each tick after events arrived,
+        // and at least once a second.
+        if state.runQuery != nil, let checked = state.queryCheckedAt,
+           (state.lastEventAt ?? -.infinity) >= checked || time - checked >= 1 {
+            state.refreshQueryMatches()
+        }
         return []
     case .key(let key):
         return handle(key, &state)

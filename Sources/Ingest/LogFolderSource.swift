@@ -40,8 +40,9 @@ struct LogFolderSource: IngestSource {
     static let maxDepth = 8
     static let maxEntries = 200_000
 
-    /// Everything recognizable at or below `root`.
-    static func scan(_ root: String) -> Contents {
+    /// Everything recognizable at or below `root`. `sessions` remembers which folders are
+    /// `add_hparams` sessions (decided from their files' first records, once per folder).
+    static func scan(_ root: String, sessions: inout [String: Bool]) -> Contents {
         var found = Contents()
         guard let walker = FileManager.default.enumerator(atPath: root) else { return found }
         let fm = FileManager.default
@@ -74,10 +75,12 @@ struct LogFolderSource: IngestSource {
         }
         // add_hparams sessions are the config of the run above them, not runs of their own.
         for folder in found.tensorBoardRuns {
-            let files = TensorBoardSource.eventFiles(under: folder).filter { ($0 as NSString).deletingLastPathComponent == folder }
-            if !files.isEmpty, files.allSatisfy({ TensorBoardSource.hparamsSessionOwner(of: $0, runFolders: found.tensorBoardRuns) != nil }) {
-                found.tensorBoardRuns.remove(folder)
+            if sessions[folder] == nil {
+                let files = TensorBoardSource.eventFiles(under: folder).filter { ($0 as NSString).deletingLastPathComponent == folder }
+                sessions[folder] = !files.isEmpty
+                    && files.allSatisfy { TensorBoardSource.hparamsSessionOwner(of: $0, runFolders: found.tensorBoardRuns) != nil }
             }
+            if sessions[folder]! { found.tensorBoardRuns.remove(folder) }
         }
         return found
     }
@@ -91,6 +94,7 @@ struct LogFolderSource: IngestSource {
 
     func read(into sink: IngestSink) {
         var started = Contents()
+        var sessions: [String: Bool] = [:]
         var mlflowNames: Set<String> = []
         var said = false
         var waiting = false
@@ -108,7 +112,7 @@ struct LogFolderSource: IngestSource {
                 } else {
                     if waiting { sink.post(.notice("\(root): appeared")) }
                     waiting = false
-                    let found = Self.scan(root)
+                    let found = Self.scan(root, sessions: &sessions)
                     var sources: [IngestSource] = []
                     if started.tensorBoardRuns.isEmpty && !found.tensorBoardRuns.isEmpty {
                         sources.append(TensorBoardSource(root: root, prefix: prefix))

@@ -29,9 +29,10 @@ public enum JSONExport {
         let ids = state.runQuery == nil ? state.runOrder : state.listedRunIDs
         o["grouping"] = state.grouping.map { g in .object(JSONObject([("except", .string(g.except)), ("band", .string(g.band.rawValue))])) } ?? .null
         let groupOf = Dictionary((state.runGroups ?? []).flatMap { g in g.members.map { ($0, g.name) } }, uniquingKeysWith: { a, _ in a })
+        let main = state.currentRunID
         o["runs"] = .array(ids.map { id in
             var r = run(state.runs[id]!, columns: columns)
-            r["status"] = .string(state.status(of: id).rawValue)
+            r["status"] = .string(state.status(of: id, main: main).rawValue)
             r["shown"] = .bool(state.isShown(id))
             r["summary"] = summary(state.runs[id]!, state)
             r["group"] = groupOf[id].map(JSONValue.string) ?? .null
