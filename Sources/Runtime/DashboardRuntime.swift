@@ -117,8 +117,9 @@ public final class DashboardRuntime {
         }
     }
 
-    /// Writes the screen as `trainscope-RUN-stepN.svg` and its data as `.json`; returns the line
-    /// for the events panel.
+    /// Writes the screen as `trainscope-RUN-stepN.svg`, its chart panels as a figure
+    /// (`.figure.svg`, vector charts in the dashboard's theme) and its data as `.json`; returns the
+    /// line for the events panel.
     func writeSnapshot() -> String {
         let run = state.currentRun
         // The run id comes from a producer: as a file name it loses separators, dots in front and length.
@@ -128,14 +129,18 @@ public final class DashboardRuntime {
         var frame = state
         frame.isShowingHelp = false
         let svg = SVGExport.render(view.render(frame), theme: theme)
+        let charts = (try? FigureView(theme: theme).charts(frame, FigureView.defaultPanels(frame)).get()) ?? []
+        let size = FigureExport.defaultSize(charts: charts.count)
+        let figure = FigureExport.render(charts, width: size.width, height: size.height, theme: theme)
         let json = JSONExport.document(frame, options)
         let path = (snapshotDirectory as NSString).appendingPathComponent(base)
         do throws(OutputFileError) {
             try OutputFile.write(svg, to: path + ".svg")
+            try OutputFile.write(figure, to: path + ".figure.svg")
             try OutputFile.write(json, to: path + ".json")
         } catch {
             return "snapshot: \(error)"
         }
-        return "snapshot: \(path).svg and .json"
+        return "snapshot: \(path).svg, .figure.svg and .json"
     }
 }

@@ -64,7 +64,8 @@ public enum NumberFormat {
         return Double(sign: .plus, exponent: Int(whole), significand: sum)
     }
 
-    static func power10(_ n: Int) -> Double {
+    /// 10ⁿ as exactly as a Double holds it (a product of tens, or one division for n < 0).
+    public static func power10(_ n: Int) -> Double {
         var result = 1.0
         for _ in 0..<abs(n) { result *= 10 }
         return n < 0 ? 1 / result : result

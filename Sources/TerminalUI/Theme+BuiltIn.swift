@@ -1,5 +1,5 @@
-// The default and mono themes compiled in, so the app works without its Themes/ folder.
-// ThemeTests keeps these texts byte-for-byte equal to Themes/default.theme and Themes/mono.theme
+// The default, mono and paper themes compiled in, so the app works without its Themes/ folder.
+// ThemeTests keeps these texts byte-for-byte equal to Themes/default.theme, Themes/mono.theme and Themes/paper.theme
 // (the blank line before each closing delimiter keeps the files' final newline).
 
 extension Theme {
@@ -47,10 +47,34 @@ heatmap = default
 
 """
 
+    /// The text of Themes/paper.theme (the figures' default, so it is here when Themes/ is not).
+    public static let paperThemeText = """
+# trainscope theme "paper": black on white for print, the default of figures (snapshot --style figure).
+# Lines take Okabe & Ito's colour-blind-safe palette (its yellow left out: it vanishes on white),
+# then Paul Tol's "muted" colours; the heat ramp is ColorBrewer's YlGnBu: it starts near the paper's
+# white, so faint density stays faint, and it is ordered in lightness for every reader.
+text = #000000
+dim_text = #595959
+border = #BBBBBB
+focus_border = bold #0072B2
+title = bold #000000
+axis = #262626
+series = #0072B2 #D55E00 #009E73 #CC79A7 #E69F00 #56B4E9 #000000 #332288 #882255 #117733 #999933 #AA4499
+reference = #666666
+marker_knob = #E69F00
+marker_phase = #882255
+good = #009E73
+warning = #E69F00
+error = bold #D55E00
+status_bar = reverse #595959
+heatmap = #EDF8B1 #C7E9B4 #7FCDBB #41B6C4 #1D91C0 #225EA8 #253494 #081D58
+
+"""
+
     /// The compiled-in themes by name.
     public static let builtIn: [String: Theme] = {
         var themes: [String: Theme] = [:]
-        for (name, text) in [("default", defaultThemeText), ("mono", monoThemeText)] {
+        for (name, text) in [("default", defaultThemeText), ("mono", monoThemeText), ("paper", paperThemeText)] {
             do throws(ThemeError) { themes[name] = try Theme.parse(text, name: name, source: "built-in \(name)") } catch {
                 preconditionFailure("compiled-in theme does not parse: \(error)")
             }

@@ -38,7 +38,7 @@ func loadTheme(_ name: String?) throws -> Theme {
     }
     if !isPath, let builtIn = Theme.builtIn[wanted] { return builtIn }
     if isPath { throw ConfigError("\(wanted): no such theme file") }
-    throw ConfigError("unknown theme '\(wanted)' (looked in \(themeFolders().joined(separator: ", ")); built in: default, mono)")
+    throw ConfigError("unknown theme '\(wanted)' (looked in \(themeFolders().joined(separator: ", ")); built in: default, mono, paper)")
 }
 
 /// Where `--theme NAME` looks, in order: the user's folder (`$XDG_CONFIG_HOME/trainscope/themes`,

@@ -54,7 +54,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var selection: RunSelection
 
-    @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
+    @Option(help: "Colour theme: default, mono, light, okabe-ito, paper or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
 
     @Option(help: ArgumentHelp("With --headless: accept control messages (PROTOCOL.md) as NDJSON lines on a Unix socket (created 0600) or a loopback TCP port; each line gets a JSON reply.", valueName: "unix:PATH|tcp://127.0.0.1:PORT"))

@@ -17,12 +17,17 @@ struct SnapshotCommand: ParsableCommand {
           trainscope snapshot Samples/runs/grokking.jsonl --format svg -o grokking.svg
           trainscope snapshot Samples/runs/eos.jsonl --panel hessian --size 100x30
           trainscope snapshot --preset eos --steps 600 --format json -o eos.json
+          trainscope snapshot Samples/runs/grokking.jsonl --style figure -o grokking-figure.svg
+          trainscope snapshot Samples/runs/eos.jsonl --style figure --panels curves:loss,hessian:eigenvalues --width 7in
+        A figure (--style figure, SVG only) draws the chart panels as vector charts from the data at full
+        resolution, without the status bar, key hints or tables; the paper theme is its default.
+        For LaTeX: rsvg-convert -f pdf figure.svg -o figure.pdf; for a PNG: rsvg-convert figure.svg -o figure.png.
         """
     )
 
     @OptionGroup var input: EventSourceOptions
 
-    @Option(help: "txt, ansi, svg, json or csv (default: from the -o extension, which must name one of them; txt without -o or extension).")
+    @Option(help: "txt, ansi, svg, json or csv (default: from the -o extension, which must name one of them; without one, txt, or svg for a figure).")
     var format: SnapshotFormat?
 
     @Option(help: ArgumentHelp("Terminal size to render (default 120x40).", valueName: "WxH"), transform: CellSize.parse)
@@ -36,7 +41,7 @@ struct SnapshotCommand: ParsableCommand {
 
     @OptionGroup var selection: RunSelection
 
-    @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
+    @Option(help: "Colour theme: default, mono, light, okabe-ito, paper or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
 
     @Option(help: "Only events up to this step.")
@@ -49,11 +54,42 @@ struct SnapshotCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
     var output: String?
 
+    @Option(help: "SVG style: terminal (the cell grid, as on screen; the default) or figure (vector charts for papers).")
+    var style: SnapshotStyle?
+
+    @Option(help: ArgumentHelp("Figure panels in a grid, each optionally narrowed to one chart: curves:loss,hessian,pareto.",
+                               valueName: "PANEL[:CHART],…"))
+    var panels: String?
+
+    @Option(help: ArgumentHelp("Figure width in pixels (800) or inches (3.3in, at --dpi).", valueName: "LENGTH"), transform: FigureLength.parse)
+    var width: FigureLength?
+
+    @Option(help: ArgumentHelp("Figure height in pixels or inches.", valueName: "LENGTH"), transform: FigureLength.parse)
+    var height: FigureLength?
+
+    @Option(help: "Pixels per inch for --width/--height in inches (default 96).")
+    var dpi: Double = 96
+
+    func validate() throws {
+        let figure = style == .figure
+        if !figure {
+            for (given, name) in [(panels != nil, "--panels"), (width != nil, "--width"), (height != nil, "--height")] where given {
+                throw usageError("\(name) is an option of figures: add --style figure")
+            }
+        }
+        guard dpi.isFinite, (10...2400).contains(dpi) else { throw usageError("--dpi must be between 10 and 2400") }
+        if figure, let panels, case .failure(let error) = FigurePanelSelection.parseList(panels) { throw usageError(error.message) }
+        if figure, let panel, !FigureView.chartPanels.contains(panel) {
+            throw usageError("the \(panel.rawValue) panel is a table, not a chart; figures draw \(FigureView.chartPanels.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         let format: SnapshotFormat
-        do { format = try SnapshotFormat.resolve(self.format, output: output) } catch { throw usageError(error.message) }
+        do { format = try SnapshotFormat.resolve(self.format, output: output, default: style == .figure ? .svg : .txt) } catch { throw usageError(error.message) }
+        if style == .figure && format != .svg { throw usageError("--style figure writes SVG: use --format svg or an -o name ending in .svg") }
         let dashboardTheme: Theme
-        do { dashboardTheme = try loadTheme(theme) } catch { throw usageError("\(error)") }
+        do { dashboardTheme = try loadTheme(theme ?? (style == .figure ? "paper" : nil)) } catch { throw usageError("\(error)") }
         var options = SnapshotOptions(width: size.width, height: size.height, layout: layout ?? (panel == nil ? .grid : .single),
                                       panel: panel, atStep: at, smoothing: smoothing)
         options.runQuery = try selection.query()
@@ -74,6 +110,7 @@ struct SnapshotCommand: ParsableCommand {
         case .json: text = JSONExport.document(state, resolved)
         case .txt: text = TextExport.plain(DashboardView(theme: dashboardTheme).render(state))
         case .ansi: text = TextExport.ansi(DashboardView(theme: dashboardTheme).render(state))
+        case .svg where style == .figure: text = try figure(state, theme: dashboardTheme)
         case .svg: text = SVGExport.render(DashboardView(theme: dashboardTheme).render(state), theme: dashboardTheme)
         }
         do throws(OutputFileError) { try OutputFile.write(text, to: output ?? "-") } catch {
@@ -81,6 +118,26 @@ struct SnapshotCommand: ParsableCommand {
             throw ExitCode(2)
         }
         if !errors.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension SnapshotCommand {
+    /// The figure SVG of the `--panels` (else the layout's chart panels) at `--width` × `--height`.
+    private func figure(_ state: DashboardState, theme: Theme) throws -> String {
+        let selections: [FigurePanelSelection]
+        if let panels, case .success(let parsed) = FigurePanelSelection.parseList(panels) {
+            selections = parsed
+        } else {
+            selections = FigureView.defaultPanels(state)
+        }
+        let charts: [FigureChart]
+        switch FigureView(theme: theme).charts(state, selections) {
+        case .success(let built): charts = built
+        case .failure(let error): throw usageError(error.message)
+        }
+        let size = FigureExport.defaultSize(charts: charts.count)
+        return FigureExport.render(charts, width: width?.pixels(dpi: dpi) ?? size.width, height: height?.pixels(dpi: dpi) ?? size.height,
+                                   theme: theme)
     }
 }
 

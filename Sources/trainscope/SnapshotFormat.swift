@@ -6,12 +6,12 @@ import Foundation
 enum SnapshotFormat: String, CaseIterable, ExpressibleByArgument {
     case txt, ansi, svg, json, csv
 
-    /// The format `--format` names, else the one the output file's extension names, else text;
+    /// The format `--format` names, else the one the output file's extension names, else `fallback`;
     /// an extension that names no format is an error rather than a text file under a misleading name.
-    static func resolve(_ format: SnapshotFormat?, output: String?) throws(ValidationError) -> SnapshotFormat {
+    static func resolve(_ format: SnapshotFormat?, output: String?, default fallback: SnapshotFormat = .txt) throws(ValidationError) -> SnapshotFormat {
         if let format { return format }
         let ext = output.map { ($0 as NSString).pathExtension.lowercased() } ?? ""
-        if ext.isEmpty { return .txt }
+        if ext.isEmpty { return fallback }
         guard let named = SnapshotFormat(rawValue: ext) else {
             throw ValidationError("-o \(output!): .\(ext) is not a snapshot format (txt, ansi, svg, json, csv); give --format")
         }

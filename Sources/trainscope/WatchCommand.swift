@@ -33,7 +33,7 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var selection: RunSelection
 
-    @Option(help: "Colour theme: default, mono, light, okabe-ito or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
+    @Option(help: "Colour theme: default, mono, light, okabe-ito, paper or your own NAME (from ~/.config/trainscope/themes/NAME.theme), or a path to a .theme file.")
     var theme: String?
 
     func validate() throws {

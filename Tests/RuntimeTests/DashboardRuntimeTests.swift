@@ -83,7 +83,7 @@ struct SourceFailed: Error {}
         #expect(!loop.state.isPaused && loop.state.log.last?.text.contains("no producer") == true)
     }
 
-    @Test func theSnapshotKeyWritesBothFilesAndSaysWhere() throws {
+    @Test func theSnapshotKeyWritesTheScreenTheFigureAndTheDataAndSaysWhere() throws {
         let directory = TestPaths.scratchDirectory().path
         let source = ScriptedSource([[.telemetry(.run(RunEvent(run: "r"))),
                                       .telemetry(.scalars(ScalarsEvent(run: "r", step: 3, values: ["train/loss": 0.5])))]])
@@ -91,9 +91,12 @@ struct SourceFailed: Error {}
         let loop = runtime(backend, source, directory: directory)
         #expect(try loop.frame())
         let note = try #require(loop.state.log.last?.text)
-        #expect(note == "snapshot: \(directory)/trainscope-r-step3.svg and .json")
+        #expect(note == "snapshot: \(directory)/trainscope-r-step3.svg, .figure.svg and .json")
         #expect(FileManager.default.fileExists(atPath: "\(directory)/trainscope-r-step3.svg"))
         #expect(FileManager.default.fileExists(atPath: "\(directory)/trainscope-r-step3.json"))
+        let figure = try String(contentsOfFile: "\(directory)/trainscope-r-step3.figure.svg", encoding: .utf8)
+        #expect(figure.contains("data-key=\"r/train/loss\"") && figure.contains("class=\"axis-title\""), "the figure draws the curve as a chart")
+        #expect(!figure.contains("trainscope") && !figure.contains("help"), "a figure has no status bar or key hints")
     }
 
     /// A producer's run id cannot place the snapshot elsewhere, even when the folder it names exists.

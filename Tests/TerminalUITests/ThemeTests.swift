@@ -11,7 +11,8 @@ import TestSupport
     @Test func compiledInThemesEqualTheirFiles() throws {
         #expect(try themeFile("default") == Theme.defaultThemeText)
         #expect(try themeFile("mono") == Theme.monoThemeText)
-        #expect(Theme.builtIn.keys.sorted() == ["default", "mono"])
+        #expect(try themeFile("paper") == Theme.paperThemeText)
+        #expect(Theme.builtIn.keys.sorted() == ["default", "mono", "paper"])
     }
 
     @Test(arguments: ["default", "mono", "light", "okabe-ito"])

@@ -53,6 +53,11 @@ import TestSupport
         (["snapshot", "missing.jsonl"], "missing.jsonl"),
         (["snapshot", "x.jsonl", "-o", "figure.png"], "-o figure.png: .png is not a snapshot format (txt, ansi, svg, json, csv); give --format"),
         (["check", "x.jsonl"], "give at least one --rule"),
+        (["snapshot", "x.jsonl", "--panels", "curves"], "--panels is an option of figures: add --style figure"),
+        (["snapshot", "x.jsonl", "--style", "figure", "--format", "txt"], "--style figure writes SVG: use --format svg or an -o name ending in .svg"),
+        (["snapshot", "x.jsonl", "--style", "figure", "--panels", "curves,knobs"], "the knobs panel is a table, not a chart; figures draw curves, grokking, hessian, distributions, pareto, sweep"),
+        (["snapshot", "x.jsonl", "--style", "figure", "--panels", "loss"], "unknown panel 'loss' in --panels"),
+        (["snapshot", "x.jsonl", "--style", "figure", "--width", "3.3cm"], "'--width <LENGTH>': expected pixels (800, 800px) or inches (3.3in)"),
         (["snapshot", "x.jsonl", "--runs", "lr >= "], "trainscope: error: --runs: column 7: expected a value after '>='\n  lr >= \n        ^\n"),
         (["check", "x.jsonl", "--rule", "max(loss) < 1", "--runs", "lr >= 1e-3 and ("], "--runs: column 17: expected a run field"),
         (["watch", "x.jsonl", "--runs", "optimizer < adamw"], "--runs: column 13: '<' compares numbers; 'adamw' is not a number"),
@@ -62,6 +67,19 @@ import TestSupport
         let out = try CommandRunner.run(arguments)
         #expect(out.status == 2 && out.stderr.contains(message), "\(out.stderr)")
         #expect(out.stdout.isEmpty)
+    }
+
+    @Test func aFigureIsVectorChartsOfTheChosenPanelsAtTheChosenSize() throws {
+        let out = try CommandRunner.run(["snapshot", eos, "--style", "figure", "--panels", "curves:loss,hessian:eigenvalues", "--width", "7in",
+                                         "--height", "2.5in", "--dpi", "100"])
+        #expect(out.status == 0 && out.stderr.isEmpty, "\(out.stderr)")
+        #expect(out.stdout.contains("width=\"700\" height=\"250\""))
+        #expect(out.stdout.components(separatedBy: "class=\"chart\"").count == 3, "two charts")
+        #expect(out.stdout.contains("data-id=\"loss\"") && out.stdout.contains("data-id=\"eigenvalues\"") && out.stdout.contains(">2/η<"))
+        #expect(out.stdout.contains("fill=\"#ffffff\""), "the paper theme is white")
+        let missing = try CommandRunner.run(["snapshot", eos, "--style", "figure", "--panels", "hessian:spectrum"])
+        #expect(missing.status == 2 && missing.stderr.contains("no chart 'spectrum' in the hessian panel (its charts: eigenvalues, density, spectrogram)"),
+                "\(missing.stderr)")
     }
 
     @Test func badLinesInTheSourceAreReportedAndTheRestIsDrawn() throws {

@@ -80,11 +80,11 @@ import TestSupport
         #expect(screen.contains("│ ext │") || screen.contains(" ext "), "the producer's run is shown")
         #expect(screen.contains("control token: your TRAINSCOPE_TOKEN"), "the events panel says where the token is")
         #expect(!screen.contains("e2e-token"), "the token itself never reaches a frame")
-        // Nor a snapshot of the screen (`S` writes an SVG and a JSON file in the working directory).
+        // Nor a snapshot of the screen (`S` writes the screen's SVG, the figure SVG and a JSON file in the working directory).
         _ = try tmux(["send-keys", "-t", "t", "S"])
         _ = try waitForScreen { $0.contains("snapshot: ") }
         let written = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".svg") || $0.hasSuffix(".json") }
-        #expect(written.count == 2, "\(written)")
+        #expect(written.count == 3 && written.contains { $0.hasSuffix(".figure.svg") }, "\(written)")
         for name in written {
             let text = try String(contentsOfFile: dir.appendingPathComponent(name).path, encoding: .utf8)
             #expect(!text.contains("e2e-token"), "\(name) carries no token")
