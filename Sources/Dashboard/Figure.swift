@@ -80,6 +80,8 @@ public struct FigureSeries {
     public var isEmphasized: Bool
     /// A key the tests and readers of the SVG find the series by (`run/metric`).
     public var key: String
+    /// Written at the line's right end, above it (a reference that moves, like 2/η).
+    public var endLabel: String?
 
     public init(label: String?, key: String, style: Style, pattern: LinePattern = .solid, mark: FigureMark = .line, data: FigureData,
                 isFaint: Bool = false, isEmphasized: Bool = false) {

@@ -60,8 +60,10 @@ extension FigureView {
             if let t = run.stabilityThreshold.last?.y, t > 4 * Swift.max(top, 1e-12) {
                 eigen.notes.append("\(label) = \(NumberFormat.short(t)) ↑ (off the scale)")
             } else {
-                eigen.series.append(FigureSeries(label: label, key: "\(run.id)/threshold", style: theme.reference, pattern: .dashed,
-                                                 data: Self.storeData(run.stabilityThreshold)))
+                var threshold = FigureSeries(label: label, key: "\(run.id)/threshold", style: theme.reference, pattern: .dashed,
+                                             data: Self.storeData(run.stabilityThreshold))
+                threshold.endLabel = label
+                eigen.series.append(threshold)
             }
         }
         eigen.markers = markers(run)

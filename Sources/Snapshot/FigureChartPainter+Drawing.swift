@@ -85,6 +85,10 @@ extension FigureChartPainter {
             if series.isFaint { attributes += " stroke-opacity=\"0.3\"" }
             if let dashes = Self.dashes(series.pattern) { attributes += " stroke-dasharray=\"\(dashes)\"" }
             svg.line("<path class=\"series\"\(data) \(attributes) d=\"\(parts.map(path).joined())\"/>")
+            if let label = series.endLabel, let last = parts.last?.last {
+                svg.text(label, x: Swift.min(last.x, plot.right) - 3, y: Swift.max(last.y - 4, plot.y + 9), size: Self.smallSize, anchor: "end",
+                         fill: colour, cssClass: "reference-label")
+            }
         }
     }
 

@@ -54,14 +54,16 @@ extension FigureChartPainter {
         }
         let beside = Swift.min(width, 220) + 10
         if plot.width - beside >= 240 { return .right(beside) }
-        var rows = 1, x = 0.0
-        for e in entries {
-            let w = Self.entryWidth(e) + 14
-            if x + w > plot.width && x > 0 { rows += 1; x = 0 }
-            x += w
-        }
+        let columns = Self.belowColumns(entries, width: plot.width)
+        let rows = (entries.count + columns - 1) / columns
         // Under the plot, taking at most half of the plot's height.
         return .below(Swift.max(1, Swift.min(rows, Int(plot.height / 2 / Self.legendRow))))
+    }
+
+    /// Columns of a legend under a plot `width` wide: as many as the widest entry allows.
+    static func belowColumns(_ entries: [LegendEntry], width: Double) -> Int {
+        let widest = (entries.map(entryWidth).max() ?? 1) + 14
+        return Swift.max(1, Swift.min(entries.count, Int(width / widest)))
     }
 
     /// The legend where `placement` says; entries past the room are counted as "+N more".
@@ -79,17 +81,12 @@ extension FigureChartPainter {
             let fit = Swift.max(1, Int(plot.height / Self.legendRow))
             slots = (0..<Swift.min(fit, entries.count)).map { (x, plot.y + Double($0) * Self.legendRow) }
         case .below(let rows):
-            var x = plot.x, row = 0
-            let top = plot.bottom + 34
-            for e in entries {
-                let w = Self.entryWidth(e) + 14
-                if x + w > plot.right && x > plot.x {
-                    row += 1
-                    x = plot.x
-                }
-                guard row < rows else { break }
-                slots.append((x, top + Double(row) * Self.legendRow))
-                x += w
+            // A grid of equal columns, filled row by row.
+            let columns = Self.belowColumns(entries, width: plot.width)
+            let columnWidth = plot.width / Double(columns)
+            maxLabel = columnWidth - Self.swatchWidth - 14
+            slots = (0..<Swift.min(entries.count, rows * columns)).map { i in
+                (plot.x + Double(i % columns) * columnWidth, plot.bottom + 34 + Double(i / columns) * Self.legendRow)
             }
         }
         let shown = slots.count < entries.count ? Swift.max(0, slots.count - 1) : entries.count
