@@ -204,10 +204,7 @@ extension DashboardView {
             guard let xs = run.series[xMetric] else { continue }
             for metric in group.metrics where metric != xMetric {
                 guard let ys = run.series[metric] else { continue }
-                var points: [(x: Double, y: Double)] = []
-                ys.recent.forEach { step, y in
-                    if let x = xs.recent.value(at: step), x.isFinite, y.isFinite { points.append((x, y)) }
-                }
+                let points = Self.joinedAtSteps(xs, ys)
                 total += ys.raw.count
                 drawn += points.count
                 let look = looks.look(run: id, metric: metric)
@@ -238,5 +235,14 @@ extension DashboardView {
         let yRange = yHigh > yLow ? yLow...yHigh : (yLow - 1)...(yHigh + 1)
         ScatterPlot(series: series, x: AxisMapping(scale: state.curves.xScale, range: xRange), y: AxisMapping(scale: yScale, range: yRange),
                     axisStyle: theme.axis).render(into: &buffer, area: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1))
+    }
+
+    /// (x, y) of the steps where both series have a finite recent value, in step order.
+    static func joinedAtSteps(_ xs: MetricSeries, _ ys: MetricSeries) -> [(x: Double, y: Double)] {
+        var points: [(x: Double, y: Double)] = []
+        ys.recent.forEach { step, y in
+            if let x = xs.recent.value(at: step), x.isFinite, y.isFinite { points.append((x, y)) }
+        }
+        return points
     }
 }

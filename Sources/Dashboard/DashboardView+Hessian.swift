@@ -109,15 +109,7 @@ extension DashboardView {
         let rows = 2 * map.height
         // Each screen column shows the density entry whose step is nearest its centre.
         let firstStep = Double(entries[0].step), lastStep = Double(entries[entries.count - 1].step)
-        var peak = -Double.infinity
-        let resampled = entries.map { e in
-            Self.resample(grid: e.grid, values: e.values, over: low...high, count: rows).map { v -> Double? in
-                guard let v, v > 0 else { return nil }
-                let l = NumberFormat.log10(v)
-                peak = Swift.max(peak, l)
-                return l
-            }
-        }
+        let (resampled, peak) = Self.logDensities(entries, over: low...high, rows: rows)
         var columns: [[Double?]] = []
         for c in 0..<map.width {
             let target = lastStep > firstStep ? firstStep + (lastStep - firstStep) * (Double(c) + 0.5) / Double(map.width) : firstStep
@@ -128,6 +120,21 @@ extension DashboardView {
         buffer.write("\(entries[0].step)", x: map.x, y: map.y + map.height, style: theme.axis)
         let right = "\(entries[entries.count - 1].step)"
         buffer.write(right, x: map.x + map.width - right.count, y: map.y + map.height, style: theme.axis)
+    }
+
+    /// Each density entry's log₁₀ values in `rows` equal bins over `range` (nil where it is 0 or
+    /// outside its grid), and the largest of them all.
+    static func logDensities(_ entries: [DensityHistory.Entry], over range: ClosedRange<Double>, rows: Int) -> (values: [[Double?]], peak: Double) {
+        var peak = -Double.infinity
+        let values = entries.map { e in
+            resample(grid: e.grid, values: e.values, over: range, count: rows).map { v -> Double? in
+                guard let v, v > 0 else { return nil }
+                let l = NumberFormat.log10(v)
+                peak = Swift.max(peak, l)
+                return l
+            }
+        }
+        return (values, peak)
     }
 
     static func subscriptDigits(_ n: Int) -> String {

@@ -133,10 +133,7 @@ extension FigureView {
             guard let xs = run.series[xMetric] else { continue }
             for metric in group.metrics where metric != xMetric {
                 guard let ys = run.series[metric] else { continue }
-                var points: [(x: Double, y: Double)] = []
-                ys.recent.forEach { step, y in
-                    if let x = xs.recent.value(at: step), x.isFinite, y.isFinite { points.append((x, y)) }
-                }
+                let points = DashboardView.joinedAtSteps(xs, ys)
                 let look = looks.look(run: id, metric: metric)
                 let (style, faint) = Self.split(look.style)
                 chart.series.append(FigureSeries(label: look.isAbandoned ? nil : looks.label(run: id, metric: metric), key: "\(id)/\(metric)",

@@ -93,15 +93,7 @@ extension FigureView {
         guard let low = entries.compactMap(\.grid.first).min(), let high = entries.compactMap(\.grid.last).max(), high > low else { return nil }
         let rows = 64
         let yEdges = (0...rows).map { low + (high - low) * Double($0) / Double(rows) }
-        var peak = -Double.infinity
-        let logs = entries.map { entry in
-            DashboardView.resample(grid: entry.grid, values: entry.values, over: low...high, count: rows).map { v -> Double? in
-                guard let v, v > 0 else { return nil }
-                let l = NumberFormat.log10(v)
-                peak = Swift.max(peak, l)
-                return l
-            }
-        }
+        let (logs, peak) = DashboardView.logDensities(entries, over: low...high, rows: rows)
         let xEdges = Self.cellEdges(entries.map { Double($0.step) })
         let values = logs.map { column in column.map { $0.flatMap { l in l < peak - 4 ? nil : (l - (peak - 4)) / 4 } } }
         var chart = FigureChart(id: "spectrogram", panel: .hessian, title: "spectral density over training",
