@@ -1,4 +1,5 @@
 import Synchronization
+import TerminalUI
 
 /// The columns of the curves' lines from the last frames, so a frame recomputes only the lines
 /// whose data or view changed: with many finished runs on screen, most lines are the same from
@@ -18,9 +19,19 @@ final class ColumnCache: Sendable {
         var edges: Int
     }
 
+    /// A line's columns, and their y extents on the last scale asked for.
+    private struct Line {
+        var columns: [SeriesBucket?]
+        var extents: (scale: AxisScale, values: [ClosedRange<Double>?])?
+    }
+
     private struct Entries {
-        var current: [Key: [SeriesBucket?]] = [:]
-        var previous: [Key: [SeriesBucket?]] = [:]
+        var current: [Key: Line] = [:]
+        var previous: [Key: Line] = [:]
+        /// The last edges asked for and their hash: every line of a chart shares one edges array,
+        /// which compares equal by identity at once, so it is hashed once per chart, not per line.
+        var edges: [Double] = []
+        var edgesHash = 0
     }
 
     private let entries = Mutex(Entries())
@@ -35,18 +46,44 @@ final class ColumnCache: Sendable {
 
     /// The store's columns over `edges`, computed once while its points and the edges stay the same.
     func columns(run: String, metric: String, smoothing: Smoothing?, store: SeriesStore, edges: [Double]) -> [SeriesBucket?] {
-        var hasher = Hasher()
-        for edge in edges { hasher.combine(edge) }
+        line(run: run, metric: metric, smoothing: smoothing, store: store, edges: edges, scale: nil).columns
+    }
+
+    /// The store's columns over `edges` and their y extents on `scale` (`DashboardView.extents`),
+    /// each computed once while the points, the edges and the scale stay the same.
+    func columnsAndExtents(run: String, metric: String, smoothing: Smoothing?, store: SeriesStore, edges: [Double],
+                           scale: AxisScale) -> (columns: [SeriesBucket?], extents: [ClosedRange<Double>?]) {
+        let line = line(run: run, metric: metric, smoothing: smoothing, store: store, edges: edges, scale: scale)
+        return (line.columns, line.extents!.values)
+    }
+
+    private func line(run: String, metric: String, smoothing: Smoothing?, store: SeriesStore, edges: [Double], scale: AxisScale?) -> Line {
+        let edgesHash = entries.withLock { e -> Int in
+            if e.edges != edges {
+                var hasher = Hasher()
+                for edge in edges { hasher.combine(edge) }
+                e.edges = edges
+                e.edgesHash = hasher.finalize()
+            }
+            return e.edgesHash
+        }
         let key = Key(run: run, metric: metric, smoothing: smoothing, points: store.count, low: edges.first ?? 0, high: edges.last ?? 0,
-                      columns: edges.count, edges: hasher.finalize())
-        if let hit = entries.withLock({ e -> [SeriesBucket?]? in
+                      columns: edges.count, edges: edgesHash)
+        func withExtents(_ line: Line) -> Line {
+            guard let scale, line.extents?.scale != scale else { return line }
+            var line = line
+            line.extents = (scale, DashboardView.extents(line.columns, scale: scale))
+            return line
+        }
+        if let hit = entries.withLock({ e -> Line? in
             guard let found = e.current[key] ?? e.previous[key] else { return nil }
-            e.current[key] = found
-            return found
+            let line = withExtents(found)
+            e.current[key] = line
+            return line
         }) {
             return hit
         }
-        let computed = store.columns(edges: edges).columns
+        let computed = withExtents(Line(columns: store.columns(edges: edges).columns))
         entries.withLock { $0.current[key] = computed }
         return computed
     }

@@ -2,6 +2,18 @@ import JSONCore
 import Telemetry
 import TerminalUI
 
+/// How many times `update` changed a run. Not part of what the run is: two runs with the same data
+/// are equal whatever their histories (a block of rows and the same rows one by one).
+public struct RunRevision: Sendable, Equatable {
+    public private(set) var count = 0
+
+    public init() {}
+
+    mutating func bump() { count &+= 1 }
+
+    public static func == (_: RunRevision, _: RunRevision) -> Bool { true }
+}
+
 /// What the dashboard knows about one run.
 public struct RunState: Sendable, Equatable {
     public var id: String
@@ -46,6 +58,9 @@ public struct RunState: Sendable, Equatable {
     public var lastSeen: Double?
     /// Its colour and line style for its whole life (`RunLooks.slotLook`), given on arrival.
     public var slot = 0
+    /// Counts the changes `update` made to the run, so a view can keep what it drew of a run
+    /// until the run changes.
+    public var revision = RunRevision()
     /// Scalar points received over all its metrics: how much data it holds (the main run of a log
     /// folder has the most).
     public var pointCount = 0

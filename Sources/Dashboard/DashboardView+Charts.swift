@@ -16,6 +16,8 @@ struct PlottedLine {
     var pattern = LinePattern.solid
     /// Legend order (lower first); lines of equal rank keep their order.
     var rank = 2
+    /// Equal for lines that draw the same dots on the same chart (see `ChartSeries.identity`).
+    var identity: Int?
 }
 
 extension DashboardView {
@@ -103,9 +105,16 @@ extension DashboardView {
         }
         if !badge.isEmpty, x + badge.count <= right { buffer.write(badge, x: right - badge.count, y: area.y, style: theme.dimText) }
         let chartArea = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
-        let series = lines.map { ChartSeries(label: $0.label, style: $0.style, pattern: $0.pattern, columns: $0.columns) }
-        LineChart(series: series, yRange: yRange, yScale: yScale, xLabels: xLabels, axisStyle: theme.axis, references: references,
-                  markers: markers, cursorColumn: cursor, cursorStyle: theme.focusBorder).render(into: &buffer, area: chartArea)
+        let series = lines.map { ChartSeries(label: $0.label, style: $0.style, pattern: $0.pattern, columns: $0.columns, identity: $0.identity) }
+        let chart = LineChart(series: series, yRange: yRange, yScale: yScale, xLabels: xLabels, axisStyle: theme.axis, references: references,
+                              markers: markers, cursorColumn: cursor, cursorStyle: theme.focusBorder)
+        // Lines unchanged since the last frame are not drawn again.
+        let key = LineLayerCache.ChartKey(title: title, x: chartArea.x, y: chartArea.y, width: chartArea.width, height: chartArea.height,
+                                          low: yRange.lowerBound, high: yRange.upperBound, scale: yScale)
+        let identities = series.map(\.identity)
+        let (drawn, keeping) = layers.reusable(key, identities: identities)
+        let result = chart.render(into: &buffer, area: chartArea, drawn: drawn, keeping: keeping)
+        layers.keep(key, identities: identities, kept: result.kept, all: result.all)
     }
 
     /// The Hessian and distributions panels' layout below their badge row: a chart over the whole

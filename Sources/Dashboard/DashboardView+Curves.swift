@@ -24,6 +24,7 @@ extension DashboardView {
             return
         }
         let frame = RunLooks.Frame(state, theme: theme, faint: faint, limit: Self.maxRunsPerChart)
+        let xRange = state.curvesXRange
         let fit = Swift.max(1, Swift.min(groups.count, area.height / 7))
         let selected = Swift.min(state.curves.selectedGroup, groups.count - 1)
         let first = Swift.min(Swift.max(0, selected - fit + 1), groups.count - fit)
@@ -33,8 +34,17 @@ extension DashboardView {
             let group = groups[first + i]
             if case .metric(let xMetric) = state.curves.xAxis {
                 parametricChart(state, group, frame, xMetric: xMetric, selected: first + i == selected, area: chartArea, &buffer)
+            } else if frame.groups != nil {
+                timeChart(state, group, frame, xRange: xRange, selected: first + i == selected, area: chartArea, &buffer)
             } else {
-                timeChart(state, group, frame, selected: first + i == selected, area: chartArea, &buffer)
+                // A chart of runs that have not changed since it was drawn is copied.
+                let inputs = TimeChartInputs(group: group, selected: first + i == selected && state.focus == .curves, curves: state.curves,
+                                             xRange: xRange, drawn: frame.drawn, revisions: frame.drawn.map { state.runs[$0]!.revision.count },
+                                             shown: frame.shown, selectedRun: frame.selected, current: frame.current,
+                                             currentRevision: state.runs[frame.current]?.revision.count ?? -1, abandoned: state.abandonedRuns)
+                charts.draw(chartArea, inputs, into: &buffer) { buffer in
+                    timeChart(state, group, frame, xRange: xRange, selected: first + i == selected, area: chartArea, &buffer)
+                }
             }
         }
         if groups.count > fit {
@@ -44,9 +54,9 @@ extension DashboardView {
     }
 
     /// A chart over steps or seconds from the multi-resolution stores (smoothed over faint raw when on).
-    private func timeChart(_ state: DashboardState, _ group: CurveGroup, _ frame: RunLooks.Frame, selected: Bool, area: Rect,
-                           _ buffer: inout Buffer) {
-        guard let xRange = state.curvesXRange else { return }
+    private func timeChart(_ state: DashboardState, _ group: CurveGroup, _ frame: RunLooks.Frame, xRange: ClosedRange<Double>?, selected: Bool,
+                           area: Rect, _ buffer: inout Buffer) {
+        guard let xRange else { return }
         let chartArea = Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1)
         let dotColumns = LineChart.dotColumns(in: chartArea)
         guard dotColumns >= 4 else { return }
@@ -56,6 +66,11 @@ extension DashboardView {
         let cursorDots = state.curves.cursor.map { [2 * $0, 2 * $0 + 1] }
         var lines: [PlottedLine] = []
         let looks = RunLooks(frame, group: group)
+        // The x columns every line of the chart shares; on a wall-time axis each run maps them to
+        // its own steps, so lines there are not identified (always drawn).
+        var edgesHasher = Hasher()
+        edges.forEach { edgesHasher.combine($0) }
+        let edgesIdentity = state.curves.xAxis == .step ? edgesHasher.finalize() : nil
         if let groups = frame.groups, let grouping = state.grouping {
             lines = groupLines(state, group, groups, grouping, looks, edges: edges, yScale: yScale)
         }
@@ -72,26 +87,44 @@ extension DashboardView {
                         lines[i].pattern = look.pattern
                         lines[i].rank = look.rank
                         if look.isAbandoned { lines[i].isFaint = true }
+                        lines[i].identity = edgesIdentity.map { edges in
+                            var h = Hasher()
+                            h.combine(edges)
+                            h.combine(id)
+                            h.combine(metric)
+                            h.combine(i - firstLine)
+                            h.combine(series.raw.count)
+                            h.combine(series.smoothing)
+                            h.combine(series.provisional.count)
+                            h.combine(series.provisional.last?.y)
+                            h.combine(lines[i].style)
+                            h.combine(look.pattern)
+                            return h.finalize()
+                        }
                     }
                 }
-                let raw = cachedColumns(id, metric, series.raw, smoothing: nil, stepEdges, state.curves.xAxis)
-                let rawExtents = Self.extents(raw, scale: yScale)
+                let (raw, rawExtents) = cachedLine(id, metric, series.raw, smoothing: nil, stepEdges, state.curves.xAxis, scale: yScale)
                 func valueAtCursor(_ columns: [SeriesBucket?]) -> Double? {
                     guard let dots = cursorDots else { return series.raw.last?.y }
                     return dots.compactMap { $0 < columns.count ? columns[$0] : nil }.last?.yLast
                 }
+                let shownColumns = raw.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
                 if let smoothedStore = series.smoothed {
-                    var smoothed = cachedColumns(id, metric, smoothedStore, smoothing: series.smoothing, stepEdges, state.curves.xAxis)
-                    Self.merge(series.provisional, into: &smoothed, edges: stepEdges)
+                    var (smoothed, smoothedExtents) = cachedLine(id, metric, smoothedStore, smoothing: series.smoothing, stepEdges,
+                                                                 state.curves.xAxis, scale: yScale)
+                    if !series.provisional.isEmpty {
+                        Self.merge(series.provisional, into: &smoothed, edges: stepEdges)
+                        smoothedExtents = Self.extents(smoothed, scale: yScale)
+                    }
                     lines.append(PlottedLine(label: label, style: faint(look.style), columns: rawExtents, value: nil, points: 0, shownColumns: 0,
                                              isFaint: true))
                     let lastSmoothed = series.provisional.last?.y ?? smoothedStore.last?.y
-                    lines.append(PlottedLine(label: label, style: look.style, columns: Self.extents(smoothed, scale: yScale),
+                    lines.append(PlottedLine(label: label, style: look.style, columns: smoothedExtents,
                                              value: cursorDots == nil ? lastSmoothed : valueAtCursor(smoothed),
-                                             points: series.raw.count, shownColumns: raw.compactMap { $0 }.count))
+                                             points: series.raw.count, shownColumns: shownColumns))
                 } else {
                     lines.append(PlottedLine(label: label, style: look.style, columns: rawExtents, value: valueAtCursor(raw),
-                                             points: series.raw.count, shownColumns: raw.compactMap { $0 }.count))
+                                             points: series.raw.count, shownColumns: shownColumns))
                 }
             }
         }
@@ -170,6 +203,16 @@ extension DashboardView {
             }
         }
         return lines
+    }
+
+    /// A store's columns and their y extents, from the cache on the step axis.
+    private func cachedLine(_ run: String, _ metric: String, _ store: SeriesStore, smoothing: Smoothing?, _ edges: [Double], _ axis: XAxis,
+                            scale: AxisScale) -> (columns: [SeriesBucket?], extents: [ClosedRange<Double>?]) {
+        guard axis == .step else {
+            let columns = store.columns(edges: edges).columns
+            return (columns, Self.extents(columns, scale: scale))
+        }
+        return cache.columnsAndExtents(run: run, metric: metric, smoothing: smoothing, store: store, edges: edges, scale: scale)
     }
 
     /// A store's columns, from the cache on the step axis (a wall-time axis maps each run's own

@@ -7,6 +7,12 @@ public struct DashboardView {
     public var theme: Theme
     /// The curves' line columns of the last frames (a frame recomputes only what changed).
     let cache = ColumnCache()
+    /// The charts' drawn lines of the last frames (a frame draws only what changed).
+    let layers = LineLayerCache()
+    /// The curves' charts of the last frames (a chart of unchanged runs is copied).
+    let charts = CellMemo<TimeChartInputs>()
+    /// The runs and sweep panels of the last frames (copied while no run and no setting changed).
+    let runPanels = CellMemo<RunsPanelInputs>()
     /// Smallest terminal that gets panels; below it a message says so.
     public static let minimumSize = (width: 40, height: 12)
 
@@ -15,6 +21,9 @@ public struct DashboardView {
     /// The frame for `state` (its size is the state's terminal size).
     public func render(_ state: DashboardState) -> Buffer {
         cache.startFrame()
+        layers.startFrame()
+        charts.startFrame()
+        runPanels.startFrame()
         var buffer = Buffer(width: state.width, height: state.height)
         guard state.width >= Self.minimumSize.width, state.height >= Self.minimumSize.height else {
             let lines = ["terminal too small", "\(state.width)×\(state.height), needs \(Self.minimumSize.width)×\(Self.minimumSize.height)",
@@ -34,8 +43,11 @@ public struct DashboardView {
             let run = state.currentRun
             switch panel {
             case .curves: curvesPanel(state, inner, &buffer)
-            case .runs: runsPanel(state, inner, &buffer)
-            case .sweep: sweepPanel(state, inner, &buffer)
+            case .runs, .sweep:
+                // Both rebuild their rows over every run; unchanged, they are copied.
+                runPanels.draw(inner, RunsPanelInputs(state, focused: focused), into: &buffer) { buffer in
+                    if panel == .runs { runsPanel(state, inner, &buffer) } else { sweepPanel(state, inner, &buffer) }
+                }
             case .grokking: grokkingPanel(run, inner, &buffer)
             case .hessian: hessianPanel(run, inner, &buffer)
             case .distributions: distributionsPanel(state, inner, &buffer)

@@ -29,7 +29,7 @@ struct RunLooks {
         let selected: String?
         let current: String
         /// The runs a chart draws, bottom to top: the newest when they are more than a chart holds,
-        /// with the main run and the selected run drawn last (on top).
+        /// finished runs under those still logging, and the main run and the selected run last (on top).
         let drawn: [String]
         let series: [Style]
         let faint: (Style) -> Style
@@ -44,6 +44,9 @@ struct RunLooks {
             selected = state.selectedRun.flatMap { [shown] id in shown.contains(id) ? id : nil }
             current = state.currentRunID
             var ids = Array(shown.suffix(limit).reversed())
+            // Runs still logging go over the finished ones (and a frame then redraws only them).
+            func isLogging(_ id: String) -> Bool { state.isLive && state.runs[id]!.lastSeen.map { state.now - $0 <= 2 } == true }
+            ids = ids.filter { !isLogging($0) } + ids.filter(isLogging)
             for top in [current, selected].compactMap({ $0 }) {
                 if let i = ids.firstIndex(of: top) { ids.append(ids.remove(at: i)) } else if shown.contains(top) { ids.append(top) }
             }

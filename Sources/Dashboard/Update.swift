@@ -111,6 +111,7 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         if case .number(let lr)? = run.knobs.first(where: { $0.name == "lr" })?.value, lr > 0 {
             runState.stabilityThreshold.append(x: 0, y: 2 / lr)
         }
+        runState.revision.bump()
         state.runs[run.run] = runState
         if run.preview {
             if !state.previewRuns.contains(run.run) { state.previewRuns.append(run.run) }
@@ -127,6 +128,7 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             state.abandonedRuns.insert(parent)
             // The run that goes on is the same line, so it takes its parent's colour (drawn faintly).
             if let slot = state.runs[parent]?.slot { state.runs[run.run]!.slot = slot }
+            state.runs[run.run]!.revision.bump()
             // The run that goes on shares its parent's history up to the rollback: its phases and
             // the knob changes before the undone one.
             if let abandoned = state.runs[parent] {
@@ -249,6 +251,7 @@ private func withRun(_ id: String?, _ state: inout DashboardState, _ body: (inou
     let key = id ?? state.currentRunID
     register(key, &state)
     state.runs[key]!.lastSeen = state.now
+    state.runs[key]!.revision.bump()
     body(&state.runs[key]!)
 }
 

@@ -13,20 +13,27 @@ public enum AxisScale: String, Sendable, Hashable, CaseIterable {
 
 /// One axis of a chart: a scale and the data range it shows, mapping values to fractions 0…1 and back.
 public struct AxisMapping: Sendable, Hashable {
-    public var scale: AxisScale
-    public var range: ClosedRange<Double>
+    public let scale: AxisScale
+    public let range: ClosedRange<Double>
     /// Where symlog turns from linear to logarithmic: three decades below the largest magnitude shown.
     public let linearThreshold: Double
+    /// The range's ends in the scale's coordinates, kept because every position needs them (a log
+    /// chart maps thousands of values a frame).
+    private let low: Double?, high: Double?
 
     public init(scale: AxisScale, range: ClosedRange<Double>) {
         self.scale = scale
         self.range = range
         let magnitude = Swift.max(abs(range.lowerBound), abs(range.upperBound))
         linearThreshold = magnitude > 0 ? magnitude * 1e-3 : 1
+        low = Self.transformed(range.lowerBound, scale, linearThreshold)
+        high = Self.transformed(range.upperBound, scale, linearThreshold)
     }
 
     /// The value in the scale's own coordinates (nil where the scale cannot show it: log of x ≤ 0, NaN).
-    public func transformed(_ v: Double) -> Double? {
+    public func transformed(_ v: Double) -> Double? { Self.transformed(v, scale, linearThreshold) }
+
+    private static func transformed(_ v: Double, _ scale: AxisScale, _ linearThreshold: Double) -> Double? {
         guard v.isFinite else { return nil }
         switch scale {
         case .linear: return v
@@ -46,9 +53,7 @@ public struct AxisMapping: Sendable, Hashable {
 
     /// Where `v` falls between the range's ends (0 at the lower bound, 1 at the upper), nil when not shown.
     public func fraction(_ v: Double) -> Double? {
-        guard let t = transformed(v), let low = transformed(range.lowerBound), let high = transformed(range.upperBound) else {
-            return nil
-        }
+        guard let t = transformed(v), let low, let high else { return nil }
         return high > low ? (t - low) / (high - low) : 0.5
     }
 
@@ -56,7 +61,7 @@ public struct AxisMapping: Sendable, Hashable {
     /// scale (the x edges of a chart's dot columns).
     public func edges(count: Int) -> [Double] {
         guard count > 0 else { return [range.lowerBound, range.upperBound] }
-        guard let low = transformed(range.lowerBound), let high = transformed(range.upperBound), high > low else {
+        guard let low, let high, high > low else {
             let width = range.upperBound - range.lowerBound
             return (0...count).map { range.lowerBound + width * Double($0) / Double(count) }
         }

@@ -32,10 +32,22 @@ public struct ChartSeries: Sendable {
     public var pattern: LinePattern
     /// One entry per dot column (`LineChart.dotColumns(in:)` of them).
     public var columns: [ClosedRange<Double>?]
+    /// Equal for two series that draw the same dots in the same chart (their data, style and
+    /// pattern are the same), nil when not known: lets a caller keep drawn lines between frames.
+    public var identity: Int?
 
-    public init(label: String, style: Style, pattern: LinePattern = .solid, columns: [ClosedRange<Double>?]) {
-        self.label = label; self.style = style; self.pattern = pattern; self.columns = columns
+    public init(label: String, style: Style, pattern: LinePattern = .solid, columns: [ClosedRange<Double>?], identity: Int? = nil) {
+        self.label = label; self.style = style; self.pattern = pattern; self.columns = columns; self.identity = identity
     }
+}
+
+/// A chart's plot with its first `count` series already drawn, to start a later render from (one of
+/// the same area, range and scale whose first `count` series have the same identities).
+public struct DrawnLines: Sendable {
+    public var count: Int
+    public var canvas: BrailleCanvas
+
+    public init(count: Int, canvas: BrailleCanvas) { self.count = count; self.canvas = canvas }
 }
 
 /// A horizontal line at a fixed y (chance accuracy, a stability threshold), dashed and labelled.
@@ -95,11 +107,17 @@ public struct LineChart: Sendable {
     public static func dotColumns(in area: Rect) -> Int { 2 * plotArea(in: area).width }
 
     /// Draws axes, labels, reference lines, markers, the cursor and every series into `area`.
-    public func render(into buffer: inout Buffer, area: Rect) {
+    /// With `drawn`, its series are taken as already on its canvas and only the rest are drawn;
+    /// the result holds the plot after `keeping` series and after all of them, for later frames.
+    @discardableResult
+    public func render(into buffer: inout Buffer, area: Rect, drawn: DrawnLines? = nil, keeping: Int? = nil)
+        -> (kept: DrawnLines?, all: DrawnLines?) {
         let plot = Self.plotArea(in: area)
-        guard plot.width >= 2, plot.height >= 2 else { return }
+        guard plot.width >= 2, plot.height >= 2 else { return (nil, nil) }
         let axis = AxisMapping(scale: yScale, range: yRange)
-        var canvas = BrailleCanvas(width: plot.width, height: plot.height)
+        let start = drawn.flatMap { $0.canvas.width == plot.width && $0.canvas.height == plot.height && $0.count <= series.count ? $0 : nil }
+        var canvas = start?.canvas ?? BrailleCanvas(width: plot.width, height: plot.height)
+        var kept = keeping == start?.count ? start : nil
         let dotRows = canvas.dotRows
         // Values beyond the range (an outlier-clipped view) are pinned to the top or bottom row.
         func dotRow(_ y: Double) -> Int? {
@@ -116,12 +134,15 @@ public struct LineChart: Sendable {
             guard column >= 0, column < plot.width else { continue }
             for row in plot.y..<(plot.y + plot.height) { buffer[plot.x + column, row] = Cell("┊", style: marker.style) }
         }
-        for line in series {
+        for (index, line) in series.enumerated().dropFirst(start?.count ?? 0) {
+            if index == keeping { kept = DrawnLines(count: index, canvas: canvas) }
             // The last drawn column and its mid row: columns without data in between (a metric logged
             // less often than the plot's resolution) are bridged by a straight segment.
             var previous: (x: Int, y: Int)?
             for (column, extent) in line.columns.prefix(canvas.dotColumns).enumerated() {
-                guard let extent, let top = dotRow(extent.upperBound), let bottom = dotRow(extent.lowerBound) else { continue }
+                // A column of one value (most columns of a sparse or flat line) maps it once.
+                guard let extent, let top = dotRow(extent.upperBound),
+                      let bottom = extent.lowerBound == extent.upperBound ? top : dotRow(extent.lowerBound) else { continue }
                 let middle = (top + bottom) / 2
                 var low = Swift.min(top, bottom), high = Swift.max(top, bottom)
                 defer { previous = (column, middle) }
@@ -136,6 +157,7 @@ public struct LineChart: Sendable {
                 for row in low...high { canvas.set(column, row, style: line.style) }
             }
         }
+        if keeping == series.count { kept = DrawnLines(count: series.count, canvas: canvas) }
         canvas.draw(into: &buffer, x: plot.x, y: plot.y)
         for marker in markers {
             let column = marker.dotColumn / 2
@@ -171,6 +193,7 @@ public struct LineChart: Sendable {
         buffer.write(xLabels.left, x: plot.x, y: axisRow, style: axisStyle, maxWidth: plot.width / 2)
         let right = xLabels.right
         buffer.write(right, x: plot.x + Swift.max(0, plot.width - right.count), y: axisRow, style: axisStyle)
+        return (kept, DrawnLines(count: series.count, canvas: canvas))
     }
 }
 
