@@ -11,27 +11,16 @@ final class CellMemo<Inputs: Equatable & Sendable>: Sendable {
         var cells: [Cell]
     }
 
-    private struct Entries {
-        var current: [Rect: Entry] = [:]
-        var previous: [Rect: Entry] = [:]
-    }
-
-    private let entries = Mutex(Entries())
+    private let entries = Mutex(FrameRetained<Rect, Entry>())
 
     /// Starts a frame: what the frame before last used and the last did not is let go.
-    func startFrame() {
-        entries.withLock { e in
-            e.previous = e.current
-            e.current = [:]
-        }
-    }
+    func startFrame() { entries.withLock { $0.startFrame() } }
 
     /// Copies what was drawn in `area` from the same inputs into `buffer`, else draws it with
     /// `draw` and keeps the result.
     func draw(_ area: Rect, _ inputs: Inputs, into buffer: inout Buffer, _ draw: (inout Buffer) -> Void) {
         let kept = entries.withLock { e -> [Cell]? in
-            guard let entry = e.current[area] ?? e.previous[area], entry.inputs == inputs else { return nil }
-            e.current[area] = entry
+            guard let entry = e.value(area), entry.inputs == inputs else { return nil }
             return entry.cells
         }
         if let kept {
@@ -46,7 +35,7 @@ final class CellMemo<Inputs: Equatable & Sendable>: Sendable {
         for row in 0..<area.height {
             for column in 0..<area.width { cells.append(buffer[area.x + column, area.y + row]) }
         }
-        entries.withLock { $0.current[area] = Entry(inputs: inputs, cells: cells) }
+        entries.withLock { $0.keep(Entry(inputs: inputs, cells: cells), area) }
     }
 }
 

@@ -26,8 +26,7 @@ final class ColumnCache: Sendable {
     }
 
     private struct Entries {
-        var current: [Key: Line] = [:]
-        var previous: [Key: Line] = [:]
+        var lines = FrameRetained<Key, Line>()
         /// The last edges asked for and their hash: every line of a chart shares one edges array,
         /// which compares equal by identity at once, so it is hashed once per chart, not per line.
         var edges: [Double] = []
@@ -38,10 +37,7 @@ final class ColumnCache: Sendable {
 
     /// Starts a frame: what the frame before last used and the last did not is let go.
     func startFrame() {
-        entries.withLock { e in
-            e.previous = e.current
-            e.current = [:]
-        }
+        entries.withLock { $0.lines.startFrame() }
     }
 
     /// The store's columns over `edges`, computed once while its points and the edges stay the same.
@@ -76,15 +72,15 @@ final class ColumnCache: Sendable {
             return line
         }
         if let hit = entries.withLock({ e -> Line? in
-            guard let found = e.current[key] ?? e.previous[key] else { return nil }
+            guard let found = e.lines.value(key) else { return nil }
             let line = withExtents(found)
-            e.current[key] = line
+            e.lines.keep(line, key)
             return line
         }) {
             return hit
         }
         let computed = withExtents(Line(columns: store.columns(edges: edges).columns))
-        entries.withLock { $0.current[key] = computed }
+        entries.withLock { $0.lines.keep(computed, key) }
         return computed
     }
 }

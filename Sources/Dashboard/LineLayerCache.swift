@@ -22,26 +22,16 @@ final class LineLayerCache: Sendable {
         var all: DrawnLines?
     }
 
-    private struct Entries {
-        var current: [ChartKey: Entry] = [:]
-        var previous: [ChartKey: Entry] = [:]
-    }
-
-    private let entries = Mutex(Entries())
+    private let entries = Mutex(FrameRetained<ChartKey, Entry>())
 
     /// Starts a frame: what the frame before last used and the last did not is let go.
-    func startFrame() {
-        entries.withLock { e in
-            e.previous = e.current
-            e.current = [:]
-        }
-    }
+    func startFrame() { entries.withLock { $0.startFrame() } }
 
     /// The lines of a chart already drawn that a frame can start from, and how many lines to keep
     /// drawn for the next one (all of them when none changed, else those under the first change).
     func reusable(_ key: ChartKey, identities: [Int?]) -> (drawn: DrawnLines?, keeping: Int) {
         entries.withLock { e in
-            guard let entry = e.current[key] ?? e.previous[key] else { return (nil, Self.known(identities)) }
+            guard let entry = e.value(key) else { return (nil, Self.known(identities)) }
             var same = 0
             while same < identities.count, same < entry.identities.count, let a = identities[same], a == entry.identities[same] { same += 1 }
             let keeping = Swift.min(same, Self.known(identities))
@@ -54,7 +44,7 @@ final class LineLayerCache: Sendable {
     /// Keeps what a chart's render drew, for the next frames.
     func keep(_ key: ChartKey, identities: [Int?], kept: DrawnLines?, all: DrawnLines?) {
         let known = Self.known(identities)
-        entries.withLock { $0.current[key] = Entry(identities: identities, kept: kept, all: known == identities.count ? all : nil) }
+        entries.withLock { $0.keep(Entry(identities: identities, kept: kept, all: known == identities.count ? all : nil), key) }
     }
 
     /// How many lines from the bottom have an identity.
