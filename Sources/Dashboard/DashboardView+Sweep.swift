@@ -1,3 +1,4 @@
+import JSONCore
 import TerminalUI
 
 extension DashboardView {
@@ -6,16 +7,26 @@ extension DashboardView {
     /// parallel axes of every differing config key and the metric.
     func sweepPanel(_ state: DashboardState, _ inner: Rect, _ buffer: inout Buffer) {
         let area = Rect(x: inner.x + 1, y: inner.y, width: inner.width - 2, height: inner.height)
-        guard let key = state.sweepXKey, let x = state.sweepAxis(config: key), let y = state.sweepMetricAxis else {
+        // What comes from the configs changes far less often than the metrics: it is kept while
+        // the shown runs' configs and the chosen key are the same.
+        let shown = state.shownRunIDs
+        let configs = SweepConfigs(shown: shown, configs: shown.map { state.runs[$0]!.config }, chosen: state.sweepX)
+        let facts = sweepConfigs.value(for: configs) {
+            let keys = state.sweepKeys
+            let xKey = state.sweepXKey
+            let axes = Set(keys.prefix(8) + [xKey].compactMap { $0 }).compactMap { key in state.sweepAxis(config: key).map { (key, $0) } }
+            return SweepConfigFacts(xKey: xKey, keys: keys, axes: Dictionary(uniqueKeysWithValues: axes))
+        }
+        guard let key = facts.xKey, let x = facts.axes[key], let y = state.sweepMetricAxis else {
             buffer.write("needs 3 runs that differ in config and share a metric", x: area.x, y: area.y, style: theme.dimText, maxWidth: area.width)
             return
         }
-        let keys = state.sweepKeys
+        let keys = facts.keys
         let parallel = area.width >= 100 && keys.count >= 2
         let (left, right) = parallel ? area.splitColumns(at: area.width / 2) : (area, Rect(x: 0, y: 0, width: 0, height: 0))
         scatter(state, x: x, y: y, area: left, &buffer)
         if parallel {
-            let axes = keys.prefix(8).compactMap { state.sweepAxis(config: $0) } + [y]
+            let axes = keys.prefix(8).compactMap { facts.axes[$0] } + [y]
             parallelAxes(state, axes, area: Rect(x: right.x + 2, y: right.y, width: right.width - 2, height: right.height), &buffer)
         }
     }
@@ -53,4 +64,18 @@ extension DashboardView {
         }
         ParallelCoordinates(axes: labelled, lines: lines, axisStyle: theme.axis, titleStyle: theme.title).render(into: &buffer, area: area)
     }
+}
+
+/// The shown runs' configs and the chosen x key: all the sweep panel's config axes come from.
+struct SweepConfigs: Equatable, Sendable {
+    var shown: [String]
+    var configs: [JSONObject]
+    var chosen: String?
+}
+
+/// The sweep panel's x key, the differing config keys and their axes.
+struct SweepConfigFacts: Sendable {
+    var xKey: String?
+    var keys: [String]
+    var axes: [String: SweepAxis]
 }

@@ -13,6 +13,8 @@ public struct DashboardView {
     let charts = CellMemo<TimeChartInputs>()
     /// The runs and sweep panels of the last frames (copied while no run and no setting changed).
     let runPanels = CellMemo<RunsPanelInputs>()
+    /// The sweep panel's config axes, kept while the shown runs' configs are the same.
+    let sweepConfigs = LastValue<SweepConfigs, SweepConfigFacts>()
     /// Smallest terminal that gets panels; below it a message says so.
     public static let minimumSize = (width: 40, height: 12)
 
