@@ -131,11 +131,11 @@ public struct FigurePanelSelection: Sendable, Equatable {
 
     public init(panel: PanelKind, chart: String? = nil) { self.panel = panel; self.chart = chart }
 
-    /// `PANEL` or `PANEL:CHART`, comma-separated (`curves:loss,hessian,pareto`); nil with the reason.
+    /// `PANEL` or `PANEL:CHART`, comma-separated (`curves:loss,hessian,pareto`), or why the list is not one.
     public static func parseList(_ text: String) -> Result<[FigurePanelSelection], FigureSelectionError> {
         var out: [FigurePanelSelection] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).trimmed }
+            let parts = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(Self.trimmed)
             guard let panel = PanelKind(rawValue: parts[0]) else {
                 return .failure(FigureSelectionError(message: "unknown panel '\(parts[0])' in --panels (panels: \(FigureView.chartPanels.map(\.rawValue).joined(separator: ", ")))"))
             }
@@ -150,17 +150,18 @@ public struct FigurePanelSelection: Sendable, Equatable {
     }
 }
 
-/// A `--panels` list or a chart name that does not fit the data.
-public struct FigureSelectionError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-}
-
-extension String {
-    var trimmed: String {
-        var s = Substring(self)
+extension FigurePanelSelection {
+    /// `text` without the spaces around it (`curves:loss, hessian`).
+    private static func trimmed(_ text: Substring) -> String {
+        var s = text
         while s.first == " " { s.removeFirst() }
         while s.last == " " { s.removeLast() }
         return String(s)
     }
+}
+
+/// A `--panels` list or a chart name that does not fit the data.
+public struct FigureSelectionError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
