@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 swift build -c release --product trainscope-fuzz >&2
 fuzz=.build/release/trainscope-fuzz
-targets=(ndjson tfevents csv trainer_state safetensors rules check theme config)
+targets=(ndjson tfevents csv trainer_state hparams mlflow safetensors rules check theme config)
 run() { nice -n 19 "$fuzz" "$1" "$seconds" || echo "$1: CRASHED (exit $?); input saved in Benchmarks/fuzz-findings/$1-crash.bin"; }
 for ((i = 0; i < ${#targets[@]}; i += 2)); do
     run "${targets[i]}" &

@@ -60,6 +60,10 @@ func targets() -> [String: Target] {
     _ = trainer.step()
     let checkpoint = Checkpoint.file(for: trainer).encoded()
     let themes = ((try? FileManager.default.contentsOfDirectory(atPath: "Themes")) ?? []).sorted().map { file("Themes/" + $0) }
+    let writers = "Tests/IngestTests/Fixtures/writers/"
+    let hparams = ["lightning_logs/version_0/hparams.yaml", "lightning_logs/version_1/hparams.yaml"].map { file(writers + $0) }
+    let mlflowRun = writers + "mlruns/979289310284315923/63ebdbf2424d438b89a90f73ef8f2600/metrics/"
+    let mlflow = ["train/loss", "final/epochs", "final/params_m"].map { file(mlflowRun + $0) }
     return [
         "ndjson": Target(seeds: ndjsonSeeds) { bytes in
             var decoder = NDJSONDecoder()
@@ -93,6 +97,14 @@ func targets() -> [String: Target] {
                                 "phase generalization before 3000", "no phase diverged", "phase generalization delay < 2000",
                                 "test/loss <= 1.5 * min(test/loss) after 2000"].map { Array($0.utf8) }) { bytes in
             _ = try? CheckRule.parse(String(decoding: bytes, as: UTF8.self))
+        },
+        "hparams": Target(seeds: hparams) { bytes in
+            _ = HParamsFile.read(String(decoding: bytes, as: UTF8.self), source: "f")
+        },
+        "mlflow": Target(seeds: mlflow) { bytes in
+            var reader = MLflowMetricReader(source: "f", run: "f", key: "train/loss")
+            bytes.withUnsafeBytes { reader.feed($0) { _ in } }
+            reader.finish { _ in }
         },
         "theme": Target(seeds: themes) { bytes in
             _ = try? Theme.parse(String(decoding: bytes, as: UTF8.self), name: "f", source: "f")

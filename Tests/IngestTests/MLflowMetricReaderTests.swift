@@ -39,6 +39,13 @@ import Testing
         #expect(events.map(\.step) == [0, 2])
     }
 
+    /// The fuzzer's find: 10,000 blanks after a record (trimmed on bytes now, in one pass).
+    @Test func blanksAroundARecordAreCutWhateverTheirNumber() {
+        let padded = "\t 1700000000000 4 9" + String(repeating: " ", count: 10_000) + "\r\n"
+        let (events, problems) = read(padded + "1700000000000 5 10\n", chunk: 4096)
+        #expect(problems.isEmpty && events.map(\.step) == [9, 10] && events[0].values == ["train/loss": 4])
+    }
+
     @Test func aLastLineWithoutItsNewlineIsRead() {
         #expect(read("1700000000000 3 7").events.map(\.step) == [7])
     }
