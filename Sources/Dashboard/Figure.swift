@@ -153,10 +153,8 @@ public struct FigurePanelSelection: Sendable, Equatable {
 extension FigurePanelSelection {
     /// `text` without the spaces around it (`curves:loss, hessian`).
     private static func trimmed(_ text: Substring) -> String {
-        var s = text
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
+        guard let first = text.firstIndex(where: { $0 != " " }), let last = text.lastIndex(where: { $0 != " " }) else { return "" }
+        return String(text[first...last])
     }
 }
 

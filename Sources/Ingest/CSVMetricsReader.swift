@@ -191,12 +191,13 @@ public struct CSVMetricsReader {
     }
 }
 
-extension String {
-    /// Without leading and trailing spaces and tabs.
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs. Walks the scalars from each end once:
+    /// `dropLast()` a character at a time was quadratic in a line of many blanks.
     var trimmed: String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return String(slice)
+        let scalars = unicodeScalars
+        func isText(_ scalar: Unicode.Scalar) -> Bool { scalar != " " && scalar != "\t" }
+        guard let first = scalars.firstIndex(where: isText), let last = scalars.lastIndex(where: isText) else { return "" }
+        return String(String.UnicodeScalarView(scalars[first...last]))
     }
 }

@@ -54,7 +54,7 @@ public enum HParamsFile {
                 problem(indent + 1, "expected `key: value`; line skipped")
                 continue
             }
-            var key = String(content[..<colon]).trimmingSpaces
+            var key = String(content[..<colon]).trimmed
             if key.count >= 2, let first = key.first, first == key.last, first == "'" || first == "\"" { key = String(key.dropFirst().dropLast()) }
             guard !key.isEmpty else {
                 problem(indent + 1, "a key is empty; line skipped")
@@ -102,14 +102,14 @@ public enum HParamsFile {
 
     /// A scalar or a flow sequence of scalars.
     private static func scalar(_ text: Substring) -> Result<JSONValue, ScalarError> {
-        var s = text.trimmingSpaces[...]
+        var s = text.trimmed[...]
         if let hash = s.range(of: " #"), !s.hasPrefix("'"), !s.hasPrefix("\"") { s = s[..<hash.lowerBound] }
         if s.hasPrefix("!") { return .failure(ScalarError("a tagged value (\(s.prefix { $0 != " " }.prefix(60))) is not plain data")) }
         if s == "|" || s == ">" || s.hasPrefix("|") || s.hasPrefix(">") { return .failure(ScalarError("block strings are not read")) }
         if s.hasPrefix("[") {
             guard s.hasSuffix("]") else { return .failure(ScalarError("a '[' list is never closed")) }
             let inner = s.dropFirst().dropLast()
-            if inner.trimmingSpaces.isEmpty { return .success(.array([])) }
+            if inner.trimmed.isEmpty { return .success(.array([])) }
             var items: [JSONValue] = []
             for part in inner.split(separator: ",", omittingEmptySubsequences: false) {
                 switch scalar(part) {
@@ -145,13 +145,6 @@ public enum HParamsFile {
 }
 
 private extension StringProtocol {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
-    }
-
     /// A single-quoted YAML string's `''` as `'`.
     var replacingDoubledQuotes: String {
         var out = ""

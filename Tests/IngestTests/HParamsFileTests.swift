@@ -60,4 +60,11 @@ import Testing
         let wide = (0..<50_000).map { "key\($0): \($0)" }.joined(separator: "\n")
         #expect(HParamsFile.read(wide, source: "wide.yaml").config.keys.count == 50_000)
     }
+
+    /// The fuzzer's find: thousands of blanks around keys and values (trimmed in one pass now).
+    @Test func blanksAroundKeysAndValuesAreCutWhateverTheirNumber() {
+        let blanks = String(repeating: " ", count: 20_000)
+        let (config, problems) = HParamsFile.read("lr: 0.1\(blanks)\nname:\(blanks)adam\(blanks)\n", source: "h.yaml")
+        #expect(problems.isEmpty && config["lr"] == .number(0.1) && config["name"] == .string("adam"), "\(config.keys) \(problems)")
+    }
 }
