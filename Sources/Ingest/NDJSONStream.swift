@@ -18,7 +18,8 @@ public struct NDJSONStream {
         var decoder = self.decoder
         self.decoder = NDJSONBlockDecoder()
         defer { self.decoder = decoder }
-        decoder.feed(chunk, scalars: { emit(.scalars(attribution.attribute($0) { emit(.event($0)) })) }) { handle($0, emit) }
+        let source = self.source
+        decoder.feed(chunk, scalars: { emit(.scalars(attribution.attribute($0) { emit(.event(Self.sourced($0, source))) })) }) { handle($0, emit) }
     }
 
     /// Ends the stream (a last line cut off mid-way is a problem).
@@ -35,9 +36,19 @@ public struct NDJSONStream {
                       reason: error.reason)
     }
 
+    /// A `run` event that does not say where it comes from names this stream's source, as the
+    /// other readers' runs do (the runs panel's `source` column, the run's details).
+    private static func sourced(_ event: TelemetryEvent, _ source: String) -> TelemetryEvent {
+        guard case .run(var run) = event, run.extra["source"] == nil else { return event }
+        run.extra["source"] = .string(source)
+        return .run(run)
+    }
+
     private mutating func handle(_ item: NDJSONItem, _ emit: (IngestItem) -> Void) {
         switch item {
-        case .event(let event, _): attribution.attribute(event) { emit(.event($0)) }
+        case .event(let event, _):
+            let source = self.source
+            attribution.attribute(event) { emit(.event(Self.sourced($0, source))) }
         case .error(let error): emit(.problem(problem(error)))
         }
     }

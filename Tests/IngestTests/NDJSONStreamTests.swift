@@ -30,6 +30,11 @@ private func scalars(_ step: Int, _ loss: Double, run: String?) -> TelemetryEven
     .scalars(ScalarsEvent(run: run, step: step, values: ["loss": loss]))
 }
 
+/// A `run` event as the stream gives it: naming the stream as its source.
+private func sourcedRun(_ id: String, source: String = "s.jsonl", config: JSONObject = JSONObject()) -> TelemetryEvent {
+    .run(RunEvent(run: id, config: config, extra: JSONObject([("source", .string(source))])))
+}
+
 private func runLine(_ id: String) -> String { #"{"v":1,"type":"run","run":"\#(id)"}"# }
 
 private func scalarsLine(_ step: Int, _ loss: Double, run: String? = nil) -> String {
@@ -44,9 +49,9 @@ private func scalarsLine(_ step: Int, _ loss: Double, run: String? = nil) -> Str
             .joined(separator: "\n") + "\n"
         let (items, s) = stream(text)
         #expect(items == [
-            .event(.run(RunEvent(run: "a"))),
+            .event(sourcedRun("a")),
             .event(scalars(1, 1.5, run: "a")),
-            .event(.run(RunEvent(run: "b"))),
+            .event(sourcedRun("b")),
             .event(scalars(2, 2.5, run: "b")),
             .event(scalars(3, 3.5, run: "a")),
             .event(scalars(4, 4.5, run: "b")),
@@ -59,10 +64,10 @@ private func scalarsLine(_ step: Int, _ loss: Double, run: String? = nil) -> Str
         let text = [scalarsLine(1, 1.5), scalarsLine(2, 2.5), runLine("x"), scalarsLine(3, 3.5)].joined(separator: "\n") + "\n"
         let (items, s) = stream(text, fallbackRun: "metrics")
         #expect(items == [
-            .event(.run(RunEvent(run: "metrics"))),
+            .event(sourcedRun("metrics")),
             .event(scalars(1, 1.5, run: "metrics")),
             .event(scalars(2, 2.5, run: "metrics")),
-            .event(.run(RunEvent(run: "x"))),
+            .event(sourcedRun("x")),
             .event(scalars(3, 3.5, run: "x")),
         ])
         #expect(s.attribution.announced == ["metrics", "x"])
@@ -72,7 +77,7 @@ private func scalarsLine(_ step: Int, _ loss: Double, run: String? = nil) -> Str
         let (items, s) = stream(scalarsLine(1, 1.5, run: "named") + "\n" + scalarsLine(2, 2.5) + "\n")
         #expect(items == [
             .event(scalars(1, 1.5, run: "named")),
-            .event(.run(RunEvent(run: "fb"))),
+            .event(sourcedRun("fb")),
             .event(scalars(2, 2.5, run: "fb")),
         ])
         #expect(s.attribution.announced == ["fb"])
@@ -90,7 +95,7 @@ private func scalarsLine(_ step: Int, _ loss: Double, run: String? = nil) -> Str
         ]
         let (items, s) = stream(lines.joined(separator: "\n") + "\n", aliases: ["exp": "exp#2"])
         #expect(items == [
-            .event(.run(RunEvent(run: "exp#2", config: JSONObject([("lr", .number(0.1))])))),
+            .event(sourcedRun("exp#2", config: JSONObject([("lr", .number(0.1))]))),
             .event(scalars(1, 1.5, run: "exp#2")),
             .event(scalars(2, 2.5, run: "exp#2")),
             .event(.knob(KnobEvent(run: "exp#2", step: 2, name: "lr", new: .number(0.05)))),
@@ -100,6 +105,11 @@ private func scalarsLine(_ step: Int, _ loss: Double, run: String? = nil) -> Str
         ])
         #expect(s.attribution.currentRun == "exp#2")
         #expect(s.attribution.announced == ["exp#2"])
+    }
+
+    @Test func aRunThatNamesItsSourceKeepsIt() {
+        let (items, _) = stream(#"{"v":1,"type":"run","run":"r","source":"logs/tb"}"# + "\n")
+        #expect(items == [.event(sourcedRun("r", source: "logs/tb"))])
     }
 
     @Test func attributionDirectly() {
@@ -130,14 +140,14 @@ private func scalarsLine(_ step: Int, _ loss: Double, run: String? = nil) -> Str
             "unix:/tmp/x.sock#3: line 3: field \"step\" must be an integer, got string",
             "unix:/tmp/x.sock#3: line 4, column 2: invalid literal, expected 'null'",
         ])
-        #expect(items.compactMap { if case .event(let e) = $0 { e } else { nil } } == [.run(RunEvent(run: "a")), scalars(5, 5.5, run: "a")])
+        #expect(items.compactMap { if case .event(let e) = $0 { e } else { nil } } == [sourcedRun("a", source: "unix:/tmp/x.sock#3"), scalars(5, 5.5, run: "a")])
     }
 
     @Test func aColumnCountsFromAByteOrderMarkAndCRLFIsTolerated() {
         let text = "\u{FEFF}" + runLine("a") + "\r\n" + #"{"v":1,"type":"scalars","step":1,"values":{"loss":1}} x"# + "\r\n" + scalarsLine(2, 2.5) + "\r\n"
         let (items, _) = stream(text)
         #expect(items == [
-            .event(.run(RunEvent(run: "a"))),
+            .event(sourcedRun("a")),
             .problem(SourceProblem(source: "s.jsonl", position: "line 2, column 55", reason: "unexpected 'x' after the JSON value")),
             .event(scalars(2, 2.5, run: "a")),
         ])
@@ -147,7 +157,7 @@ private func scalarsLine(_ step: Int, _ loss: Double, run: String? = nil) -> Str
         let text = runLine("a") + "\n" + scalarsLine(1, 1.5) + "\n" + #"{"v":1,"type":"scalars","step":2,"val"#
         let (items, _) = stream(text)
         #expect(items == [
-            .event(.run(RunEvent(run: "a"))),
+            .event(sourcedRun("a")),
             .event(scalars(1, 1.5, run: "a")),
             // The string that opens at byte 34 is never closed.
             .problem(SourceProblem(source: "s.jsonl", position: "line 3, column 34",
@@ -157,7 +167,7 @@ private func scalarsLine(_ step: Int, _ loss: Double, run: String? = nil) -> Str
 
     @Test func aCompleteLastLineWithoutNewlineIsAnEvent() {
         let (items, _) = stream(runLine("a") + "\n" + scalarsLine(1, 1.5))
-        #expect(items == [.event(.run(RunEvent(run: "a"))), .event(scalars(1, 1.5, run: "a"))])
+        #expect(items == [.event(sourcedRun("a")), .event(scalars(1, 1.5, run: "a"))])
     }
 
     @Test(arguments: [1, 3, 7, 50])
