@@ -25,6 +25,9 @@ extension DashboardView {
         }
         let frame = RunLooks.Frame(state, theme: theme, faint: faint, limit: Self.maxRunsPerChart)
         let xRange = state.curvesXRange
+        // What every chart's memo compares: the drawn runs' revisions, looked up once a frame.
+        let revisions = frame.drawn.map { state.runs[$0]!.revision.count }
+        let currentRevision = state.runs[frame.current]?.revision.count ?? -1
         let fit = Swift.max(1, Swift.min(groups.count, area.height / 7))
         let selected = Swift.min(state.curves.selectedGroup, groups.count - 1)
         let first = Swift.min(Swift.max(0, selected - fit + 1), groups.count - fit)
@@ -39,9 +42,9 @@ extension DashboardView {
             } else {
                 // A chart of runs that have not changed since it was drawn is copied.
                 let inputs = TimeChartInputs(group: group, selected: first + i == selected && state.focus == .curves, curves: state.curves,
-                                             xRange: xRange, drawn: frame.drawn, revisions: frame.drawn.map { state.runs[$0]!.revision.count },
+                                             xRange: xRange, drawn: frame.drawn, revisions: revisions,
                                              shown: frame.shown, selectedRun: frame.selected, current: frame.current,
-                                             currentRevision: state.runs[frame.current]?.revision.count ?? -1, abandoned: state.abandonedRuns)
+                                             currentRevision: currentRevision, abandoned: state.abandonedRuns)
                 charts.draw(chartArea, inputs, into: &buffer) { buffer in
                     timeChart(state, group, frame, xRange: xRange, selected: first + i == selected, area: chartArea, &buffer)
                 }

@@ -37,6 +37,8 @@ public struct DashboardView {
             return buffer
         }
         statusBar(state, &buffer)
+        // The runs and sweep panels' memo inputs go over every run: built once a frame, at most.
+        var runsPanelInputs: RunsPanelInputs?
         for (panel, rect) in state.panelRects() {
             let focused = panel == state.focus
             let inner = Block(title: title(of: panel, state), borderStyle: focused ? theme.focusBorder : theme.border,
@@ -47,7 +49,10 @@ public struct DashboardView {
             case .curves: curvesPanel(state, inner, &buffer)
             case .runs, .sweep:
                 // Both rebuild their rows over every run; unchanged, they are copied.
-                runPanels.draw(inner, RunsPanelInputs(state, focused: focused), into: &buffer) { buffer in
+                var inputs = runsPanelInputs ?? RunsPanelInputs(state, focused: focused)
+                inputs.focused = focused
+                runsPanelInputs = inputs
+                runPanels.draw(inner, inputs, into: &buffer) { buffer in
                     if panel == .runs { runsPanel(state, inner, &buffer) } else { sweepPanel(state, inner, &buffer) }
                 }
             case .grokking: grokkingPanel(run, inner, &buffer)

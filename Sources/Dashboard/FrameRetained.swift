@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Values a view keeps from one frame to the next: what the last frame used, and what the frame
 /// before it used until this frame asks for it again. A value no frame asks for in two frames in
 /// a row is let go, so what left the screen does not stay in memory.
@@ -23,18 +21,4 @@ struct FrameRetained<Key: Hashable, Value> {
 
     /// Keeps `value` under `key` for this frame and the next.
     mutating func keep(_ value: Value, _ key: Key) { current[key] = value }
-}
-
-/// The last value computed and what it was computed from, so a frame whose inputs are the same
-/// as the last one's takes it instead of computing it again.
-final class LastValue<Inputs: Equatable & Sendable, Value: Sendable>: Sendable {
-    private let last = Mutex<(inputs: Inputs, value: Value)?>(nil)
-
-    /// The value for `inputs`: the last one when its inputs are equal, else `compute()`'s.
-    func value(for inputs: Inputs, _ compute: () -> Value) -> Value {
-        if let kept = last.withLock({ $0.flatMap { $0.inputs == inputs ? $0.value : nil } }) { return kept }
-        let value = compute()
-        last.withLock { $0 = (inputs, value) }
-        return value
-    }
 }

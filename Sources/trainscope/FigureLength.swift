@@ -26,8 +26,3 @@ struct FigureLength: Equatable, CustomStringConvertible {
         return length
     }
 }
-
-/// How `snapshot` draws SVG: the terminal's cell grid, or real charts for papers.
-enum SnapshotStyle: String, CaseIterable, ExpressibleByArgument {
-    case terminal, figure
-}

@@ -36,6 +36,14 @@ import TestSupport
         return nil
     }
 
+    /// Starts `replay SAMPLE --fast` in a 120×40 tmux session; returns the file its exit status goes to.
+    func startReplay(_ sample: String, _ name: String = #function) throws -> String {
+        let exitFile = TestPaths.scratchDirectory(name).appendingPathComponent("exit").path
+        let command = "\(CommandRunner.binary.path) replay \(TestPaths.sample(sample)) --fast; echo $? > \(exitFile); sleep 30"
+        _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
+        return exitFile
+    }
+
     /// Polls `condition` on the captured screen for up to 10 seconds.
     func waitForScreen(_ condition: (String) -> Bool) throws -> String {
         var screen = ""
@@ -168,10 +176,7 @@ import TestSupport
 
     @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
     func replayDrawsPanelsSurvivesResizesAndRestoresTheTerminal() throws {
-        let exitFile = TestPaths.scratchDirectory().appendingPathComponent("exit").path
-        let sample = TestPaths.sample("runs/grokking.jsonl")
-        let command = "\(CommandRunner.binary.path) replay \(sample) --fast; echo $? > \(exitFile); sleep 30"
-        _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
+        let exitFile = try startReplay("runs/grokking.jsonl")
         defer { _ = try? tmux(["kill-server"]) }
 
         let titles = ["╭ Curves", "╭ Grokking", "╭ Knobs", "╭ Events"]
@@ -209,10 +214,7 @@ import TestSupport
     /// A 20-run sweep: the runs panel lists every run; isolating one leaves only its lines.
     @Test(.enabled(if: tmuxPath != nil, "tmux is not installed"))
     func theRunsPanelIsolatesOneRunOfASweep() throws {
-        let exitFile = TestPaths.scratchDirectory().appendingPathComponent("exit").path
-        let sample = TestPaths.sample("runs/sweep.jsonl")
-        let command = "\(CommandRunner.binary.path) replay \(sample) --fast; echo $? > \(exitFile); sleep 30"
-        _ = try tmux(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", command])
+        let exitFile = try startReplay("runs/sweep.jsonl")
         defer { _ = try? tmux(["kill-server"]) }
         let all = try waitForScreen { $0.contains("sweep-w128-lr0.01-s1 │ step 1500/1500") && $0.contains("+20 more") }
         #expect(all.contains("+20 more"), "20 runs on each chart")

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+/// How `snapshot` draws SVG: the terminal's cell grid, or real charts for papers.
+enum SnapshotStyle: String, CaseIterable, ExpressibleByArgument {
+    case terminal, figure
+}
