@@ -13,7 +13,7 @@ struct WatchCommand: ParsableCommand {
         abstract: "Open the dashboard on external sources: '-', unix:PATH, tcp://HOST:PORT, .jsonl, TensorBoard logs, CSV, trainer_state.json.",
         discussion: """
         Several sources are overlaid as several runs. Socket sources accept any number of producers \
-        (Samples/python/trainscope_client.py); knob changes, pause, resume and stop go back to them, \
+        (the Python package in python/: pip install ./python); knob changes, pause, resume and stop go back to them, \
         carrying the session token printed at start (TRAINSCOPE_TOKEN; set it beforehand to choose it).
         """
     )

@@ -1,4 +1,4 @@
-"""Tests of Samples/python/trainscope_client.py (standard library only).
+"""Tests of the trainscope package's client (python/src/trainscope; standard library only).
 
     python3 -m unittest discover -s Tests/python -v          # from the repository root
 
@@ -31,11 +31,12 @@ from typing import Any, Callable, Dict, List, Optional
 from unittest import mock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CLIENT_DIR = REPO_ROOT / "Samples" / "python"
+CLIENT_DIR = REPO_ROOT / "python" / "src"
 sys.path.insert(0, str(CLIENT_DIR))
 
-import trainscope_client  # noqa: E402
-from trainscope_client import Client, default_socket_path  # noqa: E402
+import trainscope._destination  # noqa: E402
+import trainscope._transport  # noqa: E402
+from trainscope import Client, default_socket_path  # noqa: E402
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 CLIENT_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "TRAINSCOPE_URL", "TRAINSCOPE_TOKEN")
@@ -486,7 +487,7 @@ class StreamSinkTests(ClientTestCase):
         script = (
             "import sys\n"
             f"sys.path.insert(0, {str(CLIENT_DIR)!r})\n"
-            "from trainscope_client import Client\n"
+            "from trainscope import Client\n"
             "ts = Client(url='-', run='exp')\n"
             "ts.log(0, loss=0.0)\n"
             "sys.stdin.readline()\n"
@@ -549,7 +550,7 @@ class DefaultSocketTests(ClientTestCase):
         self.assertEqual(default_socket_path(), expected, "a trailing slash changes nothing")
 
     def test_default_socket_path_falls_back_to_tmp_and_the_login_name(self) -> None:
-        expected = f"/tmp/trainscope-{trainscope_client.pwd.getpwuid(os.getuid()).pw_name}/default.sock"
+        expected = f"/tmp/trainscope-{trainscope._destination.pwd.getpwuid(os.getuid()).pw_name}/default.sock"
         plain_file = os.path.join(self.dir, "file")
         open(plain_file, "w").close()
         for value in (None, "", plain_file, os.path.join(self.dir, "missing")):
@@ -558,7 +559,7 @@ class DefaultSocketTests(ClientTestCase):
                 self.assertEqual(default_socket_path(), expected)
 
     def test_default_socket_path_uses_the_uid_without_a_login_name(self) -> None:
-        with mock.patch.object(trainscope_client.pwd, "getpwuid", side_effect=KeyError("getpwuid(): uid not found")):
+        with mock.patch.object(trainscope._destination.pwd, "getpwuid", side_effect=KeyError("getpwuid(): uid not found")):
             self.assertEqual(default_socket_path(), f"/tmp/trainscope-{os.getuid()}/default.sock")
 
     def test_unix_alone_waits_for_the_dashboard_and_finds_it_again_after_restarts(self) -> None:
@@ -702,8 +703,8 @@ class LoudnessTests(ClientTestCase):
             attempts.append(1)
             return original(client)
 
-        with mock.patch.object(trainscope_client, "_BACKOFF_INITIAL", 0.001), \
-                mock.patch.object(trainscope_client, "_BACKOFF_MAX", 0.002), \
+        with mock.patch.object(trainscope._transport, "_BACKOFF_INITIAL", 0.001), \
+                mock.patch.object(trainscope._transport, "_BACKOFF_MAX", 0.002), \
                 mock.patch.object(Client, "_open", counting):
             yield attempts
 
@@ -821,7 +822,7 @@ TRAINSCOPE_BIN = Path(os.environ.get("TRAINSCOPE_BIN") or REPO_ROOT / ".build" /
 PRODUCER = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from trainscope_client import Client
+from trainscope import Client
 ts = Client(url=sys.argv[2], run="exp", all_ranks=sys.argv[3] == "1",
             knobs={"lr": {"value": 0.001, "min": 1e-6, "max": 1.0, "scale": "log"}})
 for step in range(10):

@@ -132,8 +132,8 @@ import TestSupport
         defer { _ = try? tmux(["kill-server"]) }
         let script = """
         import sys, time
-        sys.path.insert(0, \(String(reflecting: TestPaths.repositoryRoot.appendingPathComponent("Samples/python").path)))
-        from trainscope_client import Client
+        sys.path.insert(0, \(String(reflecting: TestPaths.repositoryRoot.appendingPathComponent("python/src").path)))
+        from trainscope import Client
         ts = Client(url="unix:" + sys.argv[1], run="job", token="e2e-stop")
         step = 0
         deadline = time.time() + 60
