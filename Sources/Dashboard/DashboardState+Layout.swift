@@ -16,7 +16,7 @@ extension DashboardState {
         var panels: [PanelKind] = [.curves]
         if runOrder.count - endedRuns.count > 1 { panels.append(.runs) }
         if hasSweep { panels.append(.sweep) }
-        if run.series["test/acc"] != nil || !run.phases.filter({ $0.name == "memorization" || $0.name == "generalization" }).isEmpty {
+        if run.firstMetric(of: PhaseDetector.testAccuracyNames) != nil || !run.phases.filter({ $0.name == "memorization" || $0.name == "generalization" }).isEmpty {
             panels.append(.grokking)
         }
         if !run.eigenvalues.isEmpty { panels.append(.hessian) }

@@ -21,6 +21,8 @@ public struct RunState: Sendable, Equatable {
     /// Metric name → its points.
     public var series: [String: MetricSeries]
     public var phases: [PhaseEvent]
+    /// Finds phases in the run's values for sources that do not report them (marked `derived`).
+    public var phaseDetector = PhaseDetector(marksDerived: true)
     public var knobChanges: [KnobEvent]
     /// λ₁, λ₂, … of the Hessian over steps, one store per rank, from `spectrum` events.
     public var eigenvalues: [SeriesStore]

@@ -21,8 +21,13 @@ extension DashboardView {
         Paragraph(lines: [header]).render(into: &buffer, area: Rect(x: inner.x + 1, y: inner.y, width: inner.width - 2, height: 1))
 
         let body = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
-        let charts: [(String, [String], AxisScale)] = [("acc", ["train/acc", "test/acc"], .linear), ("loss", ["train/loss", "test/loss"], .log),
-                                                      ("‖w‖", ["weights/norm"], .linear)]
+        // The names the phase rules read, so a Lightning run's val_acc is drawn where test/acc would be.
+        let named = { (lists: [[String]]) in lists.compactMap { run.firstMetric(of: $0) } }
+        let charts: [(String, [String], AxisScale)] = [
+            ("acc", named([PhaseDetector.trainAccuracyNames, PhaseDetector.testAccuracyNames]), .linear),
+            ("loss", named([PhaseDetector.trainLossNames, PhaseDetector.testLossNames]), .log),
+            ("‖w‖", ["weights/norm"], .linear),
+        ]
         let fit = Swift.max(1, Swift.min(charts.count, body.height / 6))
         let high = Double(Swift.max(run.latestStep, 10))
         let xAxis = AxisMapping(scale: .log, range: 1...high)

@@ -66,6 +66,7 @@ private func apply(_ block: ScalarsBlock, to state: inout DashboardState) {
     let smoothing = state.curves.smoothing
     let columns = block.names.count
     state.metricNames.formUnion(block.names)
+    var found: [PhaseEvent] = []
     withRun(block.run, &state) { run in
         block.values.withUnsafeBufferPointer { values in
             block.steps.withUnsafeBufferPointer { steps in
@@ -89,7 +90,9 @@ private func apply(_ block: ScalarsBlock, to state: inout DashboardState) {
                 }
             }
         }
+        found = run.detectPhases(in: block)
     }
+    for phase in found { logPhase(phase, &state) }
 }
 
 private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
@@ -144,6 +147,7 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         state.refreshQueryMatch(of: run.run)
     case .scalars(let s):
         let smoothing = state.curves.smoothing
+        var found: [PhaseEvent] = []
         for name in s.values.keys where !state.metricNames.contains(name) { state.metricNames.insert(name) }
         withRun(s.run, &state) { run in
             for (name, value) in s.values {
@@ -153,7 +157,9 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
             run.latestStep = max(run.latestStep, s.step)
             run.pointCount += s.values.count
             note(time: s.time, step: s.step, &run)
+            found = run.detectPhases(step: s.step, time: s.time) { s.values[$0] }
         }
+        for phase in found { logPhase(phase, &state) }
     case .spectrum(let e):
         withRun(e.run, &state) { run in
             guard e.block == nil else { return }
@@ -182,8 +188,9 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
         }
         appendLog(&state, .info, "step \(e.step): \(e.name) \(e.old.map { "\($0) → " } ?? "")\(e.new) by \(e.by)")
     case .phase(let e):
-        withRun(e.run, &state) { $0.phases.append(e) }
-        appendLog(&state, e.name == "diverged" ? .error : .info, "step \(e.step): \(e.name)\(e.message.map { " — \($0)" } ?? "")")
+        var isNews = true
+        withRun(e.run, &state) { isNews = $0.addReportedPhase(e) }
+        if isNews { logPhase(e, &state) }
     case .pareto(let e):
         var failure: String?
         withRun(e.run, &state) { run in

@@ -18,6 +18,7 @@ public struct CheckData: Sendable {
     public init(events: [TelemetryEvent]) {
         var current = "default"
         var spectral: [String: [String: [Point]]] = [:]
+        var detectors: [String: PhaseDetector] = [:]
         func note(_ id: String) {
             if series[id] == nil { runs.append(id); series[id] = [:]; phases[id] = [] }
         }
@@ -30,6 +31,9 @@ public struct CheckData: Sendable {
                 let id = s.run ?? current
                 note(id)
                 for (name, value) in s.values { series[id]![name, default: []].append(Point(step: s.step, value: value)) }
+                // The dashboard's rules on every source: a phase derived here gives way to one the source reports.
+                let found = detectors[id, default: PhaseDetector(marksDerived: true)].observe(run: id, step: s.step, time: s.time) { s.values[$0] }
+                phases[id]! += found.filter { phase in !phases[id]!.contains { $0.name == phase.name } }
             case .spectrum(let e) where e.block == nil:
                 let id = e.run ?? current
                 note(id)
@@ -41,7 +45,12 @@ public struct CheckData: Sendable {
             case .phase(let p):
                 let id = p.run ?? current
                 note(id)
-                phases[id]!.append(p)
+                detectors[id, default: PhaseDetector(marksDerived: true)].noteReported(p)
+                if let index = phases[id]!.firstIndex(where: { $0.name == p.name && $0.isDerived }) {
+                    phases[id]![index] = p
+                } else {
+                    phases[id]!.append(p)
+                }
             default:
                 break
             }

@@ -39,8 +39,11 @@ public enum Checkpoint {
             "step": String(state.step),
             "optimizer_step": String(state.optimizer.step),
             "rng_state": [rng.0, rng.1, rng.2, rng.3].map { String($0, radix: 16) }.joined(separator: ","),
-            "memorized_at": state.memorizedAt.map(String.init) ?? "",
-            "generalized_at": state.generalizedAt.map(String.init) ?? "",
+            "memorized_at": state.phases.memorizedAt.map(String.init) ?? "",
+            "generalized_at": state.phases.generalizedAt.map(String.init) ?? "",
+            "diverged_at": state.phases.divergedAt.map(String.init) ?? "",
+            "first_loss": state.phases.firstLoss.map { String($0) } ?? "",
+            "lowest_loss": String(state.phases.lowestLoss),
             "model": trainer.task.model.description,
             "task": trainer.task.description,
             "split": trainer.task.splitDescription,
@@ -115,8 +118,11 @@ public enum Checkpoint {
             grokfast: SlowGradientAmplifier(alpha: config[.grokfastAlpha], lambda: config[.grokfastLambda],
                                             average: try flat("grokfast.average.", required: false)),
             rng: SeededRNG(state: (words[0], words[1], words[2], words[3])),
-            memorizedAt: file.metadata["memorized_at"].flatMap(Int.init),
-            generalizedAt: file.metadata["generalized_at"].flatMap(Int.init),
+            phases: PhaseDetector(memorizedAt: file.metadata["memorized_at"].flatMap(Int.init),
+                                  generalizedAt: file.metadata["generalized_at"].flatMap(Int.init),
+                                  divergedAt: file.metadata["diverged_at"].flatMap(Int.init),
+                                  firstLoss: file.metadata["first_loss"].flatMap(Double.init),
+                                  lowestLoss: file.metadata["lowest_loss"].flatMap(Double.init) ?? .infinity),
             trainIndices: task.trainIndices)
     }
 

@@ -18,10 +18,8 @@ public struct TrainerState: Sendable, Equatable {
     public var grokfast: SlowGradientAmplifier
     /// Draws minibatches.
     public var rng: SeededRNG
-    /// Step at which train accuracy first reached 99%.
-    public var memorizedAt: Int?
-    /// Step at which test accuracy first reached 99%.
-    public var generalizedAt: Int?
+    /// The phases reached so far (memorization, generalization, divergence) and the rules' baseline.
+    public var phases: PhaseDetector
     /// The train split it is trained on, as a checkpoint records it.
     public var trainIndices: [Int]
 }
@@ -38,9 +36,6 @@ public struct Evaluation: Sendable, Equatable {
 /// Not thread-safe: one thread owns a trainer (the runtime gives it its own thread so the UI never
 /// waits on it). Time enters through `clock`, so tests can fix it.
 public final class Trainer {
-    /// Accuracy that counts as "reached" for memorization and generalization.
-    public static let phaseThreshold = 0.99
-
     /// The run's id in events; a rollback continues the run under a new id (see `rollback()`).
     public private(set) var runID: String
     public let task: TaskInstance
@@ -76,7 +71,7 @@ public final class Trainer {
             step: 0, config: config, parameters: parameters, optimizer: OptimizerState(),
             grokfast: SlowGradientAmplifier(alpha: config[.grokfastAlpha], lambda: config[.grokfastLambda]),
             rng: SeededRNG(seed: UInt64(config[.seed]) &+ 0xBA7C_4E5),
-            memorizedAt: nil, generalizedAt: nil, trainIndices: task.trainIndices)
+            phases: PhaseDetector(), trainIndices: task.trainIndices)
         lastGood = state
     }
 
@@ -140,8 +135,7 @@ public final class Trainer {
         // Everything step N reports describes the weights its gradient was taken at, before its
         // update (PROTOCOL.md, "What a step's values describe"): so it is measured here, first.
         var values: [String: Double] = ["train/loss": lossValue, "grad/norm": gradNorm, "lr": learningRate]
-        let trainAccuracy = accuracy(output.value, batch.target)
-        if let trainAccuracy { values["train/acc"] = trainAccuracy }
+        if let trainAccuracy = accuracy(output.value, batch.target) { values["train/acc"] = trainAccuracy }
         values["weights/norm"] = state.parameters.squaredNorm().squareRoot()
         for (layer, norm) in layerNorms(state.parameters) { values["weights/norm/\(layer)"] = norm }
         if isEval {
@@ -174,7 +168,7 @@ public final class Trainer {
         // The one value about the update itself: its size relative to the weights it started from.
         values["update/ratio"] = (state.parameters - before).squaredNorm().squareRoot() / max(before.squaredNorm().squareRoot(), 1e-30)
 
-        let phases = detectPhases(step: stepNumber, trainAccuracy: trainAccuracy, testAccuracy: values["test/acc"])
+        let phases = detectPhases(step: stepNumber, values: values)
         let hasSpectrum = values["hessian/sharpness"] != nil
         if isEval || hasSpectrum || !phases.isEmpty || stepNumber % config[.logEvery] == 0 {
             events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: Self.recordable(values))))
@@ -349,29 +343,8 @@ public final class Trainer {
         }
     }
 
-    private func detectPhases(step: Int, trainAccuracy: Double?, testAccuracy: Double?) -> [TelemetryEvent] {
-        var events: [TelemetryEvent] = []
-        if state.memorizedAt == nil, let acc = trainAccuracy, acc >= Self.phaseThreshold {
-            state.memorizedAt = step
-            events.append(.phase(PhaseEvent(
-                run: runID, step: step, time: clock(), name: "memorization",
-                evidence: JSONObject([("train/acc", .number(acc))]),
-                message: "train accuracy reached 99% at step \(step)")))
-        }
-        if state.generalizedAt == nil, let acc = testAccuracy, acc >= Self.phaseThreshold {
-            state.generalizedAt = step
-            var evidence = JSONObject([("test/acc", .number(acc))])
-            var message = "test accuracy reached 99% at step \(step)"
-            if let memorized = state.memorizedAt {
-                evidence["memorization_step"] = .number(Double(memorized))
-                evidence["delay_steps"] = .number(Double(step - memorized))
-                let ratio = Double(step) / Double(max(memorized, 1))
-                message += ", \(step - memorized) steps (\(JSONValue.number((ratio * 10).rounded() / 10).jsonText)×) after memorization"
-            }
-            events.append(.phase(PhaseEvent(run: runID, step: step, time: clock(), name: "generalization",
-                                            evidence: evidence, message: message)))
-        }
-        return events
+    private func detectPhases(step: Int, values: [String: Double]) -> [TelemetryEvent] {
+        state.phases.observe(run: runID, step: step, time: clock(), value: { values[$0] }).map(TelemetryEvent.phase)
     }
 
     private func histograms(step: Int) -> [TelemetryEvent] {

@@ -130,7 +130,8 @@ import Testing
         _ = keys(&state, .character("R"))
         #expect(state.runTableContent.rows.first?.config[0]?.number == 3e-3)
         _ = keys(&state, .character("<"), .character("<"), .character("<"), .character("<"), .character("<"))
-        #expect(state.runTable.sort == .best, "left of the first column is the last")
+        // The last columns are the phases: some of these runs reach 99% test accuracy.
+        #expect(state.runTable.sort == .phase("generalization"), "left of the first column is the last")
         _ = keys(&state, .character("b"))
         #expect(state.goal(of: "test/acc") == .minimize && state.runTableContent.goal == .minimize)
         _ = keys(&state, .character("m"))

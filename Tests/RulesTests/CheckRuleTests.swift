@@ -76,3 +76,26 @@ import TestSupport
         #expect(!(try outcome("trace > 0", "eos")).holds, "the recording has no trace")
     }
 }
+
+@Suite struct CheckDerivedPhaseTests {
+    @Test func phaseRulesHoldOnSourcesThatReportNoPhases() throws {
+        var events: [TelemetryEvent] = [.run(RunEvent(run: "tb"))]
+        for step in stride(from: 100, through: 1000, by: 100) {
+            events.append(.scalars(ScalarsEvent(run: "tb", step: step, values: ["train_acc": step >= 300 ? 1 : 0.5,
+                                                                                  "val_acc": step >= 800 ? 0.995 : 0.4])))
+        }
+        let data = CheckData(events: events)
+        let outcome = try CheckRule.parse("phase generalization delay < 600").evaluate(data, run: "tb")
+        #expect(outcome.line == "PASS  phase generalization delay < 600  —  generalization at step 800, delay 500 steps")
+        #expect(data.phases["tb"]!.allSatisfy { $0.isDerived })
+    }
+
+    @Test func aReportedPhaseTakesThePlaceOfTheDerivedOne() {
+        let events: [TelemetryEvent] = [
+            .scalars(ScalarsEvent(run: "e", step: 5, values: ["train/acc": 1])),
+            .phase(PhaseEvent(run: "e", step: 5, name: "memorization", message: "from the engine")),
+        ]
+        let phases = CheckData(events: events).phases["e"]!
+        #expect(phases.count == 1 && phases[0].message == "from the engine" && !phases[0].isDerived)
+    }
+}
