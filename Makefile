@@ -23,8 +23,8 @@ demo: build
 
 test: deps
 	$(SWIFT) test --explicit-target-dependency-import-check error
-	@# The Python client against the binary `swift test` just built (standard library only).
-	TRAINSCOPE_BIN=.build/debug/trainscope python3 -m unittest discover -s Tests/python
+	@# The Python package against the binary `swift test` just built, in .venv-python.
+	TRAINSCOPE_BIN=.build/debug/trainscope scripts/python-tests.sh
 
 # The binary finds its themes in PREFIX/share/trainscope/themes, beside its own bin/ folder.
 install: build

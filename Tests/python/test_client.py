@@ -1067,6 +1067,27 @@ class RealBinaryTests(ClientTestCase):
         ])
         self.assertEqual(len(self.client_warnings()), 1)
 
+    def test_a_dashboard_that_comes_late_gets_the_kept_events_and_the_drop_count(self) -> None:
+        ts = Client(url=self.url, run="exp", buffer=100)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for step in range(1000):
+                ts.log(step, loss=float(step))
+        self.assertEqual([str(w.message).split(" (")[0] for w in caught], [f"trainscope: cannot reach {self.url}"],
+                         "one warning, however many calls")
+        self.assertEqual(ts.dropped, 900)
+        trainscope, output = self.snapshot("json")
+        self.assertEventually(lambda: ts.connected, "the client finds the late dashboard", timeout=30)
+        ts.close(timeout=10)
+        self.finish(trainscope)
+        with open(output) as f:
+            run = next(r for r in json.load(f)["runs"] if r["id"] == "exp")
+        series = {s["name"]: s for s in run["series"]}
+        self.assertEqual(series["loss"]["points"], 100, "the newest 100 steps were kept")
+        self.assertEqual(series["loss"]["step"][0], 900)
+        self.assertEqual(series["client/dropped"]["value"][-1], 900, "the dashboard is told how many were dropped")
+        self.assertEqual(self.reports(), [f"trainscope client: run 'exp': 900 events dropped (queue full), 0 unsent at close to {self.url}"])
+
 
 if __name__ == "__main__":
     unittest.main()
