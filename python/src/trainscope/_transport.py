@@ -15,6 +15,7 @@ import selectors
 import socket
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Deque, Dict, List, Optional, Tuple
@@ -22,6 +23,7 @@ from typing import Any, Deque, Dict, List, Optional, Tuple
 from ._control import LineReader
 from ._destination import Target, default_folder_problem
 from ._events import PROTOCOL_VERSION, as_step, dumps
+from ._queue import EventQueue
 from ._sinks import DEAD, LOST, StreamSink, close_sink, warn_stderr
 
 _BACKOFF_INITIAL = 0.2
@@ -30,7 +32,6 @@ _CONNECT_TIMEOUT = 2.0
 _IDLE_TIMEOUT = 1.0
 _CLOSE_LINGER = 0.5
 _BATCH_BYTES = 1 << 16
-_DROPPABLE_KINDS = frozenset({"scalars", "histogram"})
 _MSG_NOSIGNAL = getattr(socket, "MSG_NOSIGNAL", 0)
 
 # Outcomes of serving one connection: the client closed (or the time is up), or LOST/DEAD.
@@ -48,15 +49,11 @@ class Transport:
         self.rank = rank
         self.all_ranks = all_ranks
         self._enabled = enabled
+        # Guards the pending warning here, and the client's knob and control state.
         self._lock = threading.Lock()
-        self._capacity = capacity
-        self._droppable: Deque[Tuple[int, bytes]] = deque()
-        self._kept: Deque[Tuple[int, bytes]] = deque()
-        self._seq = 0
-        self._dropped = 0
+        self._queue = EventQueue(capacity)
         self._dropped_reported = 0
         self._last_step = 0
-        self._wake_armed = False
         # Lines the writer has taken from the queue but not yet sent (it owns it; close() counts it).
         self._carry: Carry = deque()
         # The one "cannot reach" warning: set once by the writer, issued (and cleared) on a caller's thread.
@@ -102,10 +99,30 @@ class Transport:
                 f"trainscope: cannot {verb} {self._target.text} ({reason}); queuing events and retrying"
             )
 
+    def _issue_warning(self, stacklevel: int) -> None:
+        """Issues the pending "cannot reach" warning, if any, attributed ``stacklevel`` frames up from the caller.
+
+        The writer thread only notes the failure (:meth:`_note_failure`); warning from it would be
+        fragile: ``warnings.catch_warnings`` and the filters are process-global state that a thread
+        reads only by chance while a test holds them (and per-context in Python 3.14 builds with
+        context-aware warnings), and its stack is not the user's. Issued here, on the training
+        thread, filters and ``catch_warnings`` work and the warning points at the user's call.
+        """
+        with self._lock:
+            message, self._pending_warning = self._pending_warning, None
+        if message is None:
+            return
+        try:
+            warnings.warn(message, RuntimeWarning, stacklevel=stacklevel + 1)
+        except Exception:
+            # A filter that turns warnings into errors must not make a call raise because of the
+            # network: the text goes to standard error instead.
+            warn_stderr(message)
+
+
     def _unsent(self) -> int:
         """Events queued or taken by the writer but not yet written (the run/drop-report lines aside)."""
-        with self._lock:
-            queued = len(self._droppable) + len(self._kept)
+        queued = len(self._queue)
         try:
             carried = sum(1 for _, tag in tuple(self._carry) if tag is None)
         except RuntimeError:  # changed while copied: the writer outlived close()'s join, count none
@@ -114,7 +131,7 @@ class Transport:
 
     def _report_losses(self) -> None:
         """At close: one line on standard error when events were dropped or are left unsent."""
-        dropped, unsent = self._dropped, self._unsent()
+        dropped, unsent = self._queue.dropped, self._unsent()
         if dropped or unsent:
             warn_stderr(
                 f"trainscope client: run {self.run_id!r}: {dropped} event{'' if dropped == 1 else 's'} dropped "
@@ -134,17 +151,7 @@ class Transport:
         self._push(kind, dumps(event))
 
     def _push(self, kind: str, line: bytes) -> None:
-        """Appends a line, dropping the oldest droppable one (or this one) when the queue is full."""
-        with self._lock:
-            if len(self._droppable) + len(self._kept) >= self._capacity:
-                self._dropped += 1
-                if not self._droppable:
-                    return
-                self._droppable.popleft()
-            self._seq += 1
-            (self._droppable if kind in _DROPPABLE_KINDS else self._kept).append((self._seq, line))
-            wake, self._wake_armed = self._wake_armed, False
-        if wake:
+        if self._queue.push(kind, line):
             self._wake()
 
     def _wake(self) -> None:
@@ -156,27 +163,10 @@ class Transport:
     # ------------------------------------------------------------------ writer thread
 
     def _take(self, limit: int = _BATCH_BYTES) -> List[Tuple[bytes, Optional[str]]]:
-        """Moves queued lines (in order, up to ``limit`` bytes) out of the queue."""
-        out: List[Tuple[bytes, Optional[str]]] = []
-        size = 0
-        with self._lock:
-            droppable, kept = self._droppable, self._kept
-            while (droppable or kept) and size < limit:
-                if kept and (not droppable or kept[0][0] < droppable[0][0]):
-                    line = kept.popleft()[1]
-                else:
-                    line = droppable.popleft()[1]
-                out.append((line, None))
-                size += len(line)
-        return out
+        return [(line, None) for line in self._queue.take(limit)]
 
     def _arm(self) -> bool:
-        """Asks producers to wake the writer; False (not armed) when something is queued already."""
-        with self._lock:
-            if self._droppable or self._kept:
-                return False
-            self._wake_armed = True
-            return True
+        return self._queue.arm()
 
     def _drain_wake(self) -> None:
         try:
@@ -190,7 +180,7 @@ class Transport:
 
     def _drop_report(self) -> Optional[Tuple[bytes, str]]:
         """A ``client/dropped`` scalars line when events were dropped since the last report."""
-        total = self._dropped
+        total = self._queue.dropped
         if total <= self._dropped_reported:
             return None
         self._dropped_reported = total

@@ -6,7 +6,6 @@ import atexit
 import os
 import threading
 import time
-import warnings
 import weakref
 from collections.abc import Mapping
 from typing import Any, Dict, Optional, Sequence, Tuple, Union
@@ -25,7 +24,6 @@ from ._events import (
     spectrum_fields,
 )
 from ._knobs import KnobValue, coerce_knob_value, knob_specs
-from ._sinks import warn_stderr
 from ._transport import Transport
 
 def _env_int(name: str, default: int) -> int:
@@ -209,11 +207,12 @@ class Client(Transport):
 
     # ------------------------------------------------------------------ public API: control
 
-    def knobs(self) -> Dict[str, KnobValue]:
+    def knobs(self, step: Optional[int] = None) -> Dict[str, KnobValue]:
         """The knob changes received since the last call, ``{"lr": 0.01}``; never blocks.
 
-        Each change is also logged as a ``knob`` event (``by: "user"``) at the latest step seen.
-        Setting a knob to its current value is not a change. Other ranks (see ``all_ranks``) get ``{}``.
+        Each change is also logged as a ``knob`` event (``by: "user"``) at ``step``, the step it
+        applies from (default: the latest step logged). Setting a knob to its current value is not
+        a change. Other ranks (see ``all_ranks``) get ``{}``.
         """
         if not self._active():
             return {}
@@ -226,8 +225,9 @@ class Client(Transport):
                     continue
                 self._knob_values[name] = new
                 changes[name] = (old, new)
+        at = self._last_step if step is None else step
         for name, (old, new) in changes.items():
-            self._emit("knob", self._last_step, {"name": name, "old": old, "new": new, "by": "user"})
+            self._emit("knob", at, {"name": name, "old": old, "new": new, "by": "user"})
         return {name: new for name, (_, new) in changes.items()}
 
     @property
@@ -263,7 +263,7 @@ class Client(Transport):
     @property
     def dropped(self) -> int:
         """Events dropped because the queue was full."""
-        return self._dropped
+        return self._queue.dropped
 
     @property
     def refused_controls(self) -> int:
@@ -321,7 +321,7 @@ class Client(Transport):
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("connected" if self._connected else "not connected")
-        return f"<trainscope Client run={self.run_id!r} to {self._target.text!r}, {state}, dropped={self._dropped}>"
+        return f"<trainscope Client run={self.run_id!r} to {self._target.text!r}, {state}, dropped={self._queue.dropped}>"
 
     # ------------------------------------------------------------------ producing side
 
@@ -331,27 +331,6 @@ class Client(Transport):
         if self._pending_warning is not None:
             self._issue_warning(3)
         return self._enabled and not self._closed
-
-    def _issue_warning(self, stacklevel: int) -> None:
-        """Issues the pending "cannot reach" warning, if any, attributed ``stacklevel`` frames up from the caller.
-
-        The writer thread only notes the failure (:meth:`_note_failure`); warning from it would be
-        fragile: ``warnings.catch_warnings`` and the filters are process-global state that a thread
-        reads only by chance while a test holds them (and per-context in Python 3.14 builds with
-        context-aware warnings), and its stack is not the user's. Issued here, on the training
-        thread, filters and ``catch_warnings`` work and the warning points at the user's call.
-        """
-        with self._lock:
-            message, self._pending_warning = self._pending_warning, None
-        if message is None:
-            return
-        try:
-            warnings.warn(message, RuntimeWarning, stacklevel=stacklevel + 1)
-        except Exception:
-            # A filter that turns warnings into errors must not make a call raise because of the
-            # network: the text goes to standard error instead.
-            warn_stderr(message)
-
 
     def _disable(self) -> None:
         """Makes this client inert (used in a forked child, where the writer thread does not exist)."""
