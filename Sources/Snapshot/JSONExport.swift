@@ -54,7 +54,10 @@ public enum JSONExport {
         })
         o["series"] = .array(run.series.keys.sorted().map { name in .object(series(name, run.series[name]!, columns: columns)) })
         o["phases"] = .array(run.phases.map { p in
-            .object(JSONObject([("step", .number(Double(p.step))), ("name", .string(p.name)), ("message", p.message.map(JSONValue.string) ?? .null)]))
+            var phase = JSONObject([("step", .number(Double(p.step))), ("name", .string(p.name)), ("message", p.message.map(JSONValue.string) ?? .null)])
+            // Found by trainscope in the run's values: the source reported no such phase.
+            if p.isDerived { phase["derived"] = .bool(true) }
+            return .object(phase)
         })
         o["knob_changes"] = .array(run.knobChanges.map { k in
             .object(JSONObject([("step", .number(Double(k.step))), ("name", .string(k.name)), ("old", k.old.map(knobValue) ?? .null),
