@@ -205,6 +205,15 @@ class Client(Transport):
             return
         self._emit("histogram", step, histogram_fields(name, edges, counts))
 
+    def update_config(self, values: Mapping[str, Any]) -> None:
+        """Merges ``values`` into the run's config and announces the run again (its ``run`` event updates it)."""
+        if not self._active():
+            return
+        merged: Dict[str, Any] = dict(self._config or {})
+        merged.update(jsonable(dict(values)))
+        self._config = merged
+        self._push("run", self._run_line())
+
     # ------------------------------------------------------------------ public API: control
 
     def knobs(self, step: Optional[int] = None) -> Dict[str, KnobValue]:
