@@ -154,3 +154,11 @@ def default_folder_problem(path: str) -> Optional[str]:
         return f"{folder} is writable by other users"
     return None
 
+
+def env_int(name: str, default: int) -> int:
+    """A non-negative integer from the environment, or ``default`` when unset or malformed."""
+    try:
+        value = int(os.environ.get(name, "").strip())
+    except ValueError:
+        return default
+    return value if value >= 0 else default

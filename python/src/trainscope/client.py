@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from ._control import parse_control_line
-from ._destination import check_target, parse_url
+from ._destination import check_target, env_int, parse_url
 from ._events import (
     PROTOCOL_VERSION,
     Number,
@@ -26,15 +26,6 @@ from ._events import (
 from ._knobs import KnobValue, coerce_knob_value, knob_specs
 from ._transport import Transport
 
-def _env_int(name: str, default: int) -> int:
-    """A non-negative integer from the environment, or ``default`` when unset or malformed."""
-    try:
-        value = int(os.environ.get(name, "").strip())
-    except ValueError:
-        return default
-    return value if value >= 0 else default
-
-
 _CLIENTS: "weakref.WeakSet[Client]" = weakref.WeakSet()
 
 
@@ -46,6 +37,8 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Client(Transport):
     """A trainscope producer: events out, knob changes and pause/stop in.
 
@@ -93,9 +86,9 @@ class Client(Transport):
             raise ValueError(f"buffer must be a positive integer, got {buffer!r}")
         if not isinstance(run, str) or not run:
             raise ValueError(f"run must be a non-empty string, got {run!r}")
-        rank = _env_int("RANK", 0)
+        rank = env_int("RANK", 0)
         #: The job's size (env ``WORLD_SIZE``, default 1); ``rank`` is this process's (env ``RANK``, default 0).
-        self.world_size: int = _env_int("WORLD_SIZE", 1)
+        self.world_size: int = env_int("WORLD_SIZE", 1)
         enabled = bool(all_ranks) or rank == 0
         url_text = url if url is not None else (os.environ.get("TRAINSCOPE_URL") or "-")
         try:
