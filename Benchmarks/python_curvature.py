@@ -14,7 +14,7 @@ weight decay 1, β = (0.9, 0.98)). One thread everywhere (torch, OpenMP, OpenBLA
    (about one warm top-3 estimate). Goal: ≤ 2.5.
 2. Top-3 eigenvalues (tol 1e-3) every 50 steps along a training run: warm-started from the
    previous estimate's vectors against cold, at the same weights (products and seconds).
-3. Training slowdown with HessianTracker(every=50, k=3): training steps timed with and without
+3. Training slowdown with HessianTracker(every=50, k=3 and k=1): training steps timed with and without
    the tracker, alternating runs, each from the same initial weights. Goal: ≤ 10%.
 
 Prints `key value` lines, then the three tables.
@@ -171,14 +171,14 @@ def warm_vs_cold(train_steps: int) -> Dict[str, float]:
     }
 
 
-def slowdown(train_steps: int, repeats: int, hessian_examples: int = 0) -> Dict[str, float]:
-    """Training time with HessianTracker(every=50, k=3) over without; the Hessian on the first
+def slowdown(train_steps: int, repeats: int, hessian_examples: int = 0, k: int = 3) -> Dict[str, float]:
+    """Training time with HessianTracker(every=50, k) over without; the Hessian on the first
     ``hessian_examples`` training examples (0: all of them, the training batch itself)."""
     def run(tracked: bool) -> Tuple[float, int, float]:
         model, batch = make()
         optimizer = optimizer_for(model)
         hessian_batch = tuple(t[:hessian_examples] for t in batch) if hessian_examples else batch
-        tracker = HessianTracker(model, loss_fn, hessian_batch, every=50, k=3) if tracked else None
+        tracker = HessianTracker(model, loss_fn, hessian_batch, every=50, k=k) if tracked else None
         hvps, tracker_seconds = 0, 0.0
         start = time.perf_counter()
         for step in range(train_steps):
@@ -219,6 +219,7 @@ def main() -> None:
         "warm": warm_vs_cold(args.train_steps),
         "train": slowdown(args.train_steps, args.repeats),
         "train256": slowdown(args.train_steps, args.repeats, hessian_examples=256),
+        "train256k1": slowdown(args.train_steps, args.repeats, hessian_examples=256, k=1),
     }
     for part, values in results.items():
         for key, value in values.items():
@@ -237,9 +238,10 @@ def main() -> None:
     print(f"| warm-started | {w['warm_hvps_mean']:.1f} | {w['warm_seconds_mean']:.3f} |")
     print(f"| warm / cold | {w['warm_hvps_mean'] / w['cold_hvps_mean']:.2f} | {w['warm_over_cold_seconds']:.2f} |")
     print(f"| same weights again (warm from exact vectors) | {w['same_weights_warm_hvps']:.0f} | {w['same_weights_warm_seconds']:.3f} |")
-    for key, label in (("train", "Hessian on the full training batch (2822)"), ("train256", "Hessian on 256 training examples")):
+    for key, k, label in (("train", 3, "Hessian on the full training batch (2822)"), ("train256", 3, "Hessian on 256 training examples"),
+                          ("train256k1", 1, "Hessian on 256 training examples")):
         s = results[key]
-        print(f"\ntraining {args.train_steps} steps: {s['plain_ms_per_step']:.2f} ms/step; with HessianTracker(every=50, k=3), "
+        print(f"\ntraining {args.train_steps} steps: {s['plain_ms_per_step']:.2f} ms/step; with HessianTracker(every=50, k={k}), "
               f"{label}: +{100 * s['slowdown']:.1f}% ({int(s['tracker_calls'])} estimates, {int(s['tracker_hvps'])} HVPs, "
               f"{s['tracker_seconds']:.2f} s in the tracker)")
 

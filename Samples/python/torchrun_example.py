@@ -107,6 +107,9 @@ def main() -> None:
     if rank == 0:
         print(f"torchrun_example: {step + 1} steps in {time.time() - start:.1f} s", file=sys.stderr)
     if distributed:
+        # The DDP reducer holds the group: release it, and leave together, before tearing it down.
+        del model
+        dist.barrier()
         dist.destroy_process_group()
 
 

@@ -59,6 +59,10 @@ with open(os.path.join(sys.argv[2], f"rank{rank}.txt"), "w") as out:
         ts.log(step, {"train/loss": loss.item(), "lr": group["lr"]})
     print(f"rank {rank} ended before step {step} (stop: {knobs.stop_requested})", flush=True)
 ts.close()
+# Both ranks leave together, and the DDP reducer (which holds the group) goes first: a group torn
+# down under a live reducer or a peer still in a collective aborts in gloo's threads at exit.
+del model, optimizer
+dist.barrier()
 dist.destroy_process_group()
 '''
 
