@@ -9,6 +9,7 @@ import NN
 /// - `<parameter>` — each model parameter by its layout name (`embed_a.weight`, `out.weight`, `fc1.bias`, …);
 /// - `optimizer.first.<parameter>`, `optimizer.second.<parameter>` — momentum / Adam moments, when present;
 /// - `grokfast.average.<parameter>` — the grokfast EMA, when present;
+/// - `mask.<parameter>` — the pruning mask (ones and zeros), when the run trains a pruned network;
 /// - `data.train_indices` (I32) — the train split, as indices into the task's canonical ordering.
 ///
 /// Metadata (all strings): `format` (`trainscope-checkpoint-1`), `config` (JSON), `seed`, `step`,
@@ -30,6 +31,7 @@ public enum Checkpoint {
         add("optimizer.first.", state.optimizer.first)
         add("optimizer.second.", state.optimizer.second)
         add("grokfast.average.", state.grokfast.average)
+        add("mask.", state.mask)
         file.tensors["data.train_indices"] = .init(int32: trainer.task.trainIndices.map(Int32.init))
         let rng = state.rng.state
         file.metadata = [
@@ -123,7 +125,7 @@ public enum Checkpoint {
                                   divergedAt: file.metadata["diverged_at"].flatMap(Int.init),
                                   firstLoss: file.metadata["first_loss"].flatMap(Double.init),
                                   lowestLoss: file.metadata["lowest_loss"].flatMap(Double.init) ?? .infinity),
-            trainIndices: task.trainIndices)
+            trainIndices: task.trainIndices, mask: try flat("mask.", required: false))
     }
 
     /// A trainer continuing `saved` under `config` (the checkpoint's own, or with `--set` edits):

@@ -1,5 +1,6 @@
 import JSONCore
 import TensorCore
+import Autograd
 import NN
 import Telemetry
 
@@ -22,38 +23,45 @@ public enum CompressionProbe {
         layout.entries.filter { $0.name.hasSuffix("weight") }
     }
 
+    /// The compressible weights' flat indices in pruning order, smallest magnitude first (ties by
+    /// position): one ranking over all compressible tensors (`global`) or one per tensor
+    /// (`perLayer`). Every sparsity of a probe round is a prefix of each ranking.
+    public static func pruningOrder(_ flat: Tensor, layout: ParameterLayout, scope: Scope) -> [[Int]] {
+        let values = flat.floats
+        let ranges = compressible(layout).map { $0.offset..<($0.offset + $0.count) }
+        let groups: [[Int]] = scope == .global ? [ranges.flatMap { Array($0) }] : ranges.map { Array($0) }
+        return groups.map { group in
+            group.map { (magnitude: abs(values[$0]), index: $0) }
+                .sorted { $0.magnitude != $1.magnitude ? $0.magnitude < $1.magnitude : $0.index < $1.index }
+                .map(\.index)
+        }
+    }
+
     /// Flat parameters `[P]` with the `round(sparsity · n)` smallest-magnitude compressible weights
     /// set to zero: n and the ranking over all compressible tensors together (`global`), or per
     /// tensor with its own n (`perLayer`). Ties are broken by position, so the count is exact.
     public static func pruned(_ flat: Tensor, layout: ParameterLayout, sparsity: Double, scope: Scope) -> Tensor {
+        pruned(flat, order: pruningOrder(flat, layout: layout, scope: scope), sparsity: sparsity)
+    }
+
+    /// Flat parameters `[P]` with the first `round(sparsity · n)` indices of each ranking of
+    /// `pruningOrder` set to zero.
+    public static func pruned(_ flat: Tensor, order: [[Int]], sparsity: Double) -> Tensor {
         var values = flat.floats
-        let groups: [[Int]] = {
-            let entries = compressible(layout)
-            let indices = entries.map { Array($0.offset..<($0.offset + $0.count)) }
-            return scope == .global ? [indices.flatMap { $0 }] : indices
-        }()
-        for group in groups {
-            let k = Int((sparsity * Double(group.count)).rounded())
-            guard k > 0 else { continue }
-            let order = group.sorted { abs(values[$0]) != abs(values[$1]) ? abs(values[$0]) < abs(values[$1]) : $0 < $1 }
-            for i in order.prefix(k) { values[i] = 0 }
+        for group in order {
+            for i in group.prefix(Int((sparsity * Double(group.count)).rounded())) { values[i] = 0 }
         }
         return Tensor(shape: flat.shape, values)
     }
 
     /// Flat parameters `[P]` with each compressible tensor rounded to `2^bits` evenly spaced levels
-    /// between its own minimum and maximum (so at most `2^bits` distinct values per tensor).
+    /// between its own minimum and maximum (so at most `2^bits` distinct values per tensor); `bits`
+    /// is one of `QuantizationBits`' integer widths (2…8).
     public static func quantized(_ flat: Tensor, layout: ParameterLayout, bits: Int) -> Tensor {
-        precondition((1...16).contains(bits), "bits must be 1…16")
-        var values = flat.floats
-        let levels = Float((1 << bits) - 1)
-        for entry in compressible(layout) {
-            let range = entry.offset..<(entry.offset + entry.count)
-            guard let low = values[range].min(), let high = values[range].max(), high > low else { continue }
-            let step = (high - low) / levels
-            for i in range { values[i] = low + ((values[i] - low) / step).rounded() * step }
+        guard let width = QuantizationBits(rawValue: String(bits)), (2...8).contains(bits) else {
+            preconditionFailure("bits must be 2, 3, 4, 6 or 8, got \(bits)")
         }
-        return Tensor(shape: flat.shape, values)
+        return WeightQuantizer(bits: width).apply(flat, layout: layout).parameters
     }
 
     /// Bits to store the model: compressible tensors at `bits` each (only their non-zero entries
@@ -87,8 +95,9 @@ extension Trainer {
             ("dense 32-bit", dense, CompressionProbe.modelBits(dense, layout: layout))
         ]
         for scope in [CompressionProbe.Scope.global, .perLayer] {
+            let order = CompressionProbe.pruningOrder(dense, layout: layout, scope: scope)
             for s in CompressionProbe.sparsities {
-                let p = CompressionProbe.pruned(dense, layout: layout, sparsity: s, scope: scope)
+                let p = CompressionProbe.pruned(dense, order: order, sparsity: s)
                 candidates.append(("prune \(Int((s * 100).rounded()))% \(scope.rawValue)", p,
                                    CompressionProbe.modelBits(p, layout: layout, countZeros: false)))
             }
@@ -97,11 +106,10 @@ extension Trainer {
             let p = CompressionProbe.quantized(dense, layout: layout, bits: b)
             candidates.append(("\(b)-bit", p, CompressionProbe.modelBits(p, layout: layout, bits: b)))
         }
-        let scored = candidates.map { c in (c, evaluate(task.test, parameters: c.parameters)) }
-        let classification = scored[0].1.accuracy != nil
+        let classification = task.chanceAccuracy != nil
         let quality = classification ? ParetoObjective(name: "test/acc", direction: .maximize) : ParetoObjective(name: "test/loss", direction: .minimize)
-        let points = scored.map { c, e in
-            ParetoPoint(values: [c.bits, classification ? e.accuracy! : e.loss], label: c.label)
+        let points = candidates.map { c in
+            ParetoPoint(values: [c.bits, testQuality(c.parameters)], label: c.label)
         }
         // The hypervolume reference: 10% more than the dense model's bits, and zero
         // accuracy; regression losses have no natural worst value, so consumers choose one.
@@ -109,5 +117,14 @@ extension Trainer {
         if classification { extra["reference"] = .array([.number(candidates[0].bits * 1.1), .number(0)]) }
         return ParetoEvent(run: runID, step: step ?? state.step, time: clock(),
                            objectives: [ParetoObjective(name: "model_bits", direction: .minimize), quality], points: points, extra: extra)
+    }
+
+    /// Test accuracy of flat parameters `[P]` for a classifier (a forward pass and an argmax: a
+    /// probe needs no loss), test loss for regression.
+    func testQuality(_ parameters: Tensor) -> Double {
+        let test = task.test
+        guard case .classes = test.target else { return evaluate(test, parameters: parameters).loss }
+        let output = task.model.forward(test.input, ParameterVariables(layout: task.model.layout, flat: parameters, requiresGrad: false))
+        return accuracy(output.value, test.target) ?? 0
     }
 }

@@ -30,6 +30,14 @@ extension ConfigField where Value == TrainingConfig.SweepCost {
     public static var sweepCost: Self { .init("sweep_cost") }
 }
 
+extension ConfigField where Value == QuantizationBits {
+    public static var bits: Self { .init("bits") }
+}
+
+extension ConfigField where Value == QuantizationGranularity {
+    public static var quantGranularity: Self { .init("quant_granularity") }
+}
+
 extension ConfigField where Value == Int {
     public static var seed: Self { .init("seed") }
     public static var steps: Self { .init("steps") }
@@ -43,6 +51,7 @@ extension ConfigField where Value == Int {
     public static var warmupSteps: Self { .init("warmup_steps") }
     public static var spectrumEvery: Self { .init("spectrum_every") }
     public static var spectrumTopK: Self { .init("spectrum_top_k") }
+    public static var spectrumBatch: Self { .init("spectrum_batch") }
     public static var traceProbes: Self { .init("trace_probes") }
     public static var densityEvery: Self { .init("density_every") }
     public static var probeEvery: Self { .init("probe_every") }
@@ -68,4 +77,5 @@ extension ConfigField where Value == Double {
     public static var grokfastAlpha: Self { .init("grokfast_alpha") }
     public static var grokfastLambda: Self { .init("grokfast_lambda") }
     public static var spectrumTolerance: Self { .init("spectrum_tolerance") }
+    public static var labelNoise: Self { .init("label_noise") }
 }

@@ -83,6 +83,8 @@ public struct ConfigKey: Sendable {
         case (.real, .number(let x)): return try check(.real(x))
         case (.real, .string(let s)) where Double(s) != nil: return try check(.real(Double(s)!))
         case (.choice, .string(let s)): return try check(.text(s))
+        // A choice named by a number (`"bits": 4`) reads as that number's text.
+        case (.choice, .number(let x)) where x.isFinite: return try check(.text(json.jsonText))
         case (.int, _): throw ConfigError("\(name) must be an integer, got \(json.typeName)")
         case (.real, _): throw ConfigError("\(name) must be a number, got \(json.typeName)")
         case (.choice, _): throw ConfigError("\(name) must be a string, got \(json.typeName)")

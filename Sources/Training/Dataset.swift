@@ -34,6 +34,19 @@ public struct Dataset: Sendable {
         }
     }
 
+    /// The same examples with `round(fraction · n)` labels, chosen by `rng`, each replaced by a
+    /// uniformly drawn *other* class (classification only; regression targets are returned as they are).
+    public func withLabelNoise(_ fraction: Double, rng: inout SeededRNG) -> Dataset {
+        guard case .classes(var labels, let classes) = target, fraction > 0, classes > 1 else { return self }
+        var order = Array(labels.indices)
+        order.shuffle(using: &rng)
+        for i in order.prefix(Int((fraction * Double(labels.count)).rounded())) {
+            let shift = Int32(1 + Int(rng.next() % UInt64(classes - 1)))
+            labels[i] = (labels[i] + shift) % Int32(classes)
+        }
+        return Dataset(input: input, target: .classes(labels, count: classes))
+    }
+
     private func rows(_ x: Tensor, _ indices: [Int]) -> Tensor { x.gatherRows(indices.map { Int32($0) }) }
 
     /// The task's loss of the model's `output` on these examples: mean cross-entropy for classes,
@@ -60,21 +73,21 @@ public struct TaskInstance: Sendable {
     /// Accuracy of always guessing (a reference line on accuracy charts), when classification.
     public var chanceAccuracy: Double?
 
-    /// The Hessian of the mean training loss (full training set) at flat `parameters` `[P]`, as an
-    /// operator of exact Hessian-vector products in the parameters' dtype.
-    public func hessian(at parameters: Tensor) -> SymmetricOperator {
-        let model = self.model, train = self.train
+    /// The Hessian of the mean training loss (the full training set, or the examples of `data`)
+    /// at flat `parameters` `[P]`, as an operator of exact Hessian-vector products in the parameters' dtype.
+    public func hessian(at parameters: Tensor, data: Dataset? = nil) -> SymmetricOperator {
+        let model = self.model, train = data ?? self.train
         let hvp = HessianVectorProduct(layout: model.layout) { p in train.loss(of: model.forward(train.input, p)) }
         return SymmetricOperator(dimension: parameters.count, dtype: parameters.dtype) { hvp(at: parameters, $0) }
     }
 
     /// The diagonal block of that Hessian for one layer's parameters (`out`, `embed_a`, …): an
     /// operator on the layer's `[B]` coordinates, in layout order. Nil when no parameter has that layer.
-    public func hessian(at parameters: Tensor, block layer: String) -> SymmetricOperator? {
+    public func hessian(at parameters: Tensor, block layer: String, data: Dataset? = nil) -> SymmetricOperator? {
         let layout = model.layout
         let members = layout.entries.indices.filter { layout.entries[$0].layer == layer }
         guard !members.isEmpty else { return nil }
-        let full = hessian(at: parameters)
+        let full = hessian(at: parameters, data: data)
         let size = members.reduce(0) { $0 + layout.entries[$1].count }
         let sublayout = ParameterLayout(members.map { (layout.entries[$0].name, layout.entries[$0].shape) })
         return SymmetricOperator(dimension: size, dtype: parameters.dtype) { v in

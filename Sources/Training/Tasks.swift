@@ -56,11 +56,16 @@ public enum TaskFactory {
     /// The task named by `config.task`, its split, and its model.
     public static func make(_ config: TrainingConfig) -> TaskInstance {
         var rng = SeededRNG(seed: UInt64(config[.seed]) &+ 0x5EED_DA7A)
+        var task: TaskInstance
         switch config[.task] {
-        case .teacherStudent: return teacherStudent(config, &rng)
-        case .spirals: return spirals(config, &rng)
-        case .modular: return modular(config, &rng)
+        case .teacherStudent: task = teacherStudent(config, &rng)
+        case .spirals: task = spirals(config, &rng)
+        case .modular: task = modular(config, &rng)
         }
+        // Its own stream, so a noiseless config builds exactly the data it always did.
+        var noiseRNG = SeededRNG(seed: UInt64(config[.seed]) &+ 0x0015_E1AB)
+        task.train = task.train.withLabelNoise(config[.labelNoise], rng: &noiseRNG)
+        return task
     }
 
     /// All pairs (a, b) in the operation's domain, ordered by a·p + b; a seeded shuffle picks the

@@ -10,12 +10,28 @@ extension Trainer {
     /// The Hessian of the training loss (full training set) at the current parameters, as an operator.
     public func hessianOperator() -> SymmetricOperator { task.hessian(at: state.parameters) }
 
+    /// The examples the tracked spectrum is measured on: the training set, or with `spectrum_batch`
+    /// a fixed random subset of it (drawn once from the seed, so successive estimates and their
+    /// warm starts see the same loss).
+    var spectrumData: Dataset {
+        let size = state.config[.spectrumBatch], n = task.train.count
+        guard size > 0 && size < n else { return task.train }
+        if let cached = spectrumSubset, cached.count == size { return cached }
+        var rng = SeededRNG(seed: UInt64(state.config[.seed]) &+ 0x5B5E_7)
+        var order = Array(0..<n)
+        order.shuffle(using: &rng)
+        let subset = task.train.subset(Array(order[..<size]).sorted())
+        spectrumSubset = subset
+        return subset
+    }
+
     /// Top-k (warm-started from the last estimate), trace and, on density steps, the spectral
     /// density of the training-loss Hessian, with the settings and cost.
     func estimateSpectrum(step: Int) -> SpectrumEvent {
         let config = state.config
         let started = clock()
-        let hessian = hessianOperator()
+        let data = spectrumData
+        let hessian = task.hessian(at: state.parameters, data: data)
         let k = min(config[.spectrumTopK], hessian.dimension)
         let warm = trackedEigenvectors.count == k
         let top = topEigenpairs(hessian, k: k, tolerance: config[.spectrumTolerance],
@@ -31,7 +47,7 @@ extension Trainer {
         }
         var estimator = JSONObject([
             ("method", .string("lanczos")), ("top_k", .number(Double(k))), ("tolerance", .number(config[.spectrumTolerance])),
-            ("warm_start", .bool(warm)), ("batch", .number(Double(task.train.count))),
+            ("warm_start", .bool(warm)), ("batch", .number(Double(data.count))),
             ("top_hvps", .number(Double(top.products))),
         ])
         if let trace { estimator["trace_method"] = .string("hutchinson"); estimator["trace_probes"] = .number(Double(trace.products)) }

@@ -22,6 +22,9 @@ public struct TrainerState: Sendable, Equatable {
     public var phases: PhaseDetector
     /// The train split it is trained on, as a checkpoint records it.
     public var trainIndices: [Int]
+    /// A pruning mask `[P]` of ones and zeros (lottery tickets): masked weights are held at zero,
+    /// their gradients and optimizer moments too. Nil trains every weight.
+    public var mask: Tensor? = nil
 }
 
 /// The loss and accuracy of the model on a dataset.
@@ -50,6 +53,10 @@ public final class Trainer {
     /// Random probes of the curvature estimators; separate from `state.rng`, so tracking never
     /// changes the training trajectory.
     var spectrumRNG: SeededRNG
+    /// The fixed subset of the training set that `spectrum_batch` measures the spectrum on.
+    var spectrumSubset: Dataset?
+    /// The quantization levels of the last quantization-aware step (for `quant/flips`); reporting only.
+    var quantizationLevels: [Int32] = []
 
     /// A fresh run: data and initial parameters from `config`'s seed.
     public convenience init(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) {
@@ -109,7 +116,10 @@ public final class Trainer {
         let config = state.config
         let stepNumber = state.step + 1
         let batch = drawBatch()
-        let p = ParameterVariables(layout: task.model.layout, flat: state.parameters, requiresGrad: true)
+        // Quantization-aware training runs forward and backward at the quantized weights; the
+        // gradient then updates the full-precision ones (the straight-through estimator).
+        let quantized = config.quantizer?.apply(state.parameters, layout: task.model.layout)
+        let p = ParameterVariables(layout: task.model.layout, flat: quantized?.parameters ?? state.parameters, requiresGrad: true)
         let output = task.model.forward(batch.input, p)
         let loss = batch.loss(of: output)
         let lossValue = loss.value.scalarValue
@@ -138,8 +148,10 @@ public final class Trainer {
         if let trainAccuracy = accuracy(output.value, batch.target) { values["train/acc"] = trainAccuracy }
         values["weights/norm"] = state.parameters.squaredNorm().squareRoot()
         for (layer, norm) in layerNorms(state.parameters) { values["weights/norm/\(layer)"] = norm }
+        if let quantized { values.merge(quantizationValues(quantized, config: config)) { $1 } }
+        if let mask = state.mask { values["sparsity"] = 1 - mask.sum().scalarValue / Double(mask.count) }
         if isEval {
-            let test = evaluate(task.test)
+            let test = evaluate(task.test, parameters: quantized?.parameters)
             values["test/loss"] = test.loss
             if let acc = test.accuracy { values["test/acc"] = acc }
         }
@@ -155,6 +167,7 @@ public final class Trainer {
         let histogramEvery = config[.histogramEvery]
         let weightHistograms = histogramEvery > 0 && (stepNumber % histogramEvery == 0 || stepNumber == 1) ? histograms(step: stepNumber) : []
 
+        if let mask = state.mask { gradient = gradient * mask }
         state.grokfast.apply(to: &gradient)
         if config[.gradClip] > 0 { clipGradientNorm(&gradient, maxNorm: config[.gradClip]) }
         let before = state.parameters
@@ -162,6 +175,8 @@ public final class Trainer {
         var parameters = state.parameters, optimizer = state.optimizer
         optimizerStep(parameters: &parameters, gradient: gradient, state: &optimizer,
                       settings: optimizerSettings(learningRate: learningRate))
+        // Decoupled weight decay and momentum leave zeros at zero; the product makes it exact for every rule.
+        if let mask = state.mask { parameters = parameters * mask }
         state.parameters = parameters
         state.optimizer = optimizer
         state.step = stepNumber
@@ -183,9 +198,14 @@ public final class Trainer {
     /// as −0, and is recorded and shown as 0.
     static func recordable(_ values: [String: Double]) -> [String: Double] { values.mapValues { $0 + 0 } }
 
-    /// Loss and accuracy on `dataset` with the current (or given) parameters, without gradients.
+    /// The weights the model computes with: the parameters, quantized when `bits` is below 32.
+    public var deployedParameters: Tensor {
+        state.config.quantizer?.apply(state.parameters, layout: task.model.layout).parameters ?? state.parameters
+    }
+
+    /// Loss and accuracy on `dataset` with the deployed (or given) parameters, without gradients.
     public func evaluate(_ dataset: Dataset, parameters: Tensor? = nil) -> Evaluation {
-        let p = ParameterVariables(layout: task.model.layout, flat: parameters ?? state.parameters, requiresGrad: false)
+        let p = ParameterVariables(layout: task.model.layout, flat: parameters ?? deployedParameters, requiresGrad: false)
         let output = task.model.forward(dataset.input, p)
         return Evaluation(loss: dataset.loss(of: output).value.scalarValue,
                           accuracy: accuracy(output.value, dataset.target))
@@ -327,7 +347,7 @@ public final class Trainer {
         return task.train.subset(Array(indices[..<size]))
     }
 
-    private func accuracy(_ output: Tensor, _ target: Dataset.Target) -> Double? {
+    func accuracy(_ output: Tensor, _ target: Dataset.Target) -> Double? {
         guard case .classes(let labels, _) = target, !labels.isEmpty else { return nil }
         let predictions = output.argmaxLastAxis()
         let correct = zip(predictions, labels).filter { $0 == Int($1) }.count

@@ -31,4 +31,9 @@ extension TrainingConfig {
             }
         }
     }
+
+    /// The fake quantizer of quantization-aware training; nil at full precision (`bits` = 32).
+    public var quantizer: WeightQuantizer? {
+        self[.bits] == .full ? nil : WeightQuantizer(bits: self[.bits], granularity: self[.quantGranularity])
+    }
 }

@@ -41,6 +41,7 @@ public struct TrainingConfig: Sendable, Equatable {
         ConfigKey(.spectrumEvery, 0...1_000_000, "steps between Hessian spectrum estimates; 0 = off", knob: true),
         ConfigKey(.spectrumTopK, 1...100, "top Hessian eigenvalues tracked", knob: true),
         ConfigKey(.spectrumTolerance, 0...1, lowerOpen: true, "relative residual at which Ritz pairs count as converged"),
+        ConfigKey(.spectrumBatch, 0...100_000_000, "training examples the spectrum is measured on (a fixed random subset); 0 = all"),
         ConfigKey(.traceProbes, 0...10_000, "Hutchinson probes for the Hessian trace; 0 = no trace", knob: true),
         ConfigKey(.densityEvery, 0...1_000_000, "steps between spectral densities (a multiple of spectrum_every); 0 = off", knob: true),
         ConfigKey(.sweepCost,
@@ -51,6 +52,9 @@ public struct TrainingConfig: Sendable, Equatable {
         ConfigKey(.evalEvery, 1...1_000_000, "steps between test-set evaluations"),
         ConfigKey(.logEvery, 1...1_000_000, "steps between scalars events (evaluation steps always log)"),
         ConfigKey(.histogramEvery, 0...1_000_000, "steps between weight histograms; 0 = never"),
+        ConfigKey(.bits, "bits per weight of quantization-aware training (straight-through); 32 = full precision, 1.58 = ternary", knob: true),
+        ConfigKey(.quantGranularity, "quantization scale per weight tensor or per row (output channel, embedding token)", knob: true),
+        ConfigKey(.labelNoise, 0...1, "share of training labels replaced by a random other class (classification tasks)"),
     ]
 
     /// The key named `name`.

@@ -20,22 +20,24 @@ import Training
         let config = Preset.named("eos")!.config
         #expect(config[.task] == .teacherStudent && config[.optimizer] == .sgd && config[.activation] == .tanh)
         #expect(config[.model] == .mlp && config[.op] == .add && config[.schedule] == .constant && config[.sweepCost] == .parameters)
+        #expect(config[.bits] == .full && config[.quantGranularity] == .tensor && config.quantizer == nil)
         #expect(config[.lr] == 0.5 && config[.spectrumEvery] == 10 && config[.spectrumTopK] == 2 && config[.densityEvery] == 500)
         let ints: [(ConfigField<Int>, Int)] = [
             (.seed, 0), (.steps, 3000), (.p, 97), (.hidden, 64), (.heads, 4), (.inputDim, 16), (.teacherHidden, 8),
             (.samples, 512), (.batchSize, 0), (.warmupSteps, 0), (.traceProbes, 0), (.probeEvery, 0), (.densityProbes, 10),
-            (.densityIterations, 80), (.evalEvery, 50), (.logEvery, 10), (.histogramEvery, 100),
+            (.densityIterations, 80), (.spectrumBatch, 0), (.evalEvery, 50), (.logEvery, 10), (.histogramEvery, 100),
         ]
         for (field, value) in ints { #expect(config[field] == value, "\(field.name)") }
         let reals: [(ConfigField<Double>, Double)] = [
             (.trainFraction, 0.3), (.embeddingStd, 1), (.noise, 0.05), (.turns, 2), (.weightDecay, 0), (.momentum, 0.9),
             (.beta1, 0.9), (.beta2, 0.98), (.eps, 1e-8), (.gradClip, 0), (.grokfastAlpha, 0.98), (.grokfastLambda, 0),
-            (.spectrumTolerance, 1e-3),
+            (.spectrumTolerance, 1e-3), (.labelNoise, 0),
         ]
         for (field, value) in reals { #expect(config[field] == value, "\(field.name)") }
         // Every table key is read by exactly one field above (the choices are checked first).
         let read = Set(ints.map(\.0.name) + reals.map(\.0.name) + ["task", "optimizer", "activation", "model", "op", "schedule",
-                                                                     "sweep_cost", "lr", "spectrum_every", "spectrum_top_k", "density_every"])
+                                                                     "sweep_cost", "lr", "spectrum_every", "spectrum_top_k", "density_every",
+                                                                     "bits", "quant_granularity"])
         #expect(read == Set(TrainingConfig.keys.map(\.name)))
     }
 
@@ -47,6 +49,15 @@ import Training
         #expect(choices["task"] == ["modular", "teacher_student", "spirals"])
         #expect(choices["schedule"] == ["constant", "warmup", "cosine", "linear"])
         #expect(choices["sweep_cost"] == ["parameters", "flops", "seconds"])
+        #expect(choices["bits"] == ["32", "8", "6", "4", "3", "2", "1.58", "1"])
+    }
+
+    /// A choice named by a number reads from JSON as a number too (`{"bits": 4}`, `{"bits": 1.58}`).
+    @Test func numericChoicesReadFromJSONNumbers() throws {
+        let key = TrainingConfig.key("bits")!
+        #expect(try key.value(from: .number(4)) == .text("4"))
+        #expect(try key.value(from: .number(1.58)) == .text("1.58"))
+        #expect(throws: ConfigError("bits must be one of 32, 8, 6, 4, 3, 2, 1.58, 1, got '5'")) { try key.value(from: .number(5)) }
     }
 
     @Test func typedSetIsRangeCheckedLikeText() throws {
