@@ -2,8 +2,8 @@ import JSONCore
 
 /// Detects the phases of one run from its metric values: memorization and generalization (train
 /// and test accuracy first at or above 99%, with the delay between them) and divergence (a
-/// non-finite training loss, or one that rose above 10× its running minimum and above its first
-/// value). The one implementation of these rules: the built-in engine reports what it finds, and
+/// non-finite training loss, or one that stayed above 10× its running minimum and above its first
+/// value for 3 observations in a row). The one implementation of these rules: the built-in engine reports what it finds, and
 /// the dashboard and `check` run it on every other source, so a TensorBoard log or a PyTorch run
 /// gets the grokking panel and divergence warnings too (PROTOCOL.md, "phase").
 public struct PhaseDetector: Sendable, Equatable {
@@ -11,6 +11,9 @@ public struct PhaseDetector: Sendable, Equatable {
     public static let accuracyThreshold = 0.99
     /// How far above its running minimum a training loss must rise to count as diverged.
     public static let divergenceFactor = 10.0
+    /// How many observations in a row the loss must stay that high: an edge-of-stability catapult
+    /// spikes for a step or two and comes back.
+    public static let divergencePersistence = 3
 
     /// Metric names read as train accuracy, test accuracy and training loss, first present wins:
     /// trainscope's own, then those of Hugging Face, Lightning and common scripts.
@@ -29,6 +32,9 @@ public struct PhaseDetector: Sendable, Equatable {
     /// The first training loss seen, and the lowest: the divergence rule's baseline.
     public private(set) var firstLoss: Double?
     public private(set) var lowestLoss: Double
+    /// The observations in a row, up to the last one, whose loss met the rise rule; and the step of the first.
+    public private(set) var risingCount: Int
+    public private(set) var risingSince: Int?
     /// True when the phases found are marked `derived` (detected by trainscope, not reported by the source).
     public var marksDerived: Bool
     /// Phases the source reported itself: never detected again.
@@ -36,13 +42,15 @@ public struct PhaseDetector: Sendable, Equatable {
 
     /// A detector that has seen nothing, or continues from a saved point (a checkpoint).
     public init(marksDerived: Bool = false, memorizedAt: Int? = nil, generalizedAt: Int? = nil, divergedAt: Int? = nil,
-                firstLoss: Double? = nil, lowestLoss: Double = .infinity) {
+                firstLoss: Double? = nil, lowestLoss: Double = .infinity, risingCount: Int = 0, risingSince: Int? = nil) {
         self.marksDerived = marksDerived
         self.memorizedAt = memorizedAt
         self.generalizedAt = generalizedAt
         self.divergedAt = divergedAt
         self.firstLoss = firstLoss
         self.lowestLoss = lowestLoss
+        self.risingCount = risingCount
+        self.risingSince = risingSince
     }
 
     /// Notes a phase the run's source reported, so that it is not reported twice.
@@ -118,7 +126,9 @@ public struct PhaseDetector: Sendable, Equatable {
 
     /// A rise above 10× the running minimum alone would flag a grokking run's slingshots, whose
     /// loss jumps by orders of magnitude from near zero and comes back: the loss must also be
-    /// above where the run started.
+    /// above where the run started. And it must stay there for `divergencePersistence`
+    /// observations: full-batch gradient descent at the edge of stability catapults the loss
+    /// above both for a step, then recovers.
     private mutating func divergence(run: String?, step: Int, time: Double?, metric: String, loss: Double) -> PhaseEvent? {
         guard loss.isFinite else {
             return PhaseEvent(run: run, step: step, time: time, name: "diverged",
@@ -129,12 +139,20 @@ public struct PhaseDetector: Sendable, Equatable {
         firstLoss = start
         let lowest = lowestLoss
         lowestLoss = min(lowestLoss, loss)
-        guard lowest.isFinite, loss > Self.divergenceFactor * lowest, loss > start else { return nil }
+        guard lowest.isFinite, loss > Self.divergenceFactor * lowest, loss > start else {
+            risingCount = 0
+            risingSince = nil
+            return nil
+        }
+        risingCount += 1
+        risingSince = risingSince ?? step
+        guard risingCount >= Self.divergencePersistence, let since = risingSince else { return nil }
         return PhaseEvent(run: run, step: step, time: time, name: "diverged",
                           evidence: JSONObject([(metric, .number(loss)), ("running_min", .number(lowest)),
-                                                ("first", .number(start)), ("rule", .string("rise"))]),
-                          message: "training loss \(JSONValue.number(loss).jsonText) rose above 10× its minimum "
-                              + "\(JSONValue.number(lowest).jsonText) and above its first value at step \(step)")
+                                                ("first", .number(start)), ("since", .number(Double(since))),
+                                                ("rule", .string("rise"))]),
+                          message: "training loss \(JSONValue.number(loss).jsonText) stayed above 10× its minimum "
+                              + "\(JSONValue.number(lowest).jsonText) and above its first value from step \(since) to \(step)")
     }
 }
 

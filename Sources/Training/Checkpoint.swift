@@ -13,7 +13,8 @@ import NN
 /// - `data.train_indices` (I32) — the train split, as indices into the task's canonical ordering.
 ///
 /// Metadata (all strings): `format` (`trainscope-checkpoint-1`), `config` (JSON), `seed`, `step`,
-/// `optimizer_step`, `rng_state` (four hex words), `memorized_at`, `generalized_at`, `model`, `task`, `split`.
+/// `optimizer_step`, `rng_state` (four hex words), `memorized_at`, `generalized_at`, `diverged_at`,
+/// `first_loss`, `lowest_loss`, `rising` (the divergence rule's run of high losses, `COUNT@STEP`), `model`, `task`, `split`.
 public enum Checkpoint {
     /// The `format` metadata value of files this build writes.
     public static let format = "trainscope-checkpoint-1"
@@ -46,6 +47,7 @@ public enum Checkpoint {
             "diverged_at": state.phases.divergedAt.map(String.init) ?? "",
             "first_loss": state.phases.firstLoss.map { String($0) } ?? "",
             "lowest_loss": String(state.phases.lowestLoss),
+            "rising": state.phases.risingSince.map { "\(state.phases.risingCount)@\($0)" } ?? "",
             "model": trainer.task.model.description,
             "task": trainer.task.description,
             "split": trainer.task.splitDescription,
@@ -96,6 +98,9 @@ public enum Checkpoint {
         }
         let words = (file.metadata["rng_state"] ?? "").split(separator: ",").compactMap { UInt64($0, radix: 16) }
         guard words.count == 4 else { throw fail("metadata lacks a valid rng_state") }
+        // `rising` is "COUNT@STEP" while the loss is in a run of high observations (PhaseDetector).
+        let risingParts = (file.metadata["rising"] ?? "").split(separator: "@").compactMap { Int($0) }
+        let rising = risingParts.count == 2 ? (count: risingParts[0], since: Optional(risingParts[1])) : (count: 0, since: nil)
         let parameters = try flat("", required: true)!
         let nonFinite = parameters.doubles.filter { !$0.isFinite }.count
         guard nonFinite == 0 else { throw fail("\(nonFinite) weights are NaN or infinite (saved after the run diverged?)") }
@@ -124,7 +129,8 @@ public enum Checkpoint {
                                   generalizedAt: file.metadata["generalized_at"].flatMap(Int.init),
                                   divergedAt: file.metadata["diverged_at"].flatMap(Int.init),
                                   firstLoss: file.metadata["first_loss"].flatMap(Double.init),
-                                  lowestLoss: file.metadata["lowest_loss"].flatMap(Double.init) ?? .infinity),
+                                  lowestLoss: file.metadata["lowest_loss"].flatMap(Double.init) ?? .infinity,
+                                  risingCount: rising.count, risingSince: rising.since),
             trainIndices: task.trainIndices, mask: try flat("mask.", required: false))
     }
 

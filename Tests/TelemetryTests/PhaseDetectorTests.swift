@@ -41,12 +41,22 @@ import Telemetry
         #expect(found[0].message == "training loss became NaN at step 2")
     }
 
-    @Test func aRiseAboveTenTimesTheMinimumAndTheStartIsDivergence() {
+    @Test func aRiseAboveTenTimesTheMinimumAndTheStartForThreeObservationsIsDivergence() {
         var detector = PhaseDetector()
-        let found = phases([(1, ["loss": 4]), (2, ["loss": 0.3]), (3, ["loss": 2.9]), (4, ["loss": 3.5]), (5, ["loss": 4.5])],
-                           detector: &detector)
-        #expect(found.map(\.step) == [5], "2.9 and 3.5 are above 10× 0.3 but below the first loss 4")
+        let found = phases([(1, ["loss": 4]), (2, ["loss": 0.3]), (3, ["loss": 2.9]), (4, ["loss": 3.5]), (5, ["loss": 4.5]),
+                            (6, ["loss": 5]), (7, ["loss": 6])], detector: &detector)
+        #expect(found.map(\.step) == [7], "2.9 and 3.5 are above 10× 0.3 but below the first loss 4; 4.5 starts the run of three")
         #expect(found[0].evidence["running_min"] == .number(0.3) && found[0].evidence["rule"] == .string("rise"))
+        #expect(found[0].evidence["since"] == .number(5))
+    }
+
+    /// Full-batch gradient descent at the edge of stability: the loss spikes past both bounds for
+    /// two observations (a catapult, as the eos preset's at step 145) and recovers.
+    @Test func anEdgeOfStabilityCatapultIsNotDivergence() {
+        var detector = PhaseDetector()
+        let losses: [Double] = [0.29, 0.12, 0.09, 1.01, 0.95, 0.12, 0.1, 1.2, 0.08]
+        #expect(phases(losses.enumerated().map { ($0.offset, ["train/loss": $0.element]) }, detector: &detector).isEmpty)
+        #expect(detector.risingCount == 0 && detector.risingSince == nil)
     }
 
     @Test func aSlingshotFromNearZeroIsNotDivergence() {
