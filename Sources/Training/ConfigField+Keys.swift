@@ -38,7 +38,17 @@ extension ConfigField where Value == QuantizationGranularity {
     public static var quantGranularity: Self { .init("quant_granularity") }
 }
 
+extension ConfigField where Value == TrainingConfig.PruneScope {
+    public static var pruneScope: Self { .init("prune_scope") }
+}
+
+extension ConfigField where Value == TrainingConfig.MaskPhase {
+    public static var maskAt: Self { .init("mask_at") }
+}
+
 extension ConfigField where Value == Int {
+    public static var lotteryRounds: Self { .init("lottery_rounds") }
+    public static var rewindStep: Self { .init("rewind_step") }
     public static var seed: Self { .init("seed") }
     public static var steps: Self { .init("steps") }
     public static var p: Self { .init("p") }
@@ -77,5 +87,6 @@ extension ConfigField where Value == Double {
     public static var grokfastAlpha: Self { .init("grokfast_alpha") }
     public static var grokfastLambda: Self { .init("grokfast_lambda") }
     public static var spectrumTolerance: Self { .init("spectrum_tolerance") }
+    public static var pruneRate: Self { .init("prune_rate") }
     public static var labelNoise: Self { .init("label_noise") }
 }

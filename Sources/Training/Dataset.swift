@@ -84,8 +84,17 @@ public struct TaskInstance: Sendable {
     /// The diagonal block of that Hessian for one layer's parameters (`out`, `embed_a`, …): an
     /// operator on the layer's `[B]` coordinates, in layout order. Nil when no parameter has that layer.
     public func hessian(at parameters: Tensor, block layer: String, data: Dataset? = nil) -> SymmetricOperator? {
+        hessian(at: parameters, members: model.layout.entries.indices.filter { model.layout.entries[$0].layer == layer }, data: data)
+    }
+
+    /// The diagonal block of that Hessian for one parameter tensor (`out.weight`): an operator on
+    /// its `[count]` coordinates. Nil when there is no such tensor.
+    public func hessian(at parameters: Tensor, entry name: String, data: Dataset? = nil) -> SymmetricOperator? {
+        hessian(at: parameters, members: model.layout.entries.indices.filter { model.layout.entries[$0].name == name }, data: data)
+    }
+
+    private func hessian(at parameters: Tensor, members: [Int], data: Dataset?) -> SymmetricOperator? {
         let layout = model.layout
-        let members = layout.entries.indices.filter { layout.entries[$0].layer == layer }
         guard !members.isEmpty else { return nil }
         let full = hessian(at: parameters, data: data)
         let size = members.reduce(0) { $0 + layout.entries[$1].count }

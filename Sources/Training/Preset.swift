@@ -4,18 +4,39 @@ public struct Preset: Sendable {
     public let summary: String
     /// Values that differ from `Preset.baseValues`.
     public let overrides: [ConfigSetting]
-    /// The members a sweep trains one after another (see `Sweep`), each one key set on top of the
-    /// preset; empty when the preset trains one run.
-    public let sweepMembers: [ConfigSetting]
+    /// What it trains beyond one run: nil for a single run.
+    public let study: StudyKind?
 
-    init(name: String, summary: String, overrides: [ConfigSetting], sweep: [ConfigSetting] = []) {
-        self.name = name; self.summary = summary; self.overrides = overrides; self.sweepMembers = sweep
+    /// The families of runs a preset can train (see `Study`).
+    public enum StudyKind: Sendable {
+        /// One key set to each value in turn (`SweepPlan`).
+        case sweep([ConfigSetting])
+        /// Quantization-aware training at each bit width, post-training quantization and
+        /// Hessian-guided mixed precision (`QuantizationPlan`).
+        case quantization
+        /// Iterative magnitude pruning with rewinding and random re-initialization controls (`LotteryPlan`).
+        case lottery
+    }
+
+    init(name: String, summary: String, overrides: [ConfigSetting], study: StudyKind? = nil) {
+        self.name = name; self.summary = summary; self.overrides = overrides; self.study = study
     }
 
     /// The key a sweep varies and its values, if the preset is a sweep.
     public var sweep: (key: String, values: [ConfigValue])? {
-        guard let key = sweepMembers.first?.name else { return nil }
-        return (key, sweepMembers.map(\.value))
+        guard case .sweep(let members) = study, let key = members.first?.name else { return nil }
+        return (key, members.map(\.value))
+    }
+
+    /// What `run --preset` trains with `config` (this preset's, possibly edited): its study, or
+    /// one trainer, under `runID`.
+    public func driver(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) throws(ConfigError) -> TrainingDriver {
+        switch study {
+        case nil: return Trainer(config: config, runID: runID, clock: clock)
+        case .sweep: return Study(id: runID, base: config, plan: try SweepPlan(base: config, key: sweep!.key, values: sweep!.values), clock: clock)
+        case .quantization: return Study(id: runID, base: config, plan: try QuantizationPlan(base: config), clock: clock)
+        case .lottery: return Study(id: runID, base: config, plan: try LotteryPlan(base: config), clock: clock)
+        }
     }
 
     /// Every built-in preset; the first is the default run of `make demo`.
@@ -43,7 +64,14 @@ public struct Preset: Sendable {
                summary: "a width sweep on modular addition (hidden 8…256, 1500 steps each): parameters against test accuracy, with compression probes of each member",
                overrides: [.init(.trainFraction, 0.5), .init(.steps, 1500), .init(.probeEvery, 500), .init(.histogramEvery, 0),
                            .init(.logEvery, 10), .init(.evalEvery, 25)],
-               sweep: [8, 16, 32, 64, 128, 256].map { ConfigSetting(.hidden, $0) }),
+               study: .sweep([8, 16, 32, 64, 128, 256].map { ConfigSetting(.hidden, $0) })),
+        Preset(name: "quantization",
+               summary: "quantization-aware training of the grokking MLP at 32, 8, 4, 3, 2, 1.58 and 1 bits, against post-training quantization and Hessian-guided mixed precision",
+               overrides: fastGrokking, study: .quantization),
+        Preset(name: "lottery",
+               summary: "lottery tickets: iterative magnitude pruning of the grokking MLP (40% per round, per tensor) rewound to step 100, against random re-initialization with the same masks",
+               overrides: fastGrokking + [.init(.lotteryRounds, 3), .init(.pruneRate, 0.4), .init(.pruneScope, .layer), .init(.rewindStep, 100)],
+               study: .lottery),
         Preset(name: "teacher-student",
                summary: "regression onto a random tanh teacher network, full-batch gradient descent",
                overrides: [.init(.task, .teacherStudent), .init(.hidden, 64), .init(.activation, .tanh),
@@ -58,6 +86,12 @@ public struct Preset: Sendable {
     static let grokkingViews: [ConfigSetting] = [
         .init(.spectrumEvery, 100), .init(.spectrumTopK, 2), .init(.spectrumTolerance, 0.01), .init(.spectrumBatch, 512),
         .init(.traceProbes, 4), .init(.probeEvery, 250),
+    ]
+
+    /// The grokking task made quick for studies that train it many times: generalizes in about
+    /// 350 steps (lr 0.01, 40% of the pairs for training), 1000 steps per member.
+    static let fastGrokking: [ConfigSetting] = [
+        .init(.lr, 0.01), .init(.trainFraction, 0.4), .init(.steps, 1000), .init(.histogramEvery, 0), .init(.logEvery, 10),
     ]
 
     /// The preset called `name`.
@@ -76,6 +110,7 @@ public struct Preset: Sendable {
         .init(.spectrumEvery, 0), .init(.spectrumTopK, 3), .init(.spectrumTolerance, 1e-3), .init(.spectrumBatch, 0), .init(.traceProbes, 8),
         .init(.densityEvery, 0), .init(.densityProbes, 10), .init(.densityIterations, 80), .init(.probeEvery, 0), .init(.sweepCost, .parameters),
         .init(.bits, .full), .init(.quantGranularity, .tensor), .init(.labelNoise, 0),
+        .init(.lotteryRounds, 4), .init(.pruneRate, 0.5), .init(.pruneScope, .global), .init(.maskAt, .end), .init(.rewindStep, 0),
     ]
 
     /// This preset's full configuration.

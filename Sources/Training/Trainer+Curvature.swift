@@ -64,3 +64,19 @@ extension Trainer {
             cost: SpectrumCost(hvps: hessian.products, seconds: max(0, clock() - started)))
     }
 }
+
+extension Trainer {
+    /// Hutchinson estimates of the trace of each compressible tensor's diagonal Hessian block (by
+    /// entry name), on the spectrum's examples, from a generator seeded by the run's seed (so the
+    /// training trajectory and the tracked spectrum are untouched).
+    public func tensorTraces(probes: Int) -> [String: TraceEstimate] {
+        var rng = SeededRNG(seed: UInt64(state.config[.seed]) &+ 0x7EA_CE5)
+        let data = spectrumData
+        var traces: [String: TraceEstimate] = [:]
+        for entry in CompressionProbe.compressible(task.model.layout) {
+            guard let block = task.hessian(at: deployedParameters, entry: entry.name, data: data) else { continue }
+            traces[entry.name] = hutchinsonTrace(block, probes: probes, rng: &rng)
+        }
+        return traces
+    }
+}

@@ -18,6 +18,10 @@ extension TrainingConfig {
     public enum Model: String, ConfigChoice { case mlp, transformer }
     /// The learning-rate schedule, built by `LearningRateSchedule`.
     public enum Schedule: String, ConfigChoice { case constant, warmup, cosine, linear }
+    /// Where lottery pruning ranks weights: over all compressible tensors together, or within each.
+    public enum PruneScope: String, ConfigChoice { case global, layer }
+    /// Which weights a lottery round's mask is computed from.
+    public enum MaskPhase: String, ConfigChoice { case end, memorization, generalization }
     /// The cost axis of a sweep's front.
     public enum SweepCost: String, ConfigChoice {
         case parameters, flops, seconds

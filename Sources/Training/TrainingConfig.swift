@@ -54,6 +54,11 @@ public struct TrainingConfig: Sendable, Equatable {
         ConfigKey(.histogramEvery, 0...1_000_000, "steps between weight histograms; 0 = never"),
         ConfigKey(.bits, "bits per weight of quantization-aware training (straight-through); 32 = full precision, 1.58 = ternary", knob: true),
         ConfigKey(.quantGranularity, "quantization scale per weight tensor or per row (output channel, embedding token)", knob: true),
+        ConfigKey(.lotteryRounds, 1...20, "pruning rounds of the lottery preset after its dense run"),
+        ConfigKey(.pruneRate, 0...1, lowerOpen: true, upperOpen: true, "share of the remaining weights each lottery round prunes", knob: true),
+        ConfigKey(.pruneScope, "lottery pruning ranks weights over all tensors together (global) or within each tensor (layer)", knob: true),
+        ConfigKey(.maskAt, "weights a lottery mask ranks: at the end of the round, or at its memorization or generalization step", knob: true),
+        ConfigKey(.rewindStep, 0...100_000_000, "step whose state lottery tickets rewind to; 0 = the initialization (the original lottery ticket)"),
         ConfigKey(.labelNoise, 0...1, "share of training labels replaced by a random other class (classification tasks)"),
     ]
 

@@ -62,26 +62,29 @@ public struct WeightQuantizer: Sendable, Equatable {
         public var levels: [Int32]
     }
 
-    /// Quantizes the compressible tensors of flat parameters `[P]`; full precision returns them unchanged.
-    public func apply(_ flat: Tensor, layout: ParameterLayout) -> Result {
+    /// Quantizes the compressible tensors of flat parameters `[P]`, each at `bits` or at its own
+    /// width in `widths` (a mixed-precision allocation, by entry name); full precision returns them unchanged.
+    public func apply(_ flat: Tensor, layout: ParameterLayout, widths: [String: QuantizationBits] = [:]) -> Result {
         var values = flat.floats
         var levels: [Int32] = []
         for entry in CompressionProbe.compressible(layout) {
+            let width = widths[entry.name] ?? bits
             let rowLength = granularity == .channel && entry.shape.count == 2 ? entry.shape[1] : entry.count
             var start = entry.offset
             while start < entry.offset + entry.count {
                 values.withUnsafeMutableBufferPointer { all in
                     let group = UnsafeMutableBufferPointer(rebasing: all[start..<(start + rowLength)])
-                    quantize(group, levels: &levels)
+                    Self.quantize(group, bits: width, levels: &levels)
                 }
                 start += rowLength
             }
         }
-        return Result(parameters: bits == .full ? flat : Tensor(shape: flat.shape, values), levels: levels)
+        let unchanged = bits == .full && widths.values.allSatisfy { $0 == .full }
+        return Result(parameters: unchanged ? flat : Tensor(shape: flat.shape, values), levels: levels)
     }
 
-    /// Rounds one group of values in place onto this quantizer's grid, appending their level indices.
-    func quantize(_ group: UnsafeMutableBufferPointer<Float>, levels: inout [Int32]) {
+    /// Rounds one group of values in place onto the grid of `bits`, appending their level indices.
+    static func quantize(_ group: UnsafeMutableBufferPointer<Float>, bits: QuantizationBits, levels: inout [Int32]) {
         let meanMagnitude = group.reduce(0) { $0 + Double(abs($1)) } / Double(max(group.count, 1))
         switch bits {
         case .full:
@@ -118,9 +121,11 @@ public struct WeightQuantizer: Sendable, Equatable {
     }
 
     /// Bits to store the model with these weights: compressible tensors at `bits.bitsPerWeight`
-    /// each, everything else at 32. (A per-group scale is not counted, as in the probes.)
-    public func modelBits(layout: ParameterLayout) -> Double {
-        let compressible = CompressionProbe.compressible(layout).reduce(0) { $0 + $1.count }
-        return Double(compressible) * bits.bitsPerWeight + Double(layout.count - compressible) * 32
+    /// each (or their width in `widths`), everything else at 32. (A per-group scale is not
+    /// counted, as in the probes.)
+    public func modelBits(layout: ParameterLayout, widths: [String: QuantizationBits] = [:]) -> Double {
+        let compressible = CompressionProbe.compressible(layout)
+        let quantized = compressible.reduce(0.0) { $0 + Double($1.count) * (widths[$1.name] ?? bits).bitsPerWeight }
+        return quantized + Double(layout.count - compressible.reduce(0) { $0 + $1.count }) * 32
     }
 }

@@ -58,13 +58,13 @@ func themeFolders() -> [String] {
     return folders.map { ($0 as NSString).standardizingPath }
 }
 
-/// What `--preset NAME` trains, for `run` and `snapshot`/`check` alike: the preset's sweep (every
+/// What `--preset NAME` trains, for `run` and `snapshot`/`check` alike: the preset's study (every
 /// member in turn) or one trainer, with run ids `NAME-sSEED` unless `name` is given.
 func presetDriver(_ preset: Preset, config: TrainingConfig, name: String? = nil) throws -> TrainingDriver {
-    let runID = name ?? "\(preset.name)-s\(config[.seed])"
-    let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
-    guard let sweep = preset.sweep else { return Trainer(config: config, runID: runID, clock: clock) }
-    do { return try Sweep(id: runID, base: config, key: sweep.key, values: sweep.values, clock: clock) } catch {
+    do {
+        return try preset.driver(config: config, runID: name ?? "\(preset.name)-s\(config[.seed])",
+                                 clock: { Date().timeIntervalSince1970 })
+    } catch {
         throw usageError(error.message)
     }
 }

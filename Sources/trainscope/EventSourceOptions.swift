@@ -63,11 +63,12 @@ struct EventSourceOptions: ParsableArguments {
             }
             AllocatorTuning.keepLargeBuffersInHeap()
             // What `run --preset` trains: a sweep preset trains every member.
-            let runner = EngineRunner(driver: try presetDriver(preset, config: config))
+            let driver = try presetDriver(preset, config: config)
+            let runner = EngineRunner(driver: driver)
             runner.start()
             var events: [TelemetryEvent] = []
             let progress = ProgressReporter(enabled: !quiet)
-            let members = preset.sweep?.values.count ?? 1
+            let members = driver.memberCount
             var runs: [String] = []
             var step = 0
             while case let batch = runner.events.waitAndDrain(), !batch.isEmpty {

@@ -146,8 +146,8 @@ struct RunCommand: ParsableCommand {
     private func makeDriver(_ config: TrainingConfig, resumed: TrainerState?) throws -> TrainingDriver {
         let runID = name ?? "\(preset.name)-s\(config[.seed])"
         let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
-        if preset.sweep != nil, resume == nil, checkpointEvery != nil || checkpointDir != nil {
-            throw usageError("checkpoints are written for single runs, not for the \(preset.name) sweep")
+        if preset.study != nil, resume == nil, checkpointEvery != nil || checkpointDir != nil {
+            throw usageError("checkpoints are written for single runs, not for the \(preset.name) study")
         }
         if let resumed {
             do { return try Checkpoint.resume(resumed, config: config, runID: runID, clock: clock) } catch {

@@ -74,7 +74,7 @@ import Training
 
     @Test func aSweepTrainsEachMemberAndFillsInTheFront() throws {
         let base = try smallConfig("grokking", ["steps": "5"])
-        let sweep = try Sweep(id: "s", base: base, key: "hidden", values: [.int(4), .int(8), .int(16)], clock: fixedClock)
+        let sweep = Study(id: "s", base: base, plan: try SweepPlan(base: base, key: "hidden", values: [.int(4), .int(8), .int(16)]), clock: fixedClock)
         var events = sweep.openingEvents()
         while !sweep.isFinished { events += sweep.step() }
         let runs = events.compactMap { if case .run(let r) = $0 { r } else { nil } }
@@ -86,12 +86,12 @@ import Training
         #expect(parameters == parameters.sorted() && parameters[0] < parameters[2])
         #expect(fronts.allSatisfy { $0.extra["reference"] == .array([.number(parameters[2] * 1.1), .number(0)]) },
                 "one hypervolume reference for every front: known before the largest member trains")
-        #expect(throws: ConfigError.self) { try Sweep(id: "s", base: base, key: "hidden", values: [.int(-1)], clock: fixedClock) }
+        #expect(throws: ConfigError.self) { Study(id: "s", base: base, plan: try SweepPlan(base: base, key: "hidden", values: [.int(-1)]), clock: fixedClock) }
     }
 
     @Test func aSweepsCostCanBeFlopsOrMeasuredSeconds() throws {
         let flopsBase = try smallConfig("grokking", ["steps": "3", "sweep_cost": "flops"])
-        let flops = try Sweep(id: "f", base: flopsBase, key: "hidden", values: [.int(4), .int(8)], clock: fixedClock)
+        let flops = Study(id: "f", base: flopsBase, plan: try SweepPlan(base: flopsBase, key: "hidden", values: [.int(4), .int(8)]), clock: fixedClock)
         var events = flops.openingEvents()
         while !flops.isFinished { events += flops.step() }
         let front = events.compactMap { if case .pareto(let e) = $0 { e } else { nil } }.last!
@@ -103,8 +103,9 @@ import Training
         // A clock that advances 0.5 s per reading: each member's seconds per step are measured from it.
         final class Ticks: @unchecked Sendable { var t = 0.0 }
         let ticks = Ticks()
-        let seconds = try Sweep(id: "s", base: try smallConfig("grokking", ["steps": "4", "sweep_cost": "seconds"]), key: "hidden",
-                                values: [.int(4)], clock: { ticks.t += 0.5; return ticks.t })
+        let timedBase = try smallConfig("grokking", ["steps": "4", "sweep_cost": "seconds"])
+        let seconds = Study(id: "s", base: timedBase, plan: try SweepPlan(base: timedBase, key: "hidden", values: [.int(4)]),
+                            clock: { ticks.t += 0.5; return ticks.t })
         var timed = seconds.openingEvents()
         while !seconds.isFinished { timed += seconds.step() }
         let last = timed.compactMap { if case .pareto(let e) = $0 { e } else { nil } }.last!

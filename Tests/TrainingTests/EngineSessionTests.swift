@@ -72,7 +72,8 @@ import Training
     }
 
     @Test func aSweepCannotBeForked() throws {
-        let sweep = try Sweep(id: "s", base: try smallConfig("grokking", ["steps": "2"]), key: "hidden", values: [.int(4)], clock: fixedClock)
+        let base = try smallConfig("grokking", ["steps": "2"])
+        let sweep = Study(id: "s", base: base, plan: try SweepPlan(base: base, key: "hidden", values: [.int(4)]), clock: fixedClock)
         let session = EngineSession(main: sweep)
         #expect(throws: ControlRefusal("fork previews need a single run (not a sweep)")) {
             try session.perform(.fork(knob: nil, factors: nil, steps: nil), by: "user")

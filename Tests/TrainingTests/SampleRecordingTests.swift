@@ -47,11 +47,7 @@ import Training
         let config = preset.config
         let runID = "\(name)-s\(config[.seed])"
         let clock: @Sendable () -> Double = { 0 }
-        let driver: TrainingDriver = if let sweep = preset.sweep {
-            try Sweep(id: runID, base: config, key: sweep.key, values: sweep.values, clock: clock)
-        } else {
-            Trainer(config: config, runID: runID, clock: clock)
-        }
+        let driver = try preset.driver(config: config, runID: runID, clock: clock)
         var trained = driver.openingEvents()
         for _ in 0..<steps { trained += driver.step() }
         let recording = try Recording(path: TestPaths.sample("runs/\(name).jsonl"))
