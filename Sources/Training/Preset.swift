@@ -9,8 +9,8 @@ public struct Preset: Sendable {
 
     /// The families of runs a preset can train (see `Study`).
     public enum StudyKind: Sendable {
-        /// One key set to each value in turn (`SweepPlan`).
-        case sweep([ConfigSetting])
+        /// One key set to each value in turn (`SweepPlan`), repeated for each value of an outer key when given.
+        case sweep([ConfigSetting], outer: [ConfigSetting] = [])
         /// Quantization-aware training at each bit width, post-training quantization and
         /// Hessian-guided mixed precision (`QuantizationPlan`).
         case quantization
@@ -24,8 +24,14 @@ public struct Preset: Sendable {
 
     /// The key a sweep varies and its values, if the preset is a sweep.
     public var sweep: (key: String, values: [ConfigValue])? {
-        guard case .sweep(let members) = study, let key = members.first?.name else { return nil }
+        guard case .sweep(let members, _) = study, let key = members.first?.name else { return nil }
         return (key, members.map(\.value))
+    }
+
+    /// The key a sweep repeats over and its values, if it has one.
+    public var outerSweep: (key: String, values: [ConfigValue])? {
+        guard case .sweep(_, let outer) = study, let key = outer.first?.name else { return nil }
+        return (key, outer.map(\.value))
     }
 
     /// What `run --preset` trains with `config` (this preset's, possibly edited): its study, or
@@ -33,7 +39,9 @@ public struct Preset: Sendable {
     public func driver(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) throws(ConfigError) -> TrainingDriver {
         switch study {
         case nil: return Trainer(config: config, runID: runID, clock: clock)
-        case .sweep: return Study(id: runID, base: config, plan: try SweepPlan(base: config, key: sweep!.key, values: sweep!.values), clock: clock)
+        case .sweep:
+            return Study(id: runID, base: config, plan: try SweepPlan(base: config, key: sweep!.key, values: sweep!.values, outer: outerSweep),
+                         clock: clock)
         case .quantization: return Study(id: runID, base: config, plan: try QuantizationPlan(base: config), clock: clock)
         case .lottery: return Study(id: runID, base: config, plan: try LotteryPlan(base: config), clock: clock)
         }
@@ -72,6 +80,13 @@ public struct Preset: Sendable {
                summary: "lottery tickets: iterative magnitude pruning of the grokking MLP (40% per round, per tensor) rewound to step 100, against random re-initialization with the same masks",
                overrides: fastGrokking + [.init(.lotteryRounds, 3), .init(.pruneRate, 0.4), .init(.pruneScope, .layer), .init(.rewindStep, 100)],
                study: .lottery),
+        Preset(name: "double-descent",
+               summary: "width sweep of a tanh MLP on 400 noisy teacher-student examples: test loss peaks where parameters ≈ examples, and weight decay flattens the peak",
+               overrides: [.init(.task, .teacherStudent), .init(.inputDim, 8), .init(.teacherHidden, 2), .init(.samples, 400), .init(.noise, 1),
+                           .init(.activation, .tanh), .init(.optimizer, .adamw), .init(.lr, 0.01), .init(.weightDecay, 0),
+                           .init(.steps, 4000), .init(.evalEvery, 100), .init(.logEvery, 50), .init(.histogramEvery, 0)],
+               study: .sweep([1, 2, 4, 8, 12, 16, 20, 24, 32, 64].map { ConfigSetting(.hidden, $0) },
+                             outer: [0, 1].map { ConfigSetting(.weightDecay, Double($0)) })),
         Preset(name: "teacher-student",
                summary: "regression onto a random tanh teacher network, full-batch gradient descent",
                overrides: [.init(.task, .teacherStudent), .init(.hidden, 64), .init(.activation, .tanh),
