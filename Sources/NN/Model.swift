@@ -25,8 +25,15 @@ public protocol Model: Sendable {
     var description: String { get }
     /// Fresh parameters, flat `[layout.count]`.
     func initialParameters(_ rng: inout SeededRNG, dtype: DType) -> Tensor
-    /// Outputs `[n, outputs]` (logits or predictions) for `input`.
+    /// Outputs `[exits · n, outputs]` (logits or predictions) for `input`: one row block per exit,
+    /// the last the final output.
     func forward(_ input: ModelInput, _ parameters: ParameterVariables) -> Variable
+    /// How many outputs it stacks (see `EarlyExitMLP`); 1 for every other model.
+    var exits: Int { get }
+}
+
+extension Model {
+    public var exits: Int { 1 }
 }
 
 /// The modular-arithmetic MLP: h = E_a[a] + E_b[b], logits = act(h)·Woutᵀ (+ bias).

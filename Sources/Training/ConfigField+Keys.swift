@@ -48,6 +48,7 @@ extension ConfigField where Value == TrainingConfig.MaskPhase {
 
 extension ConfigField where Value == Int {
     public static var lotteryRounds: Self { .init("lottery_rounds") }
+    public static var exits: Self { .init("exits") }
     public static var rewindStep: Self { .init("rewind_step") }
     public static var seed: Self { .init("seed") }
     public static var steps: Self { .init("steps") }
@@ -88,5 +89,6 @@ extension ConfigField where Value == Double {
     public static var grokfastLambda: Self { .init("grokfast_lambda") }
     public static var spectrumTolerance: Self { .init("spectrum_tolerance") }
     public static var pruneRate: Self { .init("prune_rate") }
+    public static var exitThreshold: Self { .init("exit_threshold") }
     public static var labelNoise: Self { .init("label_noise") }
 }

@@ -51,10 +51,15 @@ public struct Dataset: Sendable {
 
     /// The task's loss of the model's `output` on these examples: mean cross-entropy for classes,
     /// half the mean squared error for values.
+    /// An output of several exits stacked as row blocks (`Model.exits`) is scored against the
+    /// targets repeated once per block: the mean of the exits' losses.
     public func loss(of output: Variable) -> Variable {
+        let repeats = max(1, output.shape[0] / max(count, 1))
         switch target {
-        case .classes(let labels, _): crossEntropy(logits: output, labels: labels)
-        case .values(let y): meanSquaredError(output, y)
+        case .classes(let labels, _):
+            return crossEntropy(logits: output, labels: repeats == 1 ? labels : Array([[Int32]](repeating: labels, count: repeats).joined()))
+        case .values(let y):
+            return meanSquaredError(output, repeats == 1 ? y : y.gatherRows((0..<(repeats * count)).map { Int32($0 % count) }))
         }
     }
 }

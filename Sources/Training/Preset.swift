@@ -80,6 +80,11 @@ public struct Preset: Sendable {
                summary: "lottery tickets: iterative magnitude pruning of the grokking MLP (40% per round, per tensor) rewound to step 100, against random re-initialization with the same masks",
                overrides: fastGrokking + [.init(.lotteryRounds, 3), .init(.pruneRate, 0.4), .init(.pruneScope, .layer), .init(.rewindStep, 100)],
                study: .lottery),
+        Preset(name: "early-exit",
+               summary: "four-turn spirals with a 4-block MLP and a classifier after every block, trained jointly: accuracy against computation over confidence thresholds",
+               overrides: [.init(.task, .spirals), .init(.exits, 4), .init(.hidden, 32), .init(.activation, .relu), .init(.optimizer, .adam),
+                           .init(.lr, 0.01), .init(.weightDecay, 0), .init(.batchSize, 128), .init(.steps, 10000), .init(.samples, 1000),
+                           .init(.turns, 4), .init(.noise, 0.02), .init(.evalEvery, 200), .init(.logEvery, 20), .init(.histogramEvery, 0)]),
         Preset(name: "double-descent",
                summary: "width sweep of a tanh MLP on 400 noisy teacher-student examples: test loss peaks where parameters ≈ examples, and weight decay flattens the peak",
                overrides: [.init(.task, .teacherStudent), .init(.inputDim, 8), .init(.teacherHidden, 2), .init(.samples, 400), .init(.noise, 1),
@@ -125,7 +130,7 @@ public struct Preset: Sendable {
         .init(.spectrumEvery, 0), .init(.spectrumTopK, 3), .init(.spectrumTolerance, 1e-3), .init(.spectrumBatch, 0), .init(.traceProbes, 8),
         .init(.densityEvery, 0), .init(.densityProbes, 10), .init(.densityIterations, 80), .init(.probeEvery, 0), .init(.sweepCost, .parameters),
         .init(.bits, .full), .init(.quantGranularity, .tensor), .init(.labelNoise, 0),
-        .init(.lotteryRounds, 4), .init(.pruneRate, 0.5), .init(.pruneScope, .global), .init(.maskAt, .end), .init(.rewindStep, 0),
+        .init(.exits, 1), .init(.exitThreshold, 0.9), .init(.lotteryRounds, 4), .init(.pruneRate, 0.5), .init(.pruneScope, .global), .init(.maskAt, .end), .init(.rewindStep, 0),
     ]
 
     /// This preset's full configuration.

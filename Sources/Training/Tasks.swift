@@ -132,8 +132,9 @@ public enum TaskFactory {
         var order = Array(0..<(2 * n))
         order.shuffle(using: &rng)
         let trainIndices = Array(order[..<n]).sorted(), testIndices = Array(order[n...]).sorted()
-        let model = FeatureMLP(widths: [2, config[.hidden], config[.hidden], 2],
-                               activation: config[.activation])
+        let model: any Model = config[.exits] > 1
+            ? EarlyExitMLP(inputs: 2, hidden: config[.hidden], blocks: config[.exits], classes: 2, activation: config[.activation])
+            : FeatureMLP(widths: [2, config[.hidden], config[.hidden], 2], activation: config[.activation])
         return TaskInstance(
             train: all.subset(trainIndices), test: all.subset(testIndices), model: model, trainIndices: trainIndices,
             splitDescription: "2n spiral points; a seeded shuffle picks n for training",

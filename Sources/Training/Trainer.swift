@@ -150,10 +150,15 @@ public final class Trainer {
         for (layer, norm) in layerNorms(state.parameters) { values["weights/norm/\(layer)"] = norm }
         if let quantized { values.merge(quantizationValues(quantized, config: config)) { $1 } }
         if let mask = state.mask { values["sparsity"] = 1 - mask.sum().scalarValue / Double(mask.count) }
+        var exitFront: ParetoEvent?
         if isEval {
             let test = evaluate(task.test, parameters: quantized?.parameters)
             values["test/loss"] = test.loss
             if let acc = test.accuracy { values["test/acc"] = acc }
+            if let exits = exitMeasurements(step: stepNumber) {
+                values.merge(exits.values) { $1 }
+                exitFront = exits.front
+            }
         }
         let every = config[.spectrumEvery]
         if every > 0 && stepNumber % every == 0 {
@@ -190,6 +195,7 @@ public final class Trainer {
         }
         events += phases
         if let probes { events.append(.pareto(probes)) }
+        if let exitFront { events.append(.pareto(exitFront)) }
         events += weightHistograms
         return events
     }
@@ -347,9 +353,12 @@ public final class Trainer {
         return task.train.subset(Array(indices[..<size]))
     }
 
+    /// Accuracy of the final output: the last row block of a model with several exits.
     func accuracy(_ output: Tensor, _ target: Dataset.Target) -> Double? {
         guard case .classes(let labels, _) = target, !labels.isEmpty else { return nil }
-        let predictions = output.argmaxLastAxis()
+        let rows = output.shape[0], n = labels.count
+        let final = rows == n ? output : output.gatherRows((rows - n..<rows).map { Int32($0) })
+        let predictions = final.argmaxLastAxis()
         let correct = zip(predictions, labels).filter { $0 == Int($1) }.count
         return Double(correct) / Double(labels.count)
     }

@@ -49,7 +49,10 @@ extension TrainingConfig {
         let parameterBytes = parameters * float * 16
         let activationBytes = largestPass * floatsPerExample * float
         let dataBytes = (trainExamples + testExamples) * inputsPerExample * 8
-        let lanczosVectors = self[.spectrumEvery] > 0 ? Double(Swift.max(self[.densityIterations], 4 * self[.spectrumTopK] + 20)) : 0
+        // Lanczos keeps its basis: about 4k + 20 vectors for the top k, a density's iterations when densities are on.
+        let topVectors = 4 * self[.spectrumTopK] + 20
+        let lanczosVectors = self[.spectrumEvery] == 0 ? 0
+            : Double(self[.densityEvery] > 0 ? Swift.max(self[.densityIterations], topVectors) : topVectors)
         let curvatureBytes = parameters * 8 * lanczosVectors
         let runtimeBytes = 32.0 * 1_048_576
         return runtimeBytes + parameterBytes + activationBytes + dataBytes + curvatureBytes

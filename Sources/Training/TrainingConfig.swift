@@ -54,6 +54,8 @@ public struct TrainingConfig: Sendable, Equatable {
         ConfigKey(.histogramEvery, 0...1_000_000, "steps between weight histograms; 0 = never"),
         ConfigKey(.bits, "bits per weight of quantization-aware training (straight-through); 32 = full precision, 1.58 = ternary", knob: true),
         ConfigKey(.quantGranularity, "quantization scale per weight tensor or per row (output channel, embedding token)", knob: true),
+        ConfigKey(.exits, 1...16, "blocks of the early-exit MLP, each with a classifier (spirals); 1 = the plain MLP"),
+        ConfigKey(.exitThreshold, 0...1, "confidence (top softmax probability) at which an example leaves an early-exit network", knob: true),
         ConfigKey(.lotteryRounds, 1...20, "pruning rounds of the lottery preset after its dense run"),
         ConfigKey(.pruneRate, 0...1, lowerOpen: true, upperOpen: true, "share of the remaining weights each lottery round prunes", knob: true),
         ConfigKey(.pruneScope, "lottery pruning ranks weights over all tensors together (global) or within each tensor (layer)", knob: true),
@@ -96,6 +98,9 @@ public struct TrainingConfig: Sendable, Equatable {
         let densityEvery = self[.densityEvery], spectrumEvery = self[.spectrumEvery]
         if densityEvery > 0 && (spectrumEvery == 0 || densityEvery % spectrumEvery != 0) {
             throw ConfigError("density_every=\(densityEvery) must be a multiple of spectrum_every=\(spectrumEvery) (> 0)")
+        }
+        if self[.exits] > 1 && self[.task] != .spirals {
+            throw ConfigError("exits=\(self[.exits]) needs task=spirals (early exits classify by confidence)")
         }
         if self[.model] == .transformer && self[.hidden] % self[.heads] != 0 {
             throw ConfigError("hidden=\(self[.hidden]) must be divisible by heads=\(self[.heads])")

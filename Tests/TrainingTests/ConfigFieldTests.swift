@@ -29,7 +29,7 @@ import Training
         ]
         for (field, value) in ints { #expect(config[field] == value, "\(field.name)") }
         let reals: [(ConfigField<Double>, Double)] = [
-            (.trainFraction, 0.3), (.embeddingStd, 1), (.noise, 0.05), (.turns, 2), (.weightDecay, 0), (.momentum, 0.9),
+            (.trainFraction, 0.3), (.embeddingStd, 1), (.noise, 0.5), (.turns, 2), (.weightDecay, 0), (.momentum, 0.9),
             (.beta1, 0.9), (.beta2, 0.98), (.eps, 1e-8), (.gradClip, 0), (.grokfastAlpha, 0.98), (.grokfastLambda, 0),
             (.spectrumTolerance, 1e-3), (.labelNoise, 0),
         ]
@@ -37,7 +37,8 @@ import Training
         // Every table key is read by exactly one field above (the choices are checked first).
         let read = Set(ints.map(\.0.name) + reals.map(\.0.name) + ["task", "optimizer", "activation", "model", "op", "schedule",
                                                                      "sweep_cost", "lr", "spectrum_every", "spectrum_top_k", "density_every",
-                                                                     "bits", "quant_granularity"])
+                                                                     "bits", "quant_granularity", "prune_scope", "mask_at", "lottery_rounds",
+                                                                     "rewind_step", "prune_rate", "exits", "exit_threshold"])
         #expect(read == Set(TrainingConfig.keys.map(\.name)))
     }
 

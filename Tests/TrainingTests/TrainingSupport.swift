@@ -4,7 +4,10 @@ import Training
 /// A small, fast configuration of a preset with overrides (debug builds run it in well under a second).
 func smallConfig(_ preset: String = "grokking", _ overrides: [String: String] = [:]) throws -> TrainingConfig {
     var config = Preset.named(preset)!.config
-    let defaults: [String: String] = preset == "grokking" || preset == "transformer" ? ["p": "11", "hidden": "16", "steps": "50", "train_fraction": "0.5"] : ["steps": "50", "samples": "64", "hidden": "8"]
+    // The default run's own views (spectrum, probe rounds) are off unless a test turns them on.
+    let defaults: [String: String] = preset == "grokking" || preset == "transformer"
+        ? ["p": "11", "hidden": "16", "steps": "50", "train_fraction": "0.5", "spectrum_every": "0", "probe_every": "0"]
+        : ["steps": "50", "samples": "64", "hidden": "8"]
     for (k, v) in defaults.merging(overrides, uniquingKeysWith: { $1 }) { try config.apply(ConfigSetting(assignment: "\(k)=\(v)")) }
     try config.validate()
     return config
