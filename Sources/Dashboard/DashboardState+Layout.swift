@@ -9,8 +9,9 @@ public struct CurveGroup: Sendable, Equatable {
 }
 
 extension DashboardState {
-    /// The panels that have something to show for the current run, in display order. Curves and
-    /// events always; the others once their data arrives.
+    /// The panels that have something to show for the current run, in display order (which is
+    /// also their priority when the grid cannot show them all). Curves and events always; the
+    /// others once their data arrives.
     public var availablePanels: [PanelKind] {
         guard let run = currentRun else { return [.curves, .events] }
         var panels: [PanelKind] = [.curves]
@@ -20,9 +21,10 @@ extension DashboardState {
             panels.append(.grokking)
         }
         if !run.eigenvalues.isEmpty { panels.append(.hessian) }
-        if !run.histograms.isEmpty { panels.append(.distributions) }
         if shownParetoRun != nil { panels.append(.pareto) }
+        // Before the distributions: where the grid has no room for both, the knobs stay on screen.
         if !run.knobs.isEmpty { panels.append(.knobs) }
+        if !run.histograms.isEmpty { panels.append(.distributions) }
         panels.append(.events)
         return panels
     }

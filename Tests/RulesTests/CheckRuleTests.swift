@@ -68,9 +68,9 @@ import TestSupport
     }
 
     @Test func spectrumRulesOnTheEdgeOfStabilityRecording() throws {
-        let held = try outcome("sharpness <= 2.2/lr after 500", "eos")
-        #expect(held.holds && held.detail.hasPrefix("held at 251 steps (500…3000); closest at step"))
-        let tight = try outcome("sharpness <= 2/lr after 500", "eos")
+        let held = try outcome("sharpness <= 2.2/lr after 1000", "eos")
+        #expect(held.holds && held.detail.hasPrefix("held at 201 steps (1000…3000); closest at step"))
+        let tight = try outcome("sharpness <= 2/lr after 1000", "eos")
         #expect(!tight.holds && tight.detail.contains("2/lr = 4"), "sharpness hovers just above 2/η at the edge of stability")
         #expect(try outcome("max(lambda1) > max(lambda2)", "eos").holds)
         #expect(!(try outcome("trace > 0", "eos")).holds, "the recording has no trace")

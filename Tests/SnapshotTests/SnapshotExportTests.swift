@@ -115,7 +115,7 @@ final class SVGCollector: NSObject, XMLParserDelegate {
             return
         }
         #expect(doc["trainscope_snapshot"] == .number(1) && doc["source"] == .string("eos.jsonl") && doc["layout"] == .string("grid"))
-        #expect(doc["panels"] == .array([.string("curves"), .string("hessian"), .string("distributions"), .string("knobs"), .string("events")]))
+        #expect(doc["panels"] == .array([.string("curves"), .string("hessian"), .string("knobs"), .string("distributions"), .string("events")]))
         #expect(run["id"] == .string("eos-s0") && run["latest_step"] == .number(3000) && run["config"]?.object?["lr"] == .number(0.5))
         for case .object(let s) in series {
             let points = s["points"]!.number!, shown = s["shown"]!.number!
@@ -144,12 +144,12 @@ final class SVGCollector: NSObject, XMLParserDelegate {
         let events = try recording("grokking")
         let csv = CSVExport.wide(events, state: SnapshotFrame.state(events, SnapshotOptions()))
         let lines = csv.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        #expect(lines[0] == "run,step,time,grad/norm,lr,test/acc,test/loss,train/acc,train/loss,update/ratio,weights/norm,weights/norm/embed_a,weights/norm/embed_b,weights/norm/out")
+        #expect(lines[0] == "run,step,time,grad/norm,hessian/sharpness,hessian/trace,lr,test/acc,test/loss,train/acc,train/loss,update/ratio,weights/norm,weights/norm/embed_a,weights/norm/embed_b,weights/norm/out")
         #expect(lines.count == 1 + 602)
         let first = lines[1].split(separator: ",", omittingEmptySubsequences: false)
-        #expect(first[0] == "grokking-s0" && first[1] == "1" && first[2] == "1796060364.3985083" && first[8] == "6.53291654586792")
+        #expect(first[0] == "grokking-s0" && first[1] == "1" && first[2] == "1796097591.1378279" && first[10] == "6.53291654586792")
         let second = lines[2].split(separator: ",", omittingEmptySubsequences: false)
-        #expect(second[1] == "5" && second.count == 14 && second[5] == "" && second[6] == "", "test metrics are logged every 10 steps")
+        #expect(second[1] == "5" && second.count == 16 && second[7] == "" && second[8] == "", "test metrics are logged every 10 steps")
         let mixedEvents: [TelemetryEvent] = [.scalars(ScalarsEvent(run: "a,b", step: 2, values: ["x": .nan])),
                                              .scalars(ScalarsEvent(run: "a,b", step: 1, time: 5, values: ["y": 0.5]))]
         let mixed = CSVExport.wide(mixedEvents, state: SnapshotFrame.state(mixedEvents, SnapshotOptions()))

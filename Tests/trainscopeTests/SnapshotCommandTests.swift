@@ -152,11 +152,11 @@ import TestSupport
     }
 
     @Test func aFailingRuleExitsOneAndSaysWhere() throws {
-        let out = try CommandRunner.run(["check", eos, "--rule", "sharpness <= 2.2/lr after 500", "--rule", "sharpness <= 2/lr after 500"])
+        let out = try CommandRunner.run(["check", eos, "--rule", "sharpness <= 2.2/lr after 1000", "--rule", "sharpness <= 2/lr after 1000"])
         #expect(out.status == 1)
         let lines = out.stdout.split(separator: "\n")
-        #expect(lines[1].hasPrefix("PASS  sharpness <= 2.2/lr after 500  —  held at 251 steps (500…3000)"))
-        #expect(lines[2].hasPrefix("FAIL  sharpness <= 2/lr after 500  —  at step ") && lines[2].contains("2/lr = 4"))
+        #expect(lines[1].hasPrefix("PASS  sharpness <= 2.2/lr after 1000  —  held at 201 steps (1000…3000)"))
+        #expect(lines[2].hasPrefix("FAIL  sharpness <= 2/lr after 1000  —  at step ") && lines[2].contains("2/lr = 4"))
         #expect(lines[3] == "1 of 2 rules hold")
     }
 

@@ -179,7 +179,8 @@ import TestSupport
         let exitFile = try startReplay("runs/grokking.jsonl")
         defer { _ = try? tmux(["kill-server"]) }
 
-        let titles = ["╭ Curves", "╭ Grokking", "╭ Knobs", "╭ Events"]
+        // The default run's four views, its knobs and its events.
+        let titles = ["╭ Curves", "╭ Grokking", "╭ Hessian", "╭ Pareto", "╭ Knobs", "╭ Events"]
         // Each wait asks for everything it then checks: a capture can land between two halves of a frame.
         let screen = try waitForScreen { s in s.contains("step 3000/3000") && titles.allSatisfy { s.contains($0) } && s.contains("generalized 1560") }
         for title in titles { #expect(screen.contains(title), "no \(title) panel") }
