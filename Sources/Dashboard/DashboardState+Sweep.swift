@@ -31,7 +31,11 @@ public struct SweepAxis: Sendable, Equatable {
             categories = nil
         } else {
             let texts = raw.mapValues { $0.string ?? $0.jsonText }
-            let names = Set(texts.values).sorted()
+            // Choices named by numbers (`bits`: "1.58", "32") sort as numbers.
+            let names = Set(texts.values).sorted { a, b in
+                if let x = Double(a), let y = Double(b) { return x < y }
+                return a < b
+            }
             guard !names.isEmpty else { return nil }
             values = texts.mapValues { Double(names.firstIndex(of: $0)!) }
             categories = names

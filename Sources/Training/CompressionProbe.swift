@@ -107,7 +107,7 @@ extension Trainer {
             candidates.append(("\(b)-bit", p, CompressionProbe.modelBits(p, layout: layout, bits: b)))
         }
         let classification = task.chanceAccuracy != nil
-        let quality = classification ? ParetoObjective(name: "test/acc", direction: .maximize) : ParetoObjective(name: "test/loss", direction: .minimize)
+        let quality = ParetoObjective.testQuality(classification: classification)
         let points = candidates.map { c in
             ParetoPoint(values: [c.bits, testQuality(c.parameters)], label: c.label)
         }

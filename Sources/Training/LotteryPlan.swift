@@ -134,7 +134,7 @@ public final class LotteryPlan: StudyPlan {
 
     public var objectives: [ParetoObjective] {
         [ParetoObjective(name: "weights_remaining", direction: .minimize),
-         classification ? ParetoObjective(name: "test/acc", direction: .maximize) : ParetoObjective(name: "test/loss", direction: .minimize)]
+         .testQuality(classification: classification)]
     }
 
     public var reference: [Double]? { classification && denseWeights > 0 ? [denseWeights * 1.1, 0] : nil }

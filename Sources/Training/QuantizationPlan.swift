@@ -101,7 +101,7 @@ public final class QuantizationPlan: StudyPlan {
 
     public var objectives: [ParetoObjective] {
         [ParetoObjective(name: "model_bits", direction: .minimize),
-         classification ? ParetoObjective(name: "test/acc", direction: .maximize) : ParetoObjective(name: "test/loss", direction: .minimize)]
+         .testQuality(classification: classification)]
     }
 
     /// 10% beyond the full-precision model's bits, and zero accuracy.

@@ -88,3 +88,10 @@ public final class Study: TrainingDriver {
 
     public func rollback() -> TelemetryEvent? { current?.rollback() }
 }
+
+extension ParetoObjective {
+    /// The quality axis of the engine's fronts: test accuracy for a classifier, test loss for regression.
+    static func testQuality(classification: Bool) -> ParetoObjective {
+        classification ? ParetoObjective(name: "test/acc", direction: .maximize) : ParetoObjective(name: "test/loss", direction: .minimize)
+    }
+}

@@ -82,7 +82,7 @@ public final class SweepPlan: StudyPlan {
 
     public var objectives: [ParetoObjective] {
         [ParetoObjective(name: base[.sweepCost].objectiveName, direction: .minimize),
-         classification ? ParetoObjective(name: "test/acc", direction: .maximize) : ParetoObjective(name: "test/loss", direction: .minimize)]
+         .testQuality(classification: classification)]
     }
 
     /// 10% beyond the costliest member, and zero accuracy (measured seconds and regression losses

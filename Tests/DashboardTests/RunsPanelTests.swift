@@ -4,6 +4,7 @@ import Snapshot
 import Telemetry
 import TerminalUI
 import Testing
+import TestSupport
 
 @Suite struct RunsPanelTests {
     let view = DashboardView(theme: Theme.builtIn["default"]!)
@@ -90,6 +91,14 @@ import Testing
         let (mean, band) = grouping.aggregate([1, 3, .nan])!
         #expect(mean == 2 && band == 1...3, "NaN members are left out; σ of {1, 3} is 1")
         #expect(grouping.aggregate([.infinity]) == nil)
+    }
+
+    /// Choices named by numbers sort as numbers on the sweep axis: the quantization study's `bits`.
+    @Test func numericChoicesSortAsNumbersOnTheSweepAxis() throws {
+        var state = DashboardState(width: 120, height: 40, sourceName: "quantization.jsonl")
+        for event in try Recording(path: TestPaths.sample("runs/quantization.jsonl")).events { _ = update(&state, .telemetry(event)) }
+        let bits = try #require(state.sweepAxis(config: "bits"))
+        #expect(bits.categories == ["1", "1.58", "2", "3", "4", "8", "32"])
     }
 
     /// The sweep panel: best test accuracy against the key with the most values (lr), log where
