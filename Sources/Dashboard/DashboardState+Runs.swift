@@ -32,6 +32,9 @@ public struct RunTableSettings: Sendable, Equatable {
     public var metric: String?
     /// Goals the user flipped (`b`), by metric; others follow `MetricGoal.guess`.
     public var goals: [String: MetricGoal] = [:]
+    /// The sweep panel's y is each run's last value of the metric rather than its best (a width
+    /// sweep through double descent peaks in its final losses; the best over training hides it).
+    public var sweepLast = false
 
     public init() {}
 }

@@ -90,10 +90,13 @@ extension DashboardState {
     /// The runs table's metric at its best (`max test/acc`) over the shown runs that logged it.
     public var sweepMetricAxis: SweepAxis? {
         guard let metric = tableMetric else { return nil }
-        let goal = goal(of: metric)
+        let goal = goal(of: metric), last = runTable.sweepLast
         var values: [String: JSONValue] = [:]
-        for id in shownRunIDs { if let best = runs[id]!.bestValue(of: metric, goal: goal) { values[id] = .number(best) } }
-        return SweepAxis(title: "\(goal.rawValue) \(metric)", values: values)
+        for id in shownRunIDs {
+            let run = runs[id]!
+            if let value = last ? run.latestValue(of: metric) : run.bestValue(of: metric, goal: goal) { values[id] = .number(value) }
+        }
+        return SweepAxis(title: "\(last ? "last" : goal.rawValue) \(metric)", values: values)
     }
 
     /// Whether the sweep panel has something to show: three runs or more that differ in their

@@ -11,7 +11,7 @@ public enum KeyAction: Sendable, Equatable, CaseIterable {
     case earlierRound, laterRound
     case focusRuns, selectPreviousRun, selectNextRun, pageUp, pageDown, selectFirst, selectLast
     case toggleRunVisibility, isolateRun, showAllRuns, startRunQuery, sortLeft, sortRight, reverseSort, nextMetric, flipGoal
-    case showRunDetails, toggleGrouping, cycleBand, sweepOnX, cycleChartSplit
+    case showRunDetails, toggleGrouping, cycleBand, sweepOnX, sweepLast, cycleChartSplit
 }
 
 /// Where a binding applies: everywhere, or only while a panel has the focus (it then wins over a
@@ -131,6 +131,7 @@ public enum Keymap {
         bind(chars("m"), .runs, .nextMetric, "the next metric in the latest and best columns"),
         bind(chars("x"), .runs, .sweepOnX, "sweep panel: the sorted config column (or the next key) on x"),
         bind(chars("b"), .runs, .flipGoal, "best is the minimum or the maximum of that metric"),
+        bind(chars("y"), .runs, .sweepLast, "sweep panel: each run's last value on y (again: its best)"),
         bind([.character("j"), .down], .knobs, .selectNext, "select the next knob"),
         bind([.character("k"), .up], .knobs, .selectPrevious, "select the previous knob"),
         bind([.left], .knobs, .nudgeDown, "nudge down (÷ factor on log knobs, − step, previous choice)"),

@@ -152,7 +152,7 @@ private func perform(_ action: KeyAction, _ state: inout DashboardState) -> [Eff
         return apply(pending, &state)
     case .focusRuns, .selectPreviousRun, .selectNextRun, .pageUp, .pageDown, .selectFirst, .selectLast, .toggleRunVisibility, .isolateRun,
          .showAllRuns, .startRunQuery, .sortLeft, .sortRight, .reverseSort, .nextMetric, .flipGoal, .showRunDetails, .toggleGrouping,
-         .cycleBand, .sweepOnX, .cycleChartSplit:
+         .cycleBand, .sweepOnX, .sweepLast, .cycleChartSplit:
         performRunAction(action, &state)
     case .earlierRound, .laterRound:
         guard let count = state.shownParetoRun?.paretoRounds.count, count > 0 else { return [] }

@@ -78,6 +78,8 @@ func performRunAction(_ action: KeyAction, _ state: inout DashboardState) {
     case .flipGoal:
         guard let metric = state.tableMetric else { return }
         state.runTable.goals[metric] = state.goal(of: metric).other
+    case .sweepLast:
+        state.runTable.sweepLast.toggle()
     default:
         break
     }

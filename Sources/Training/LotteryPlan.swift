@@ -84,7 +84,8 @@ public final class LotteryPlan: StudyPlan {
     }
 
     public func observe(_ member: Trainer, events: [TelemetryEvent]) -> [TelemetryEvent] {
-        if case .dense = current, member.state.step == base[.rewindStep] { rewindState = member.state }
+        // Read from the run's config: `rewind_step` is a knob until the dense run passes it.
+        if case .dense = current, member.state.step == member.state.config[.rewindStep] { rewindState = member.state }
         for case .phase(let phase) in events {
             if phase.name == "memorization" { phaseWeights[.memorization] = member.state.parameters }
             if phase.name == "generalization" { phaseWeights[.generalization] = member.state.parameters }

@@ -60,7 +60,7 @@ public struct TrainingConfig: Sendable, Equatable {
         ConfigKey(.pruneRate, 0...1, lowerOpen: true, upperOpen: true, "share of the remaining weights each lottery round prunes", knob: true),
         ConfigKey(.pruneScope, "lottery pruning ranks weights over all tensors together (global) or within each tensor (layer)", knob: true),
         ConfigKey(.maskAt, "weights a lottery mask ranks: at the end of the round, or at its memorization or generalization step", knob: true),
-        ConfigKey(.rewindStep, 0...100_000_000, "step whose state lottery tickets rewind to; 0 = the initialization (the original lottery ticket)"),
+        ConfigKey(.rewindStep, 0...100_000_000, "step whose state lottery tickets rewind to (taken when the dense run passes it); 0 = the initialization", knob: true),
         ConfigKey(.labelNoise, 0...1, "share of training labels replaced by a random other class (classification tasks)"),
     ]
 

@@ -101,6 +101,21 @@ import TestSupport
         #expect(bits.categories == ["1", "1.58", "2", "3", "4", "8", "32"])
     }
 
+    /// `y` in the runs panel puts each run's last value on the sweep panel's y: the double-descent
+    /// peak, which the best test loss over training does not show.
+    @Test func theSweepPanelCanDrawLastValues() throws {
+        var state = DashboardState(width: 140, height: 45, sourceName: "double-descent.jsonl")
+        for event in try Recording(path: TestPaths.sample("runs/double-descent.jsonl")).events { _ = update(&state, .telemetry(event)) }
+        state.focus = .runs
+        let peak = "double-descent-s0-hidden16-weight_decay0"
+        let best = try #require(state.sweepMetricAxis)
+        _ = keys(&state, .character("y"))
+        let last = try #require(state.sweepMetricAxis)
+        #expect(best.title == "min test/loss" && last.title == "last test/loss")
+        #expect(last.values[peak]! > 2 && best.values[peak]! < 1, "last \(last.values[peak]!), best \(best.values[peak]!)")
+        #expect(state.runs[peak]!.latestValue(of: "test/loss") == last.values[peak])
+    }
+
     /// The sweep panel: best test accuracy against the key with the most values (lr), log where
     /// values span decades, text keys as categories; `x` in the runs panel picks the key.
     @Test func theSweepPanelPlotsRunsAgainstAConfigKey() throws {
