@@ -31,7 +31,8 @@ extension Trainer {
         let config = state.config
         let started = clock()
         let data = spectrumData
-        let hessian = task.hessian(at: state.parameters, data: data)
+        // At the weights the loss is computed at: the quantized ones under quantization-aware training.
+        let hessian = task.hessian(at: deployedParameters, data: data)
         let k = min(config[.spectrumTopK], hessian.dimension)
         let warm = trackedEigenvectors.count == k
         let top = topEigenpairs(hessian, k: k, tolerance: config[.spectrumTolerance],

@@ -180,7 +180,7 @@ public final class Trainer {
         var parameters = state.parameters, optimizer = state.optimizer
         optimizerStep(parameters: &parameters, gradient: gradient, state: &optimizer,
                       settings: optimizerSettings(learningRate: learningRate))
-        // Decoupled weight decay and momentum leave zeros at zero; the product makes it exact for every rule.
+        // Masked gradients and moments already keep masked weights still; the product makes them exactly zero whatever the rule.
         if let mask = state.mask { parameters = parameters * mask }
         state.parameters = parameters
         state.optimizer = optimizer
