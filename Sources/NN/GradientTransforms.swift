@@ -26,8 +26,12 @@ public struct SlowGradientAmplifier: Sendable, Equatable {
     /// Filters `gradient` `[P]` in place.
     public mutating func apply(to gradient: inout Tensor) {
         guard lambda > 0 else { return }
-        let ema = average.map { $0.scaled(by: alpha) + gradient.scaled(by: 1 - alpha) } ?? gradient
-        average = ema
-        gradient = gradient + ema.scaled(by: lambda)
+        observe(gradient)
+        gradient = gradient + average!.scaled(by: lambda)
+    }
+
+    /// Moves the average toward `gradient` `[P]` without filtering anything.
+    public mutating func observe(_ gradient: Tensor) {
+        average = average.map { $0.scaled(by: alpha) + gradient.scaled(by: 1 - alpha) } ?? gradient
     }
 }

@@ -15,9 +15,21 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
     case signsgd
     /// Lion (Chen et al. 2023): sign of an interpolated momentum, decoupled weight decay.
     case lion
+    /// FRUGAL (Zmushko et al. 2024): Adam on a state-full subspace of the coordinates (`frugal_rho`
+    /// of each tensor's columns), signSGD on the rest; decoupled weight decay (see `FrugalSubspace`).
+    case frugal
 
     /// True when weight decay is decoupled (w ← w − lr·wd·w) rather than added to the gradient.
-    public var decouplesWeightDecay: Bool { self == .adamw || self == .lion }
+    public var decouplesWeightDecay: Bool { self == .adamw || self == .lion || self == .frugal }
+
+    /// Moment buffers it keeps per parameter (FRUGAL: per state-full coordinate): Adam's two, one momentum, none for sign and plain steps.
+    public var momentsPerCoordinate: Int {
+        switch self {
+        case .sgd, .signsgd: 0
+        case .momentum, .nesterov, .lion: 1
+        case .adam, .adamw, .frugal: 2
+        }
+    }
 }
 
 /// Hyperparameters of an update (the values of the matching knobs at this step).
@@ -39,15 +51,25 @@ public struct OptimizerSettings: Sendable, Equatable {
 }
 
 /// An optimizer's running state over the flat parameter vector: its step count and moment buffers
-/// (`first`: momentum / Adam m / Lion m; `second`: Adam v), each `[P]` or absent.
+/// (`first`: momentum / Adam m / Lion m; `second`: Adam v), each `[P]` or absent. FRUGAL keeps
+/// them only for its state-full coordinates: `[K]`, in the order of `subspace`.
 public struct OptimizerState: Sendable, Equatable {
     public var step: Int
     public var first: Tensor?
     public var second: Tensor?
+    /// FRUGAL's state-full coordinates: ascending indices into the flat vector `[K]`.
+    public var subspace: [Int32]?
+    /// FRUGAL: the optimizer step after which `subspace` was chosen (its moments count steps from there).
+    public var subspaceStart: Int
 
     /// The state before the first step.
-    public init(step: Int = 0, first: Tensor? = nil, second: Tensor? = nil) {
-        self.step = step; self.first = first; self.second = second
+    public init(step: Int = 0, first: Tensor? = nil, second: Tensor? = nil, subspace: [Int32]? = nil, subspaceStart: Int = 0) {
+        self.step = step; self.first = first; self.second = second; self.subspace = subspace; self.subspaceStart = subspaceStart
+    }
+
+    /// Bytes its moment buffers hold (`optimizer/state_bytes`): what the optimizer keeps beyond the weights.
+    public var stateBytes: Int {
+        [first, second].compactMap { $0 }.map { $0.count * ($0.dtype == .float32 ? 4 : 8) }.reduce(0, +)
     }
 }
 
@@ -55,9 +77,10 @@ public struct OptimizerState: Sendable, Equatable {
 public func optimizerStep(parameters: inout Tensor, gradient: Tensor, state: inout OptimizerState,
                           settings: OptimizerSettings) {
     precondition(parameters.shape == gradient.shape, "parameters \(parameters.shape) vs gradient \(gradient.shape)")
+    if settings.kind == .frugal { return frugalStep(parameters: &parameters, gradient: gradient, state: &state, settings: settings) }
     state.step += 1
-    let needsFirst = settings.kind != .sgd && settings.kind != .signsgd
-    let needsSecond = settings.kind == .adam || settings.kind == .adamw
+    let needsFirst = settings.kind.momentsPerCoordinate >= 1
+    let needsSecond = settings.kind.momentsPerCoordinate == 2
     if needsFirst && state.first == nil { state.first = Tensor.zeros(parameters.shape, dtype: parameters.dtype) }
     if needsSecond && state.second == nil { state.second = Tensor.zeros(parameters.shape, dtype: parameters.dtype) }
     switch (parameters.storage, gradient.storage) {
@@ -110,9 +133,11 @@ private func update<T: TensorScalar>(_ w: inout [T], _ g: [T], _ m: inout [T], _
             let c = b1 * m[i] + (1 - b1) * gi
             w[i] -= lr * (sign(c) + wd * w[i])
             m[i] = b2 * m[i] + (1 - b2) * gi
+        case .frugal:
+            preconditionFailure("FRUGAL steps through frugalStep")
         }
     }
 }
 
-private func sign<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+func sign<T: TensorScalar>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : 0) }
 

@@ -35,6 +35,12 @@ public struct PhaseDetector: Sendable, Equatable {
     /// The observations in a row, up to the last one, whose loss met the rise rule; and the step of the first.
     public private(set) var risingCount: Int
     public private(set) var risingSince: Int?
+    /// Nanda et al.'s later phases, from the Fourier progress measures (`PhaseDetector+Fourier.swift`).
+    public internal(set) var circuitFormedAt: Int?
+    public internal(set) var cleanupAt: Int?
+    /// The lowest excluded loss since memorization, and its step: the circuit rule's baseline.
+    public internal(set) var lowestExcludedLoss: Double = .infinity
+    public internal(set) var lowestExcludedStep: Int?
     /// True when the phases found are marked `derived` (detected by trainscope, not reported by the source).
     public var marksDerived: Bool
     /// Phases the source reported itself: never detected again.
@@ -42,7 +48,8 @@ public struct PhaseDetector: Sendable, Equatable {
 
     /// A detector that has seen nothing, or continues from a saved point (a checkpoint).
     public init(marksDerived: Bool = false, memorizedAt: Int? = nil, generalizedAt: Int? = nil, divergedAt: Int? = nil,
-                firstLoss: Double? = nil, lowestLoss: Double = .infinity, risingCount: Int = 0, risingSince: Int? = nil) {
+                firstLoss: Double? = nil, lowestLoss: Double = .infinity, risingCount: Int = 0, risingSince: Int? = nil,
+                circuitFormedAt: Int? = nil, cleanupAt: Int? = nil, lowestExcluded: (loss: Double, step: Int?) = (.infinity, nil)) {
         self.marksDerived = marksDerived
         self.memorizedAt = memorizedAt
         self.generalizedAt = generalizedAt
@@ -51,6 +58,9 @@ public struct PhaseDetector: Sendable, Equatable {
         self.lowestLoss = lowestLoss
         self.risingCount = risingCount
         self.risingSince = risingSince
+        self.circuitFormedAt = circuitFormedAt
+        self.cleanupAt = cleanupAt
+        (lowestExcludedLoss, lowestExcludedStep) = lowestExcluded
     }
 
     /// Notes a phase the run's source reported, so that it is not reported twice.
@@ -60,6 +70,8 @@ public struct PhaseDetector: Sendable, Equatable {
         case "memorization": memorizedAt = memorizedAt ?? phase.step
         case "generalization": generalizedAt = generalizedAt ?? phase.step
         case "diverged": divergedAt = divergedAt ?? phase.step
+        case "circuit_formation": circuitFormedAt = circuitFormedAt ?? phase.step
+        case "cleanup": cleanupAt = cleanupAt ?? phase.step
         default: break
         }
     }
@@ -83,9 +95,14 @@ public struct PhaseDetector: Sendable, Equatable {
             for name in names { if let v = value(name) { return (name, v) } }
             return nil
         }
-        return observe(run: run, step: step, time: time, trainAccuracy: memorizedAt == nil ? first(Self.trainAccuracyNames) : nil,
-                       testAccuracy: generalizedAt == nil ? first(Self.testAccuracyNames) : nil,
-                       trainLoss: divergedAt == nil ? first(Self.trainLossNames) : nil)
+        var found = observe(run: run, step: step, time: time, trainAccuracy: memorizedAt == nil ? first(Self.trainAccuracyNames) : nil,
+                            testAccuracy: generalizedAt == nil ? first(Self.testAccuracyNames) : nil,
+                            trainLoss: divergedAt == nil ? first(Self.trainLossNames) : nil)
+        var fourier = observeFourier(run: run, step: step, time: time, excludedLoss: value(Self.excludedLossName),
+                                     restrictedLoss: value(Self.restrictedLossName))
+        if marksDerived { for index in fourier.indices { fourier[index].extra["derived"] = .bool(true) } }
+        found += fourier
+        return found
     }
 
     /// The phases `run` reached at `step` from the three readings the rules use (nil: not logged).

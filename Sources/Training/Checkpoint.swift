@@ -10,11 +10,17 @@ import NN
 /// - `optimizer.first.<parameter>`, `optimizer.second.<parameter>` — momentum / Adam moments, when present;
 /// - `grokfast.average.<parameter>` — the grokfast EMA, when present;
 /// - `mask.<parameter>` — the pruning mask (ones and zeros), when the run trains a pruned network;
+/// - FRUGAL instead keeps `optimizer.subspace` (I32, its state-full flat indices) and its moments
+///   over them as `optimizer.first`, `optimizer.second` `[K]`;
+/// - `lag.uploaded` `[workers, P]` — simulated workers' last uploaded gradients (LAG runs);
 /// - `data.train_indices` (I32) — the train split, as indices into the task's canonical ordering.
 ///
 /// Metadata (all strings): `format` (`trainscope-checkpoint-1`), `config` (JSON), `seed`, `step`,
 /// `optimizer_step`, `rng_state` (four hex words), `memorized_at`, `generalized_at`, `diverged_at`,
-/// `first_loss`, `lowest_loss`, `rising` (the divergence rule's run of high losses, `COUNT@STEP`), `model`, `task`, `split`.
+/// `first_loss`, `lowest_loss`, `rising` (the divergence rule's run of high losses, `COUNT@STEP`), `circuit_at`, `cleanup_at`,
+/// `lowest_excluded` (the circuit rule's baseline, `LOSS@STEP`), `model`, `task`, `split`;
+/// FRUGAL adds `optimizer_subspace_start`; LAG adds `lag_uploads`, `lag_skipped`, `lag_heterogeneity` and
+/// `lag_recent` (the last updates' squared norms, comma-separated).
 public enum Checkpoint {
     /// The `format` metadata value of files this build writes.
     public static let format = "trainscope-checkpoint-1"
@@ -29,8 +35,19 @@ public enum Checkpoint {
             for (entry, tensor) in zip(layout.entries, layout.split(flat)) { file.tensors[prefix + entry.name] = .init(tensor) }
         }
         add("", state.parameters)
-        add("optimizer.first.", state.optimizer.first)
-        add("optimizer.second.", state.optimizer.second)
+        if let subspace = state.optimizer.subspace {
+            file.tensors["optimizer.subspace"] = .init(int32: subspace)
+            for (name, moment) in [("optimizer.first", state.optimizer.first), ("optimizer.second", state.optimizer.second)] {
+                if let moment { file.tensors[name] = .init(moment) }
+            }
+        } else {
+            add("optimizer.first.", state.optimizer.first)
+            add("optimizer.second.", state.optimizer.second)
+        }
+        let uploads = state.lazyAggregation?.uploaded.compactMap { $0 } ?? []
+        if let lag = state.lazyAggregation, uploads.count == lag.uploaded.count, !uploads.isEmpty {
+            file.tensors["lag.uploaded"] = .init(Tensor(shape: [uploads.count, layout.count], uploads.flatMap(\.floats)))
+        }
         add("grokfast.average.", state.grokfast.average)
         add("mask.", state.mask)
         file.tensors["data.train_indices"] = .init(int32: trainer.task.trainIndices.map(Int32.init))
@@ -48,10 +65,20 @@ public enum Checkpoint {
             "first_loss": state.phases.firstLoss.map { String($0) } ?? "",
             "lowest_loss": String(state.phases.lowestLoss),
             "rising": state.phases.risingSince.map { "\(state.phases.risingCount)@\($0)" } ?? "",
+            "circuit_at": state.phases.circuitFormedAt.map(String.init) ?? "",
+            "cleanup_at": state.phases.cleanupAt.map(String.init) ?? "",
+            "lowest_excluded": state.phases.lowestExcludedStep.map { "\(state.phases.lowestExcludedLoss)@\($0)" } ?? "",
             "model": trainer.task.model.description,
             "task": trainer.task.description,
             "split": trainer.task.splitDescription,
         ]
+        if state.optimizer.subspace != nil { file.metadata["optimizer_subspace_start"] = String(state.optimizer.subspaceStart) }
+        if let lag = state.lazyAggregation {
+            file.metadata["lag_uploads"] = String(lag.uploads)
+            file.metadata["lag_skipped"] = String(lag.skipped)
+            file.metadata["lag_heterogeneity"] = String(lag.heterogeneity)
+            file.metadata["lag_recent"] = lag.recentUpdates.map { String($0) }.joined(separator: ",")
+        }
         return file
     }
 
@@ -101,18 +128,21 @@ public enum Checkpoint {
         // `rising` is "COUNT@STEP" while the loss is in a run of high observations (PhaseDetector).
         let risingParts = (file.metadata["rising"] ?? "").split(separator: "@").compactMap { Int($0) }
         let rising = risingParts.count == 2 ? (count: risingParts[0], since: Optional(risingParts[1])) : (count: 0, since: nil)
+        let excluded = (file.metadata["lowest_excluded"] ?? "").split(separator: "@")
         let parameters = try flat("", required: true)!
         let nonFinite = parameters.doubles.filter { !$0.isFinite }.count
         guard nonFinite == 0 else { throw fail("\(nonFinite) weights are NaN or infinite (saved after the run diverged?)") }
-        let optimizer = OptimizerState(step: optimizerStep, first: try flat("optimizer.first.", required: false),
-                                       second: try flat("optimizer.second.", required: false))
+        let kind = config[.optimizer]
+        let optimizer = kind == .frugal && file.tensors["optimizer.subspace"] != nil
+            ? try frugalState(file, step: optimizerStep, parameters: layout.count, fail: fail)
+            : OptimizerState(step: optimizerStep, first: try flat("optimizer.first.", required: false),
+                             second: try flat("optimizer.second.", required: false))
         // After a step, the optimizer in the config has made its moments (a switch that does not
         // keep them resets the step to 0): missing ones would silently restart them from zero.
-        let kind = config[.optimizer]
-        for (group, tensor, needed) in [("first", optimizer.first, kind != .sgd && kind != .signsgd),
-                                        ("second", optimizer.second, kind == .adam || kind == .adamw)]
+        for (group, tensor, needed) in [("first", optimizer.first, kind.momentsPerCoordinate >= 1),
+                                        ("second", optimizer.second, kind.momentsPerCoordinate == 2)]
             where needed && optimizerStep > 0 && tensor == nil {
-            throw fail("lacks the optimizer.\(group).* tensors that \(kind.rawValue) has after \(optimizerStep) steps (a truncated or edited file?)")
+            throw fail("lacks the optimizer.\(group) tensors that \(kind.rawValue) has after \(optimizerStep) steps (a truncated or edited file?)")
         }
         guard let indices = file.tensors["data.train_indices"], let split = indices.int32s else {
             throw fail("lacks the data.train_indices tensor (I32) that records its train split")
@@ -130,8 +160,55 @@ public enum Checkpoint {
                                   divergedAt: file.metadata["diverged_at"].flatMap(Int.init),
                                   firstLoss: file.metadata["first_loss"].flatMap(Double.init),
                                   lowestLoss: file.metadata["lowest_loss"].flatMap(Double.init) ?? .infinity,
-                                  risingCount: rising.count, risingSince: rising.since),
-            trainIndices: task.trainIndices, mask: try flat("mask.", required: false))
+                                  risingCount: rising.count, risingSince: rising.since,
+                                  circuitFormedAt: file.metadata["circuit_at"].flatMap(Int.init), cleanupAt: file.metadata["cleanup_at"].flatMap(Int.init),
+                                  lowestExcluded: excluded.count == 2 ? (Double(excluded[0]) ?? .infinity, Int(excluded[1])) : (.infinity, nil)),
+            trainIndices: task.trainIndices, mask: try flat("mask.", required: false),
+            lazyAggregation: try lazyAggregationState(file, parameters: layout.count, fail: fail))
+    }
+
+    /// FRUGAL's subspace and its `[K]` moments.
+    private static func frugalState(_ file: SafeTensorsFile, step: Int, parameters: Int,
+                                    fail: (String) -> CheckpointError) throws(CheckpointError) -> OptimizerState {
+        guard let subspace = file.tensors["optimizer.subspace"]?.int32s,
+              zip(subspace, subspace.dropFirst()).allSatisfy({ $0 < $1 }), subspace.allSatisfy({ $0 >= 0 && Int($0) < parameters }) else {
+            throw fail("optimizer.subspace is not an ascending I32 list of parameter indices")
+        }
+        guard let start = file.metadata["optimizer_subspace_start"].flatMap(Int.init), (0...step).contains(start) else {
+            throw fail("metadata lacks a valid optimizer_subspace_start for its FRUGAL subspace")
+        }
+        var moments: [Tensor?] = []
+        for name in ["optimizer.first", "optimizer.second"] {
+            guard let entry = file.tensors[name] else { moments.append(nil); continue }
+            guard let tensor = entry.tensor, tensor.shape == [subspace.count] else {
+                throw fail("tensor \"\(name)\" has shape \(entry.shape), FRUGAL's subspace needs [\(subspace.count)] floats")
+            }
+            moments.append(tensor.converted(to: .float32))
+        }
+        return OptimizerState(step: step, first: moments[0], second: moments[1], subspace: subspace, subspaceStart: start)
+    }
+
+    /// LAG's last uploads and counters, when the run has simulated workers.
+    private static func lazyAggregationState(_ file: SafeTensorsFile, parameters: Int,
+                                             fail: (String) -> CheckpointError) throws(CheckpointError) -> LazyAggregationState? {
+        guard let uploads = file.metadata["lag_uploads"].flatMap(Int.init) else { return nil }
+        guard let skipped = file.metadata["lag_skipped"].flatMap(Int.init), let heterogeneity = file.metadata["lag_heterogeneity"].flatMap(Double.init) else {
+            throw fail("metadata lacks LAG's lag_skipped or lag_heterogeneity")
+        }
+        let recent = (file.metadata["lag_recent"] ?? "").split(separator: ",").map { Double($0) }
+        guard !recent.contains(nil) else { throw fail("metadata lag_recent is not a list of numbers") }
+        var state = LazyAggregationState(workers: 0, heterogeneity: heterogeneity)
+        state.uploads = uploads
+        state.skipped = skipped
+        state.recentUpdates = recent.map { $0! }
+        if let entry = file.tensors["lag.uploaded"] {
+            guard let tensor = entry.tensor, tensor.shape.count == 2, tensor.shape[1] == parameters else {
+                throw fail("tensor \"lag.uploaded\" has shape \(entry.shape), needs [workers, \(parameters)] floats")
+            }
+            let values = tensor.floats
+            state.uploaded = (0..<tensor.shape[0]).map { Tensor(shape: [parameters], Array(values[($0 * parameters)..<(($0 + 1) * parameters)])) }
+        }
+        return state
     }
 
     /// A trainer continuing `saved` under `config` (the checkpoint's own, or with `--set` edits):

@@ -71,6 +71,10 @@ extension ConfigField where Value == Int {
     public static var evalEvery: Self { .init("eval_every") }
     public static var logEvery: Self { .init("log_every") }
     public static var histogramEvery: Self { .init("histogram_every") }
+    public static var noiseScaleEvery: Self { .init("noise_scale_every") }
+    public static var fourierEvery: Self { .init("fourier_every") }
+    public static var workers: Self { .init("workers") }
+    public static var frugalPeriod: Self { .init("frugal_period") }
 }
 
 extension ConfigField where Value == Double {
@@ -91,4 +95,7 @@ extension ConfigField where Value == Double {
     public static var pruneRate: Self { .init("prune_rate") }
     public static var exitThreshold: Self { .init("exit_threshold") }
     public static var labelNoise: Self { .init("label_noise") }
+    public static var heterogeneity: Self { .init("heterogeneity") }
+    public static var lagThreshold: Self { .init("lag_threshold") }
+    public static var frugalRho: Self { .init("frugal_rho") }
 }

@@ -131,6 +131,8 @@ public struct Preset: Sendable {
         .init(.densityEvery, 0), .init(.densityProbes, 10), .init(.densityIterations, 80), .init(.probeEvery, 0), .init(.sweepCost, .parameters),
         .init(.bits, .full), .init(.quantGranularity, .tensor), .init(.labelNoise, 0),
         .init(.exits, 1), .init(.exitThreshold, 0.9), .init(.lotteryRounds, 4), .init(.pruneRate, 0.5), .init(.pruneScope, .global), .init(.maskAt, .end), .init(.rewindStep, 0),
+        .init(.noiseScaleEvery, 10), .init(.fourierEvery, 0), .init(.workers, 1), .init(.heterogeneity, 0), .init(.lagThreshold, 0),
+        .init(.frugalRho, 0.25), .init(.frugalPeriod, 200),
     ]
 
     /// This preset's full configuration.

@@ -25,6 +25,8 @@ public struct TrainerState: Sendable, Equatable {
     /// A pruning mask `[P]` of ones and zeros (lottery tickets): masked weights are held at zero,
     /// their gradients and optimizer moments too. Nil trains every weight.
     public var mask: Tensor? = nil
+    /// The simulated workers' last uploads and recent steps (`workers` > 1); nil for a single worker.
+    public var lazyAggregation: LazyAggregationState? = nil
 }
 
 /// The loss and accuracy of the model on a dataset.
@@ -42,7 +44,7 @@ public final class Trainer {
     /// The run's id in events; a rollback continues the run under a new id (see `rollback()`).
     public private(set) var runID: String
     public let task: TaskInstance
-    public private(set) var state: TrainerState
+    public internal(set) var state: TrainerState
     /// The state before the last step that produced a finite loss.
     public private(set) var lastGood: TrainerState
     /// True once the loss became NaN or infinite; the trainer then refuses to step.
@@ -57,6 +59,14 @@ public final class Trainer {
     var spectrumSubset: Dataset?
     /// The quantization levels of the last quantization-aware step (for `quant/flips`); reporting only.
     var quantizationLevels: [Int32] = []
+    /// Recent two-batch measurements of the gradient noise scale; reporting only.
+    var noiseScale = NoiseScaleEstimator()
+    /// Draws the noise-scale measurements' small batches; like `spectrumRNG`, apart from training's.
+    var statisticsRNG: SeededRNG
+    /// The slow (EMA) part of the gradient at grokfast's α, for `grad/slow_norm` while grokfast is off.
+    var slowGradient = SlowGradientAmplifier(alpha: 0.98, lambda: 0)
+    /// The workers' shards for the (workers, heterogeneity) they were dealt for.
+    var shards: (workers: Int, heterogeneity: Double, data: [Dataset])?
 
     /// A fresh run: data and initial parameters from `config`'s seed.
     public convenience init(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) {
@@ -74,6 +84,7 @@ public final class Trainer {
         self.clock = clock
         self.task = task
         spectrumRNG = SeededRNG(seed: UInt64(config[.seed]) &+ 0x5BEC_7A)
+        statisticsRNG = SeededRNG(seed: UInt64(config[.seed]) &+ 0x57A7_5)
         state = TrainerState(
             step: 0, config: config, parameters: parameters, optimizer: OptimizerState(),
             grokfast: SlowGradientAmplifier(alpha: config[.grokfastAlpha], lambda: config[.grokfastLambda]),
@@ -115,14 +126,12 @@ public final class Trainer {
         guard !hasDiverged else { return [] }
         let config = state.config
         let stepNumber = state.step + 1
-        let batch = drawBatch()
         // Quantization-aware training runs forward and backward at the quantized weights; the
         // gradient then updates the full-precision ones (the straight-through estimator).
         let quantized = config.quantizer?.apply(state.parameters, layout: task.model.layout)
-        let p = ParameterVariables(layout: task.model.layout, flat: quantized?.parameters ?? state.parameters, requiresGrad: true)
-        let output = task.model.forward(batch.input, p)
-        let loss = batch.loss(of: output)
-        let lossValue = loss.value.scalarValue
+        let weights = quantized?.parameters ?? state.parameters
+        let computed = config[.workers] > 1 ? workerGradients(at: weights) : batchGradient(drawBatch(), at: weights)
+        let lossValue = computed.loss
         var events: [TelemetryEvent] = []
 
         guard lossValue.isFinite else {
@@ -136,7 +145,7 @@ public final class Trainer {
         }
         lastGood = state
 
-        var gradient = p.flatGradient(of: loss)
+        var gradient = computed.gradient
         let gradNorm = gradient.squaredNorm().squareRoot()
         let learningRate = config[.lr] * schedule.factor(at: stepNumber)
         let isLast = stepNumber >= config[.steps]
@@ -145,9 +154,10 @@ public final class Trainer {
         // Everything step N reports describes the weights its gradient was taken at, before its
         // update (PROTOCOL.md, "What a step's values describe"): so it is measured here, first.
         var values: [String: Double] = ["train/loss": lossValue, "grad/norm": gradNorm, "lr": learningRate]
-        if let trainAccuracy = accuracy(output.value, batch.target) { values["train/acc"] = trainAccuracy }
+        if let trainAccuracy = computed.accuracy { values["train/acc"] = trainAccuracy }
         values["weights/norm"] = state.parameters.squaredNorm().squareRoot()
         for (layer, norm) in layerNorms(state.parameters) { values["weights/norm/\(layer)"] = norm }
+        values.merge(gradientStatistics(computed, at: weights, step: stepNumber)) { $1 }
         if let quantized { values.merge(quantizationValues(quantized, config: config)) { $1 } }
         if let mask = state.mask { values["sparsity"] = 1 - mask.sum().scalarValue / Double(mask.count) }
         var exitFront: ParetoEvent?
@@ -172,12 +182,15 @@ public final class Trainer {
         let histogramEvery = config[.histogramEvery]
         let weightHistograms = histogramEvery > 0 && (stepNumber % histogramEvery == 0 || stepNumber == 1) ? histograms(step: stepNumber) : []
 
+        if computed.workerGradients != nil { values.merge(aggregateLazily(computed, into: &gradient, learningRate: learningRate)) { $1 } }
         if let mask = state.mask { gradient = gradient * mask }
+        values.merge(slowFastSplit(gradient)) { $1 }
         state.grokfast.apply(to: &gradient)
         if config[.gradClip] > 0 { clipGradientNorm(&gradient, maxNorm: config[.gradClip]) }
         let before = state.parameters
         // Locals: two inout accesses into one class property at once would violate exclusivity.
         var parameters = state.parameters, optimizer = state.optimizer
+        if config[.optimizer] == .frugal { refreshFrugalSubspace(&optimizer) }
         optimizerStep(parameters: &parameters, gradient: gradient, state: &optimizer,
                       settings: optimizerSettings(learningRate: learningRate))
         // Masked gradients and moments already keep masked weights still; the product makes them exactly zero whatever the rule.
@@ -186,7 +199,15 @@ public final class Trainer {
         state.optimizer = optimizer
         state.step = stepNumber
         // The one value about the update itself: its size relative to the weights it started from.
-        values["update/ratio"] = (state.parameters - before).squaredNorm().squareRoot() / max(before.squaredNorm().squareRoot(), 1e-30)
+        let update = (state.parameters - before).squaredNorm()
+        values["update/ratio"] = update.squareRoot() / max(before.squaredNorm().squareRoot(), 1e-30)
+        values["optimizer/state_bytes"] = Double(state.optimizer.stateBytes)
+        state.lazyAggregation?.noteUpdate(squaredNorm: update)
+        let fourierEvery = config[.fourierEvery]
+        if fourierEvery > 0 && (stepNumber % fourierEvery == 0 || isLast), let fourier = fourierMeasures(step: stepNumber) {
+            values.merge(fourier.values) { $1 }
+            events.append(.histogram(fourier.spectrum))
+        }
 
         let phases = detectPhases(step: stepNumber, values: values)
         let hasSpectrum = values["hessian/sharpness"] != nil
@@ -264,12 +285,6 @@ public final class Trainer {
                                new: knobValue(config.values[name]!), by: by, note: note))
     }
 
-    /// Optimizers whose moment buffers mean the same thing, so switching keeps them.
-    static func sharesMoments(_ a: OptimizerKind, _ b: OptimizerKind) -> Bool {
-        let families: [Set<OptimizerKind>] = [[.adam, .adamw], [.momentum, .nesterov], [.sgd, .signsgd]]
-        return a == b || families.contains { $0.contains(a) && $0.contains(b) }
-    }
-
     /// Knob changes that can be undone, newest last.
     public static let knobCheckpointCapacity = 16
     /// The states just before each knob change, newest last (the oldest dropped past the capacity).
@@ -311,6 +326,9 @@ public final class Trainer {
         branch.restore(state)
         branch.trackedEigenvectors = trackedEigenvectors
         branch.spectrumRNG = spectrumRNG
+        branch.statisticsRNG = statisticsRNG
+        branch.noiseScale = noiseScale
+        branch.slowGradient = slowGradient
         return branch
     }
 
@@ -323,26 +341,8 @@ public final class Trainer {
 
     // MARK: - Pieces
 
-    private var schedule: LearningRateSchedule {
-        let config = state.config
-        let warmup = config[.warmupSteps], total = config[.steps]
-        switch config[.schedule] {
-        case .warmup: return .warmup(steps: warmup)
-        case .cosine: return .cosine(warmup: warmup, total: total, floor: 0)
-        case .linear: return .linear(warmup: warmup, total: total, floor: 0)
-        case .constant: return .constant
-        }
-    }
-
-    private func optimizerSettings(learningRate: Double) -> OptimizerSettings {
-        let c = state.config
-        return OptimizerSettings(kind: c[.optimizer], learningRate: learningRate,
-                                 weightDecay: c[.weightDecay], momentum: c[.momentum],
-                                 beta1: c[.beta1], beta2: c[.beta2], epsilon: c[.eps])
-    }
-
     /// The full train set, or a minibatch drawn without replacement from the trainer's RNG.
-    private func drawBatch() -> Dataset {
+    func drawBatch() -> Dataset {
         let n = task.train.count, size = state.config[.batchSize]
         guard size > 0 && size < n else { return task.train }
         var indices = Array(0..<n)
@@ -353,41 +353,7 @@ public final class Trainer {
         return task.train.subset(Array(indices[..<size]))
     }
 
-    /// Accuracy of the final output: the last row block of a model with several exits.
-    func accuracy(_ output: Tensor, _ target: Dataset.Target) -> Double? {
-        guard case .classes(let labels, _) = target, !labels.isEmpty else { return nil }
-        let rows = output.shape[0], n = labels.count
-        let final = rows == n ? output : output.gatherRows((rows - n..<rows).map { Int32($0) })
-        let predictions = final.argmaxLastAxis()
-        let correct = zip(predictions, labels).filter { $0 == Int($1) }.count
-        return Double(correct) / Double(labels.count)
-    }
-
-    private func layerNorms(_ flat: Tensor) -> [(String, Double)] {
-        let layout = task.model.layout
-        let tensors = layout.split(flat)
-        return layout.layers.map { layer in
-            let squared = zip(layout.entries, tensors).filter { $0.0.layer == layer }.map { $0.1.squaredNorm() }.reduce(0, +)
-            return (layer, squared.squareRoot())
-        }
-    }
-
     private func detectPhases(step: Int, values: [String: Double]) -> [TelemetryEvent] {
         state.phases.observe(run: runID, step: step, time: clock(), value: { values[$0] }).map(TelemetryEvent.phase)
-    }
-
-    private func histograms(step: Int) -> [TelemetryEvent] {
-        let layout = task.model.layout
-        return zip(layout.entries, layout.split(state.parameters)).map { entry, tensor in
-            let values = tensor.doubles
-            let low = values.min() ?? 0, high = values.max() ?? 0
-            let bins = 30
-            let width = high > low ? (high - low) / Double(bins) : 1
-            var counts = [Double](repeating: 0, count: bins)
-            for v in values { counts[min(bins - 1, Int((v - low) / width))] += 1 }
-            let edges = (0...bins).map { low + Double($0) * width }
-            return .histogram(HistogramEvent(run: runID, step: step, time: clock(), name: "weights/\(entry.name)",
-                                             edges: edges, counts: counts))
-        }
     }
 }

@@ -62,6 +62,13 @@ public struct TrainingConfig: Sendable, Equatable {
         ConfigKey(.maskAt, "weights a lottery mask ranks: at the end of the round, or at its memorization or generalization step", knob: true),
         ConfigKey(.rewindStep, 0...100_000_000, "step whose state lottery tickets rewind to (taken when the dense run passes it); 0 = the initialization", knob: true),
         ConfigKey(.labelNoise, 0...1, "share of training labels replaced by a random other class (classification tasks)"),
+        ConfigKey(.noiseScaleEvery, 0...1_000_000, "steps between gradient noise scale measurements (4 extra small-batch gradients each); 0 = off", knob: true),
+        ConfigKey(.fourierEvery, 0...1_000_000, "steps between Fourier measures of a modular MLP (key frequencies, restricted and excluded loss); 0 = off", knob: true),
+        ConfigKey(.workers, 1...64, "simulated data-parallel workers, each computing the gradient of its own shard (needs batch_size 0); 1 = none"),
+        ConfigKey(.heterogeneity, 0...1, "share of each worker's shard dealt in label order rather than at random; 0 = iid shards", knob: true),
+        ConfigKey(.lagThreshold, 0...1_000_000, "LAG's ξ: a worker skips its upload while its gradient moved less than ξ/(lr²·10)·Σ of the last 10 ‖Δθ‖²; 0 = always upload", knob: true),
+        ConfigKey(.frugalRho, 0...1, "FRUGAL: share of each tensor's columns updated with Adam; the rest take signSGD steps", knob: true),
+        ConfigKey(.frugalPeriod, 1...100_000_000, "FRUGAL: steps between random re-choices of the Adam columns (their moments restart)", knob: true),
     ]
 
     /// The key named `name`.
@@ -101,6 +108,9 @@ public struct TrainingConfig: Sendable, Equatable {
         }
         if self[.exits] > 1 && self[.task] != .spirals {
             throw ConfigError("exits=\(self[.exits]) needs task=spirals (early exits classify by confidence)")
+        }
+        if self[.workers] > 1 && self[.batchSize] != 0 {
+            throw ConfigError("workers=\(self[.workers]) needs batch_size=0 (each worker computes its whole shard's gradient)")
         }
         if self[.model] == .transformer && self[.hidden] % self[.heads] != 0 {
             throw ConfigError("hidden=\(self[.hidden]) must be divisible by heads=\(self[.heads])")

@@ -1,0 +1,122 @@
+import Foundation
+
+/// What a network that groks modular addition has learned, in Fourier terms (Nanda et al. 2023,
+/// "Progress measures for grokking via mechanistic interpretability"): the embeddings' spectrum
+/// over the p frequencies, the key frequencies, and the restricted and excluded losses.
+///
+/// With s = a + b mod p (a − b for subtraction) and ω_k = 2πk/p, the logits of class c over the
+/// p² inputs are projected onto the directions cos(ω_k s) and sin(ω_k s), k = 1 … ⌊p/2⌋:
+/// - the key frequencies are the fewest that carry `keyPower` of the logits' power along those
+///   directions, largest first. Nanda et al.'s transformer uses about 5; the square-activation
+///   MLP of the grokking preset spreads its circuit over about 30 (as Gromov 2023 predicts), so a
+///   fixed count would miss most of it;
+/// - restricted loss: the loss, over all p² pairs, of the logits kept to the key directions plus
+///   each class's mean logit — what the Fourier circuit alone achieves. It falls before test loss;
+/// - excluded loss: the loss, over the train pairs, of the logits with the key directions removed —
+///   what memorization alone achieves. It rises while the circuit forms, as train loss stays low;
+/// - circuit share: the share of the logits' variance (about each class's mean) along all the
+///   cos/sin(ω_k s) directions.
+public struct FourierAnalysis: Sendable, Equatable {
+    /// The share of the logits' Fourier power along s that the key frequencies carry.
+    public static let keyPower = 0.9
+
+    /// The norm of each frequency k = 0 … ⌊p/2⌋ over both embedding tables: √Σ_h (C_kh² + S_kh²),
+    /// C_kh = Σ_t E[t, h] cos(ω_k t), S_kh = Σ_t E[t, h] sin(ω_k t).
+    public let spectrum: [Double]
+    /// The key frequencies (k ≥ 1), largest logit power first.
+    public let keyFrequencies: [Int]
+    public let circuitShare: Double
+    public let restrictedLoss: Double
+    public let excludedLoss: Double
+
+    /// Measures embeddings (each `[p, h]`, row-major) and `logits` `[p², p]` over every pair in
+    /// order a·p + b; `trainPairs` are the train pairs' indices in that order; `sign` is +1 for
+    /// a + b, −1 for a − b.
+    public init(p: Int, embeddings: [[Double]], logits: [Double], trainPairs: [Int], sign: Int) {
+        precondition(logits.count == p * p * p, "logits must be [p², p]")
+        let frequencies = p / 2 + 1
+        func angles(_ k: Int) -> [Double] { (0..<p).map { 2 * Double.pi * Double(k * $0 % p) / Double(p) } }
+        var power = [Double](repeating: 0, count: frequencies)
+        for table in embeddings {
+            let hidden = table.count / p
+            for k in 0..<frequencies {
+                let w = angles(k)
+                for h in 0..<hidden {
+                    var c = 0.0, s = 0.0
+                    for t in 0..<p {
+                        c += table[t * hidden + h] * cos(w[t])
+                        s += table[t * hidden + h] * sin(w[t])
+                    }
+                    power[k] += c * c + s * s
+                }
+            }
+        }
+        spectrum = power.map { $0.squareRoot() }
+
+        // Sums of each class's logits along the diagonals s(a, b) = s: `diagonal[s·p + c]`.
+        func pairSum(_ a: Int, _ b: Int) -> Int { ((a + sign * b) % p + p) % p }
+        var diagonal = [Double](repeating: 0, count: p * p), mean = [Double](repeating: 0, count: p)
+        for a in 0..<p {
+            for b in 0..<p {
+                let s = pairSum(a, b), row = (a * p + b) * p
+                for c in 0..<p {
+                    diagonal[s * p + c] += logits[row + c]
+                    mean[c] += logits[row + c]
+                }
+            }
+        }
+        mean = mean.map { $0 / Double(p * p) }
+        var variance = 0.0
+        for (i, value) in logits.enumerated() { variance += (value - mean[i % p]) * (value - mean[i % p]) }
+        // Each class's coefficients on cos(ω_k s) and sin(ω_k s); ‖cos(ω_k s)‖² over the p² pairs is p²/2.
+        var cosines = [[Double]](), sines = [[Double]](), logitPower = [Double](repeating: 0, count: frequencies)
+        for k in 0..<frequencies {
+            let w = angles(k)
+            var alpha = [Double](repeating: 0, count: p), beta = [Double](repeating: 0, count: p)
+            if k > 0 {
+                for c in 0..<p {
+                    for s in 0..<p {
+                        alpha[c] += diagonal[s * p + c] * cos(w[s])
+                        beta[c] += diagonal[s * p + c] * sin(w[s])
+                    }
+                    alpha[c] /= Double(p * p) / 2
+                    beta[c] /= Double(p * p) / 2
+                    logitPower[k] += (alpha[c] * alpha[c] + beta[c] * beta[c]) * Double(p * p) / 2
+                }
+            }
+            cosines.append(alpha)
+            sines.append(beta)
+        }
+        let total = logitPower.reduce(0, +)
+        circuitShare = variance > 0 ? total / variance : 0
+        var keys: [Int] = [], carried = 0.0
+        for k in (1..<frequencies).sorted(by: { logitPower[$0] != logitPower[$1] ? logitPower[$0] > logitPower[$1] : $0 < $1 }) {
+            guard carried < Self.keyPower * total || keys.isEmpty else { break }
+            keys.append(k)
+            carried += logitPower[k]
+        }
+        keyFrequencies = keys
+        // The key directions' part of the logits, a function of s alone: `keyPart[s·p + c]`.
+        var keyPart = [Double](repeating: 0, count: p * p)
+        for k in keys {
+            let w = angles(k)
+            for s in 0..<p {
+                for c in 0..<p { keyPart[s * p + c] += cosines[k][c] * cos(w[s]) + sines[k][c] * sin(w[s]) }
+            }
+        }
+        // Every s has exactly p pairs, so the mean over all pairs is the mean over s.
+        restrictedLoss = (0..<p).map { s in
+            Self.crossEntropy((0..<p).map { mean[$0] + keyPart[s * p + $0] }, label: s)
+        }.reduce(0, +) / Double(p)
+        excludedLoss = trainPairs.map { index in
+            let s = pairSum(index / p, index % p)
+            return Self.crossEntropy((0..<p).map { logits[index * p + $0] - keyPart[s * p + $0] }, label: s)
+        }.reduce(0, +) / Double(max(trainPairs.count, 1))
+    }
+
+    /// −log softmax(logits)[label], computed stably.
+    static func crossEntropy(_ logits: [Double], label: Int) -> Double {
+        let top = logits.max()!
+        return top + log(logits.map { exp($0 - top) }.reduce(0, +)) - logits[label]
+    }
+}
