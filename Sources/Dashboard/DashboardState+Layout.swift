@@ -9,6 +9,9 @@ public struct CurveGroup: Sendable, Equatable {
 }
 
 extension DashboardState {
+    /// The histogram tag of a modular-arithmetic run's embedding spectrum over frequencies (PROTOCOL.md).
+    public static let fourierSpectrumName = "fourier/embedding"
+
     /// The panels that have something to show for the current run, in display order (which is
     /// also their priority when the grid cannot show them all). Curves and events always; the
     /// others once their data arrives.
@@ -24,6 +27,7 @@ extension DashboardState {
         if shownParetoRun != nil { panels.append(.pareto) }
         // Before the distributions: where the grid has no room for both, the knobs stay on screen.
         if !run.knobs.isEmpty { panels.append(.knobs) }
+        if run.histograms[Self.fourierSpectrumName] != nil { panels.append(.fourier) }
         if !run.histograms.isEmpty { panels.append(.distributions) }
         panels.append(.events)
         return panels

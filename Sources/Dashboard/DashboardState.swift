@@ -36,6 +36,8 @@ public struct RunState: Sendable, Equatable {
     public var paretoReference: [Double]?
     /// Histograms over steps per tag (`weights/fc1`), each bounded.
     public var histograms: [String: HistogramHistory]
+    /// The key frequencies of the newest `fourier/embedding` spectrum, as its source chose them.
+    public var fourierKeys: [Int] = []
     /// What the sources could not show for this run: kind (`image`, `graph`, `type:foo`) → count.
     public var skipped: [String: Int]
     /// Step → wall time, for an x axis in seconds.
@@ -85,6 +87,8 @@ public struct ParetoRound: Sendable, Equatable {
     /// Parallel to `points`.
     public var onFront: [Bool]
     public var hypervolume: Double?
+    /// A scaling law fitted through the points, when the producer sent one (the event's `fit`).
+    public var fit: ScalingFit? = nil
 }
 
 /// Spectral densities over steps for the spectrogram, bounded: when full, every other one is dropped.
@@ -172,7 +176,7 @@ public struct LogEntry: Sendable, Equatable {
 
 /// The panels of the dashboard.
 public enum PanelKind: String, Sendable, Equatable, CaseIterable {
-    case curves, runs, sweep, grokking, hessian, distributions, pareto, knobs, events
+    case curves, runs, sweep, grokking, hessian, distributions, pareto, knobs, fourier, events
 
     public var title: String {
         switch self {
@@ -184,6 +188,7 @@ public enum PanelKind: String, Sendable, Equatable, CaseIterable {
         case .distributions: "Distributions"
         case .pareto: "Pareto"
         case .knobs: "Knobs"
+        case .fourier: "Fourier"
         case .events: "Events"
         }
     }

@@ -74,11 +74,11 @@ extension DashboardView {
     }
 
     /// Density over value (rows, low at the bottom) × step (columns), each column scaled to its peak.
-    private func densityMap(_ history: HistogramHistory, _ area: Rect, _ buffer: inout Buffer) {
+    func densityMap(_ history: HistogramHistory, _ area: Rect, _ buffer: inout Buffer, valueName: String = "value") {
         let entries = history.entries
         guard area.width >= 10, area.height >= 4 else { return }
         let low = entries.compactMap(\.edges.first).min()!, high = entries.compactMap(\.edges.last).max()!
-        buffer.write(" density · value \(NumberFormat.short(low))…\(NumberFormat.short(high)) ↑ · step →", x: area.x, y: area.y,
+        buffer.write(" density · \(valueName) \(NumberFormat.short(low))…\(NumberFormat.short(high)) ↑ · step →", x: area.x, y: area.y,
                      style: theme.title, maxWidth: area.width)
         let map = Rect(x: area.x + 1, y: area.y + 1, width: area.width - 2, height: area.height - 2)
         let range = Self.widened(low, high)

@@ -28,11 +28,16 @@ extension DashboardView {
         let axes = "y \(y.name) \(arrow(y)) · x \(x.name) \(arrow(x))\(Self.isLogAxis(round.points.map { $0.values[0] }) ? " (log)" : "")" + (round.objectives.count > 2 ? " · 3rd: \(round.objectives[2].name)" : "")
         buffer.write(selectedLabel ?? axes, x: inner.x + 1, y: inner.y + 1, style: selectedLabel == nil ? theme.dimText : theme.markerKnob,
                      maxWidth: inner.width - 2)
-        let historyHeight = run.paretoRounds.count > 1 && inner.height >= 14 ? 5 : 0
-        let plotArea = Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2 - historyHeight)
+        let fitLine = round.fit.map(Self.fitSummary)
+        if let fitLine { buffer.write(fitLine, x: inner.x + 1, y: inner.y + 2, style: theme.text, maxWidth: inner.width - 2) }
+        let top = inner.y + (fitLine == nil ? 2 : 3)
+        let historyHeight = run.paretoRounds.count > 1 && inner.height >= 14 && round.fit == nil ? 5 : 0
+        let plotArea = Rect(x: inner.x, y: top, width: inner.width, height: inner.y + inner.height - top - historyHeight)
         let points = round.points.map { ($0.values[0], $0.values[1]) }
-        guard let xLow = points.map(\.0).min(), let xHigh = points.map(\.0).max(), let yLow = points.map(\.1).min(),
-              let yHigh = points.map(\.1).max() else { return }
+        // A fitted law's curve, band and prediction share the axes with the points.
+        let fitted = (round.fit?.curve ?? []) + (round.fit?.prediction.map { [$0] } ?? [])
+        let xs = points.map(\.0) + fitted.map(\.size), ys = points.map(\.1) + fitted.flatMap { [$0.low, $0.high] }.filter { $0 > 0 }
+        guard let xLow = xs.min(), let xHigh = xs.max(), let yLow = ys.min(), let yHigh = ys.max() else { return }
         // An objective spanning more than 1.5 decades (parameters, bits) is drawn on a log axis.
         func axis(_ a: Double, _ b: Double) -> AxisMapping {
             if Self.isLogAxis([a, b]) { return AxisMapping(scale: .log, range: (a / 1.25)...(b * 1.25)) }
@@ -43,8 +48,15 @@ extension DashboardView {
         let front = round.points.indices.filter { round.onFront[$0] }.map { points[$0] }.sorted { $0.0 < $1.0 }
         var highlights: [(x: Double, y: Double, character: Character, style: Style)] = []
         if let p = state.paretoPoint, p < points.count { highlights.append((points[p].0, points[p].1, "◆", theme.markerKnob)) }
-        ScatterPlot(series: [ScatterSeries(points: dominated.map { (x: $0.0, y: $0.1) }, style: theme.dimText),
-                             ScatterSeries(points: front.map { (x: $0.0, y: $0.1) }, style: lineStyle(0), connected: true)],
+        var fitSeries: [ScatterSeries] = []
+        if let fit = round.fit {
+            fitSeries = [ScatterSeries(points: fit.curve.map { (x: $0.size, y: $0.low) }, style: faint(lineStyle(1)), connected: true),
+                         ScatterSeries(points: fit.curve.map { (x: $0.size, y: $0.high) }, style: faint(lineStyle(1)), connected: true),
+                         ScatterSeries(points: fit.curve.map { (x: $0.size, y: $0.loss) }, style: lineStyle(1), connected: true)]
+            if let prediction = fit.prediction { highlights.append((prediction.size, prediction.loss, "◇", theme.markerKnob)) }
+        }
+        ScatterPlot(series: fitSeries + [ScatterSeries(points: dominated.map { (x: $0.0, y: $0.1) }, style: theme.dimText),
+                                         ScatterSeries(points: front.map { (x: $0.0, y: $0.1) }, style: lineStyle(0), connected: round.fit == nil)],
                     x: axis(xLow, xHigh), y: axis(yLow, yHigh),
                     axisStyle: theme.axis, highlights: highlights).render(into: &buffer, area: plotArea)
         guard historyHeight > 0 else { return }
@@ -64,6 +76,20 @@ extension DashboardView {
                   lines: [PlottedLine(label: "HV", style: lineStyle(1), columns: columns, value: round.hypervolume, points: 0, shownColumns: 0)],
                   yScale: .linear, yRange: yRange, xLabels: ("step \(run.paretoRounds[0].step)", "step \(run.paretoRounds.last!.step)"),
                   references: [], markers: [], cursor: cursor, cursorNote: nil, area: history, &buffer)
+    }
+
+    /// A fitted law in one line: its exponent and floor with their intervals, and the prediction against the result.
+    static func fitSummary(_ fit: ScalingFit) -> String {
+        func interval(_ p: (name: String, value: Double, low: Double?, high: Double?)) -> String {
+            let bounds = p.low.flatMap { low in p.high.map { "[\(NumberFormat.short(low)), \(NumberFormat.short($0))]" } }
+            return "\(p.name == "alpha" ? "α" : p.name) \(NumberFormat.short(p.value))" + (bounds.map { " \($0)" } ?? "")
+        }
+        var line = "fit \(fit.law): " + fit.parameters.filter { $0.name != "a" }.map(interval).joined(separator: " · ")
+        if let p = fit.prediction {
+            line += " · ◇ N \(NumberFormat.short(p.size)): \(NumberFormat.short(p.loss)) [\(NumberFormat.short(p.low)), \(NumberFormat.short(p.high))]"
+            if let actual = fit.actual { line += ", got \(NumberFormat.short(actual))" }
+        }
+        return line
     }
 
     /// Values spanning more than 1.5 decades, all positive, read best on a log axis.

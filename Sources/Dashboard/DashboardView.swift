@@ -60,6 +60,7 @@ public struct DashboardView {
             case .distributions: distributionsPanel(state, inner, &buffer)
             case .pareto: paretoPanel(state, inner, &buffer)
             case .knobs: knobsPanel(state, inner, &buffer)
+            case .fourier: fourierPanel(run, inner, &buffer)
             case .events: eventsPanel(state, inner, &buffer)
             }
         }

@@ -50,6 +50,7 @@ public struct FigureView {
         switch panel {
         case .curves: curveCharts(state)
         case .grokking: state.currentRun.map(grokkingCharts) ?? []
+        case .fourier: state.currentRun.map(fourierCharts) ?? []
         case .hessian: state.currentRun.map(hessianCharts) ?? []
         case .distributions: distributionCharts(state)
         case .pareto: paretoCharts(state)

@@ -41,7 +41,7 @@ public enum KeyContext: String, Sendable, Equatable, CaseIterable {
         case .pareto: self = .pareto
         case .distributions: self = .distributions
         case .events: self = .events
-        case .grokking, .hessian, .sweep: self = .global
+        case .grokking, .hessian, .sweep, .fourier: self = .global
         }
     }
 }

@@ -274,7 +274,7 @@ private func select(_ delta: Int, _ state: inout DashboardState) {
         state.selectedHistogram = (shown.index + delta + count) % count
     case .events:
         state.eventsScroll = max(0, min(state.log.count - 1, state.eventsScroll - delta))
-    case .grokking, .hessian, .runs, .sweep:
+    case .grokking, .hessian, .runs, .sweep, .fourier:
         break
     }
 }

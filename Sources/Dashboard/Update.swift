@@ -178,6 +178,9 @@ private func apply(_ event: TelemetryEvent, to state: inout DashboardState) {
     case .histogram(let e):
         withRun(e.run, &state) { run in
             run.histograms[e.name, default: HistogramHistory()].append(e)
+            if e.name == DashboardState.fourierSpectrumName, let keys = e.extra["key_frequencies"]?.array?.compactMap(\.number) {
+                run.fourierKeys = keys.map { Int($0) }
+            }
             run.latestStep = max(run.latestStep, e.step)
         }
     case .knob(let e):
@@ -248,7 +251,8 @@ extension RunState {
             try Pareto.hypervolume(values, directions: directions, reference: reference)
         }
         paretoRounds.append(ParetoRound(step: e.step, objectives: e.objectives, points: e.points,
-                                        onFront: values.indices.map { front.contains($0) }, hypervolume: hypervolume))
+                                        onFront: values.indices.map { front.contains($0) }, hypervolume: hypervolume,
+                                        fit: ScalingFit(json: e.extra["fit"])))
         if paretoRounds.count > Self.paretoCapacity { paretoRounds.removeFirst() }
         latestStep = Swift.max(latestStep, e.step)
     }

@@ -29,9 +29,10 @@ public final class DashboardRuntime {
     private var recordingFailure: String?
 
     /// A runtime drawing on `backend` the messages of `source`; `clock` gives Unix seconds and
-    /// `wait` pauses between frames; the `S` key writes into `snapshotDirectory`.
+    /// `wait` pauses between frames; the `S` key writes into `snapshotDirectory`; `grouping` starts
+    /// the runs grouped (seeds of one config, drawn as mean and band).
     public init(backend: Backend, source: MessageSource, theme: Theme, sourceName: String, recorder: EventRecorder? = nil,
-                runQuery: RunQuery? = nil, snapshotDirectory: String = FileManager.default.currentDirectoryPath,
+                runQuery: RunQuery? = nil, grouping: RunGrouping? = nil, snapshotDirectory: String = FileManager.default.currentDirectoryPath,
                 clock: @escaping () -> Double = { Date().timeIntervalSince1970 },
                 wait: @escaping (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
         self.backend = backend; self.source = source; self.theme = theme; self.recorder = recorder
@@ -40,6 +41,7 @@ public final class DashboardRuntime {
         size = backend.size
         state = DashboardState(width: size.width, height: size.height, sourceName: sourceName)
         state.setRunQuery(runQuery)
+        state.grouping = grouping
     }
 
     /// Runs until the user quits (or `maxFrames` frames, for tests); the terminal is given back

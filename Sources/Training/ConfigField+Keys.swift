@@ -30,6 +30,10 @@ extension ConfigField where Value == TrainingConfig.SweepCost {
     public static var sweepCost: Self { .init("sweep_cost") }
 }
 
+extension ConfigField where Value == TrainingConfig.SweepQuality {
+    public static var sweepQuality: Self { .init("sweep_quality") }
+}
+
 extension ConfigField where Value == QuantizationBits {
     public static var bits: Self { .init("bits") }
 }

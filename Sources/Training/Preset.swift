@@ -16,6 +16,8 @@ public struct Preset: Sendable {
         case quantization
         /// Iterative magnitude pruning with rewinding and random re-initialization controls (`LotteryPlan`).
         case lottery
+        /// A width sweep fitted with a power law that predicts a held-out width (`ScalingPlan`).
+        case scaling(widths: [Int], heldOut: Int)
     }
 
     init(name: String, summary: String, overrides: [ConfigSetting], study: StudyKind? = nil) {
@@ -35,13 +37,24 @@ public struct Preset: Sendable {
     }
 
     /// What `run --preset` trains with `config` (this preset's, possibly edited): its study, or
-    /// one trainer, under `runID`.
-    public func driver(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) throws(ConfigError) -> TrainingDriver {
+    /// one trainer, under `runID`. With `seeds` (N consecutive seeds from the config's), a single
+    /// run becomes a sweep of `seed` and a sweep repeats for each seed; other studies refuse them.
+    public func driver(config: TrainingConfig, runID: String, seeds: Int = 1,
+                       clock: @escaping @Sendable () -> Double) throws(ConfigError) -> TrainingDriver {
+        let seedList = seeds > 1 ? Array(config[.seed]..<(config[.seed] + seeds)) : []
         switch study {
+        case nil where !seedList.isEmpty:
+            return Study(id: runID, base: config, plan: try SweepPlan(base: config, key: "seed", values: seedList.map { .int($0) }),
+                         clock: clock)
         case nil: return Trainer(config: config, runID: runID, clock: clock)
         case .sweep:
-            return Study(id: runID, base: config, plan: try SweepPlan(base: config, key: sweep!.key, values: sweep!.values, outer: outerSweep),
+            return Study(id: runID, base: config,
+                         plan: try SweepPlan(base: config, key: sweep!.key, values: sweep!.values, outer: outerSweep, seeds: seedList),
                          clock: clock)
+        case _ where !seedList.isEmpty:
+            throw ConfigError("--seeds repeats single runs and sweeps; the \(name) study trains one seed")
+        case .scaling(let widths, let heldOut):
+            return Study(id: runID, base: config, plan: try ScalingPlan(base: config, widths: widths, heldOut: heldOut), clock: clock)
         case .quantization: return Study(id: runID, base: config, plan: try QuantizationPlan(base: config), clock: clock)
         case .lottery: return Study(id: runID, base: config, plan: try LotteryPlan(base: config), clock: clock)
         }
@@ -92,11 +105,29 @@ public struct Preset: Sendable {
                            .init(.steps, 4000), .init(.evalEvery, 100), .init(.logEvery, 50), .init(.histogramEvery, 0)],
                study: .sweep([1, 2, 4, 8, 12, 16, 20, 24, 32, 64].map { ConfigSetting(.hidden, $0) },
                              outer: [0, 1].map { ConfigSetting(.weightDecay, Double($0)) })),
+        Preset(name: "lag",
+               summary: "lazily aggregated gradients: 8 simulated workers on label-sorted shards skip uploads that changed too little (LAG, ξ 0.1 and 0.5) against plain distributed gradient descent (ξ 0)",
+               overrides: teacherStudentGD + [.init(.workers, 8), .init(.heterogeneity, 1), .init(.histogramEvery, 0), .init(.sweepCost, .uploads)],
+               study: .sweep([0, 0.1, 0.5].map { ConfigSetting(.lagThreshold, $0) })),
+        Preset(name: "frugal",
+               summary: "FRUGAL on the grokking MLP: Adam on a share ρ of each tensor's columns, signSGD on the rest; final test loss against optimizer-state bytes for ρ 0…1",
+               overrides: fastGrokking + [.init(.optimizer, .frugal), .init(.sweepCost, .stateBytes), .init(.sweepQuality, .loss)],
+               study: .sweep([0, 0.125, 0.25, 0.5, 1].map { ConfigSetting(.frugalRho, $0) })),
+        Preset(name: "scaling",
+               summary: "a scaling law: students of width 2…12 on a wide teacher, test loss fitted with a·N^-α + c (bootstrap bands), predicting width 24 before training it",
+               overrides: [.init(.task, .teacherStudent), .init(.inputDim, 4), .init(.teacherHidden, 64), .init(.samples, 2000), .init(.noise, 0),
+                           .init(.activation, .tanh), .init(.optimizer, .adam), .init(.lr, 0.01), .init(.weightDecay, 0), .init(.schedule, .cosine),
+                           .init(.steps, 3000), .init(.evalEvery, 100), .init(.logEvery, 20), .init(.histogramEvery, 0)],
+               study: .scaling(widths: [2, 3, 4, 6, 8, 12], heldOut: 24)),
         Preset(name: "teacher-student",
                summary: "regression onto a random tanh teacher network, full-batch gradient descent",
-               overrides: [.init(.task, .teacherStudent), .init(.hidden, 64), .init(.activation, .tanh),
-                           .init(.optimizer, .sgd), .init(.lr, 0.05), .init(.weightDecay, 0), .init(.steps, 2000),
-                           .init(.samples, 512), .init(.noise, 0.05), .init(.evalEvery, 50), .init(.logEvery, 10)]),
+               overrides: teacherStudentGD),
+    ]
+
+    /// Full-batch gradient descent on teacher-student regression (the teacher-student and LAG presets).
+    static let teacherStudentGD: [ConfigSetting] = [
+        .init(.task, .teacherStudent), .init(.hidden, 64), .init(.activation, .tanh), .init(.optimizer, .sgd), .init(.lr, 0.05),
+        .init(.weightDecay, 0), .init(.steps, 2000), .init(.samples, 512), .init(.noise, 0.05), .init(.evalEvery, 50), .init(.logEvery, 10),
     ]
 
     /// What the default run measures besides its curves, so that `make demo` shows every view: the
@@ -128,7 +159,7 @@ public struct Preset: Sendable {
         .init(.schedule, .constant), .init(.warmupSteps, 0), .init(.grokfastAlpha, 0.98), .init(.grokfastLambda, 0),
         .init(.evalEvery, 10), .init(.logEvery, 5), .init(.histogramEvery, 100),
         .init(.spectrumEvery, 0), .init(.spectrumTopK, 3), .init(.spectrumTolerance, 1e-3), .init(.spectrumBatch, 0), .init(.traceProbes, 8),
-        .init(.densityEvery, 0), .init(.densityProbes, 10), .init(.densityIterations, 80), .init(.probeEvery, 0), .init(.sweepCost, .parameters),
+        .init(.densityEvery, 0), .init(.densityProbes, 10), .init(.densityIterations, 80), .init(.probeEvery, 0), .init(.sweepCost, .parameters), .init(.sweepQuality, .accuracy),
         .init(.bits, .full), .init(.quantGranularity, .tensor), .init(.labelNoise, 0),
         .init(.exits, 1), .init(.exitThreshold, 0.9), .init(.lotteryRounds, 4), .init(.pruneRate, 0.5), .init(.pruneScope, .global), .init(.maskAt, .end), .init(.rewindStep, 0),
         .init(.noiseScaleEvery, 10), .init(.fourierEvery, 0), .init(.workers, 1), .init(.heterogeneity, 0), .init(.lagThreshold, 0),

@@ -16,18 +16,23 @@ public protocol StudyPlan: AnyObject {
     func observe(_ member: Trainer, events: [TelemetryEvent]) -> [TelemetryEvent]
     /// The points `member` adds to the front once it finished, with `seconds` its wall time.
     func finished(_ member: Trainer, seconds: Double) -> [ParetoPoint]
-    /// The front's objectives (cost first, minimized) and hypervolume reference (nil: left to consumers).
+    /// The front's objectives (cost first, minimized; none: the study has no front) and
+    /// hypervolume reference (nil: left to consumers).
     var objectives: [ParetoObjective] { get }
     var reference: [Double]? { get }
+    /// More fields of the front's `pareto` event (a fitted curve, a prediction).
+    var frontExtra: JSONObject { get }
 }
 
 extension StudyPlan {
     public func observe(_ member: Trainer, events: [TelemetryEvent]) -> [TelemetryEvent] { [] }
+    public var frontExtra: JSONObject { JSONObject() }
 }
 
 /// Trains a plan's members one after another, each an ordinary run announced with its `parent`,
 /// and after each member emits a `pareto` event of every point so far under the study's own run
-/// id: the front fills in as the study goes (its step is the number of finished members).
+/// id: the front fills in as the study goes (its step is the number of finished members). A plan
+/// without objectives (seeds of one config) has no front.
 public final class Study: TrainingDriver {
     public let id: String
     public let plan: any StudyPlan
@@ -72,10 +77,12 @@ public final class Study: TrainingDriver {
         if trainer.isFinished {
             points += plan.finished(trainer, seconds: clock() - memberStarted)
             finishedMembers += 1
-            var extra = JSONObject()
+            var extra = plan.frontExtra
             if let reference = plan.reference { extra["reference"] = .array(reference.map { .number($0) }) }
-            events.append(.pareto(ParetoEvent(run: id, step: finishedMembers, time: clock(), objectives: plan.objectives,
-                                              points: points.filter { $0.values.allSatisfy(\.isFinite) }, extra: extra)))
+            if !plan.objectives.isEmpty {
+                events.append(.pareto(ParetoEvent(run: id, step: finishedMembers, time: clock(), objectives: plan.objectives,
+                                                  points: points.filter { $0.values.allSatisfy(\.isFinite) }, extra: extra)))
+            }
             current = nil
         }
         return events

@@ -24,7 +24,7 @@ extension TrainingConfig {
     public enum MaskPhase: String, ConfigChoice { case end, memorization, generalization }
     /// The cost axis of a sweep's front.
     public enum SweepCost: String, ConfigChoice {
-        case parameters, flops, seconds
+        case parameters, flops, seconds, stateBytes = "state_bytes", uploads
 
         /// The front's cost objective.
         public var objectiveName: String {
@@ -32,9 +32,14 @@ extension TrainingConfig {
             case .parameters: "parameters"
             case .flops: "flops/step"
             case .seconds: "seconds/step"
+            case .stateBytes: "optimizer/state_bytes"
+            case .uploads: "comm/uploads_total"
             }
         }
     }
+
+    /// The quality axis of a sweep's front.
+    public enum SweepQuality: String, ConfigChoice { case accuracy, loss }
 
     /// The fake quantizer of quantization-aware training; nil at full precision (`bits` = 32).
     public var quantizer: WeightQuantizer? {

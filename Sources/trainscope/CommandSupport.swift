@@ -60,10 +60,11 @@ func themeFolders() -> [String] {
 
 /// What `--preset NAME` trains, for `run` and `snapshot`/`check` alike: the preset's study (every
 /// member in turn) or one trainer, with run ids `NAME-sSEED` unless `name` is given.
-func presetDriver(_ preset: Preset, config: TrainingConfig, name: String? = nil) throws -> TrainingDriver {
+func presetDriver(_ preset: Preset, config: TrainingConfig, name: String? = nil, seeds: Int = 1) throws -> TrainingDriver {
     do {
-        return try preset.driver(config: config, runID: name ?? "\(preset.name)-s\(config[.seed])",
-                                 clock: { Date().timeIntervalSince1970 })
+        // Seeds of one run are named PRESET-sSEED, as a single run is.
+        return try preset.driver(config: config, runID: name ?? (seeds > 1 && preset.study == nil ? preset.name : "\(preset.name)-s\(config[.seed])"),
+                                 seeds: seeds, clock: { Date().timeIntervalSince1970 })
     } catch {
         throw usageError(error.message)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import Foundation
 import Ingest
 import JSONCore
@@ -36,6 +37,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Training steps (same as --set steps=N).")
     var steps: Int?
+
+    @Option(help: ArgumentHelp("Train N seeds (the config's seed and the next N−1) in turn: a single run becomes N runs, a sweep repeats for each; the dashboard groups them into mean and band.", valueName: "N"))
+    var seeds: Int = 1
 
     @Flag(help: "Train without a terminal UI, printing a progress line at most once a second.")
     var headless = false
@@ -75,6 +79,8 @@ struct RunCommand: ParsableCommand {
             throw usageError("--checkpoint-every needs a positive N and --checkpoint-dir")
         }
         if blasThreads < 1 { throw usageError("--blas-threads must be ≥ 1") }
+        if seeds < 1 || seeds > 1000 { throw usageError("--seeds must be between 1 and 1000") }
+        if seeds > 1 && (resume != nil || checkpointDir != nil) { throw usageError("--seeds trains new runs: it cannot --resume or write checkpoints") }
         if let name, name.isEmpty || name.contains(where: { $0.isNewline || $0.isASCII && $0.asciiValue! < 0x20 }) {
             throw usageError("--name must be a non-empty line of text")
         }
@@ -113,7 +119,7 @@ struct RunCommand: ParsableCommand {
         if let dashboardTheme {
             let source = TrainerSource(runner, name: "preset \(preset.name)")
             if let failure = try runLiveDashboard(source, theme: dashboardTheme, recorder: recorder, sourceName: "preset \(preset.name)",
-                                                  runQuery: try selection.query()) {
+                                                  runQuery: try selection.query(), grouping: seeds > 1 ? RunGrouping(except: "seed") : nil) {
                 printError("trainscope: error: \(failure)")
                 throw ExitCode(1)
             }
@@ -154,7 +160,7 @@ struct RunCommand: ParsableCommand {
                 throw usageError("\(resume ?? "--resume"): \(error.message)")
             }
         }
-        return try presetDriver(preset, config: config, name: name)
+        return try presetDriver(preset, config: config, name: name, seeds: seeds)
     }
 
     /// The headless control channel on `address`, performing each line on the runner.

@@ -7,9 +7,10 @@ import TerminalUI
 import Training
 
 /// Runs the live dashboard on the terminal until the user quits; the recording failure, if any.
-func runLiveDashboard(_ source: MessageSource, theme: Theme, recorder: EventRecorder?, sourceName: String, runQuery: RunQuery?) throws -> String? {
+func runLiveDashboard(_ source: MessageSource, theme: Theme, recorder: EventRecorder?, sourceName: String, runQuery: RunQuery?,
+                      grouping: RunGrouping? = nil) throws -> String? {
     let runtime = DashboardRuntime(backend: CursesTerminal(), source: source, theme: theme, sourceName: sourceName, recorder: recorder,
-                                   runQuery: runQuery)
+                                   runQuery: runQuery, grouping: grouping)
     return try runtime.run()
 }
 
