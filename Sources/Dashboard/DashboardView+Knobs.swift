@@ -10,6 +10,10 @@ extension DashboardView {
             buffer.write(task, x: inner.x + 1, y: y, style: theme.dimText, maxWidth: inner.width - 2)
             y += 1
         }
+        if let gauge = batchGauge(run), y < inner.y + inner.height - 1 {
+            gauge.render(into: &buffer, area: Rect(x: inner.x + 1, y: y, width: inner.width - 2, height: 1))
+            y += 1
+        }
         guard !run.knobs.isEmpty else {
             buffer.write("this source declares no knobs", x: inner.x + 1, y: y, style: theme.dimText, maxWidth: inner.width - 2)
             return
@@ -45,5 +49,20 @@ extension DashboardView {
               selectedStyle: Style(foreground: theme.focusBorder.foreground, bold: true, reverse: true))
             .render(into: &buffer, area: Rect(x: inner.x + 1, y: y, width: inner.width - 2, height: tableHeight))
         if let footer { buffer.write(footer.0, x: inner.x + 1, y: inner.y + inner.height - 1, style: footer.1, maxWidth: inner.width - 2) }
+    }
+
+    /// The batch size against the largest useful one, the gradient noise scale B_simple
+    /// (`grad/noise_scale`, McCandlish et al.): beyond it, a larger batch buys little speed.
+    func batchGauge(_ run: RunState) -> Gauge? {
+        guard let scale = run.series["grad/noise_scale"]?.raw.last?.y, scale > 0 else { return nil }
+        let spread = run.series["grad/noise_scale_spread"]?.raw.last?.y
+        let configured = run.knobs.first { $0.name == "batch_size" }.flatMap { spec -> Double? in
+            if case .number(let b) = spec.value { return b } else { return nil }
+        } ?? run.config["batch_size"]?.number
+        // batch_size 0 is the whole train set.
+        let batch = configured == 0 ? run.extra["train_examples"]?.number : configured
+        let label = "batch \(batch.map { NumberFormat.short($0) } ?? "?") / useful \(NumberFormat.short(scale))"
+            + (spread.map { "±\(NumberFormat.short($0))" } ?? "")
+        return Gauge(ratio: batch.map { $0 / scale } ?? 0, label: label, barStyle: lineStyle(0), textStyle: theme.text)
     }
 }

@@ -12,6 +12,7 @@ import NN
 /// - `mask.<parameter>` — the pruning mask (ones and zeros), when the run trains a pruned network;
 /// - FRUGAL instead keeps `optimizer.subspace` (I32, its state-full flat indices) and its moments
 ///   over them as `optimizer.first`, `optimizer.second` `[K]`;
+/// - `statistics.slow_gradient.<parameter>` — the gradient's EMA behind `grad/slow_norm` while grokfast is off;
 /// - `lag.uploaded` `[workers, P]` — simulated workers' last uploaded gradients (LAG runs);
 /// - `data.train_indices` (I32) — the train split, as indices into the task's canonical ordering.
 ///
@@ -19,6 +20,7 @@ import NN
 /// `optimizer_step`, `rng_state` (four hex words), `memorized_at`, `generalized_at`, `diverged_at`,
 /// `first_loss`, `lowest_loss`, `rising` (the divergence rule's run of high losses, `COUNT@STEP`), `circuit_at`, `cleanup_at`,
 /// `lowest_excluded` (the circuit rule's baseline, `LOSS@STEP`), `model`, `task`, `split`;
+/// `statistics_rng_state` and `noise_scale` (the recent measurements, `TRACE:NORM,…`);
 /// FRUGAL adds `optimizer_subspace_start`; LAG adds `lag_uploads`, `lag_skipped`, `lag_heterogeneity` and
 /// `lag_recent` (the last updates' squared norms, comma-separated).
 public enum Checkpoint {
@@ -50,6 +52,7 @@ public enum Checkpoint {
         }
         add("grokfast.average.", state.grokfast.average)
         add("mask.", state.mask)
+        add("statistics.slow_gradient.", state.statistics.slowGradient.average)
         file.tensors["data.train_indices"] = .init(int32: trainer.task.trainIndices.map(Int32.init))
         let rng = state.rng.state
         file.metadata = [
@@ -72,6 +75,9 @@ public enum Checkpoint {
             "task": trainer.task.description,
             "split": trainer.task.splitDescription,
         ]
+        let statisticsRNG = state.statistics.rng.state
+        file.metadata["statistics_rng_state"] = [statisticsRNG.0, statisticsRNG.1, statisticsRNG.2, statisticsRNG.3].map { String($0, radix: 16) }.joined(separator: ",")
+        file.metadata["noise_scale"] = state.statistics.noiseScale.measurements.map { "\($0.trace):\($0.squaredNorm)" }.joined(separator: ",")
         if state.optimizer.subspace != nil { file.metadata["optimizer_subspace_start"] = String(state.optimizer.subspaceStart) }
         if let lag = state.lazyAggregation {
             file.metadata["lag_uploads"] = String(lag.uploads)
@@ -142,7 +148,7 @@ public enum Checkpoint {
         for (group, tensor, needed) in [("first", optimizer.first, kind.momentsPerCoordinate >= 1),
                                         ("second", optimizer.second, kind.momentsPerCoordinate == 2)]
             where needed && optimizerStep > 0 && tensor == nil {
-            throw fail("lacks the optimizer.\(group) tensors that \(kind.rawValue) has after \(optimizerStep) steps (a truncated or edited file?)")
+            throw fail("lacks the optimizer.\(group)\(kind == .frugal ? "" : ".*") tensors that \(kind.rawValue) has after \(optimizerStep) steps (a truncated or edited file?)")
         }
         guard let indices = file.tensors["data.train_indices"], let split = indices.int32s else {
             throw fail("lacks the data.train_indices tensor (I32) that records its train split")
@@ -164,7 +170,27 @@ public enum Checkpoint {
                                   circuitFormedAt: file.metadata["circuit_at"].flatMap(Int.init), cleanupAt: file.metadata["cleanup_at"].flatMap(Int.init),
                                   lowestExcluded: excluded.count == 2 ? (Double(excluded[0]) ?? .infinity, Int(excluded[1])) : (.infinity, nil)),
             trainIndices: task.trainIndices, mask: try flat("mask.", required: false),
-            lazyAggregation: try lazyAggregationState(file, parameters: layout.count, fail: fail))
+            lazyAggregation: try lazyAggregationState(file, parameters: layout.count, fail: fail),
+            statistics: try statisticsState(file, seed: config[.seed], slowGradient: try flat("statistics.slow_gradient.", required: false),
+                                            alpha: config[.grokfastAlpha], fail: fail))
+    }
+
+    /// The gradient statistics' memory; a checkpoint from before they existed starts it afresh.
+    private static func statisticsState(_ file: SafeTensorsFile, seed: Int, slowGradient: Tensor?, alpha: Double,
+                                        fail: (String) -> CheckpointError) throws(CheckpointError) -> GradientStatisticsState {
+        var statistics = GradientStatisticsState(seed: seed)
+        if let text = file.metadata["statistics_rng_state"] {
+            let words = text.split(separator: ",").compactMap { UInt64($0, radix: 16) }
+            guard words.count == 4 else { throw fail("metadata statistics_rng_state is not four hex words") }
+            statistics.rng = SeededRNG(state: (words[0], words[1], words[2], words[3]))
+        }
+        for pair in (file.metadata["noise_scale"] ?? "").split(separator: ",") {
+            let parts = pair.split(separator: ":").compactMap { Double($0) }
+            guard parts.count == 2 else { throw fail("metadata noise_scale is not a list of TRACE:NORM pairs") }
+            statistics.noiseScale.add(.init(trace: parts[0], squaredNorm: parts[1]))
+        }
+        statistics.slowGradient = SlowGradientAmplifier(alpha: alpha, lambda: 0, average: slowGradient)
+        return statistics
     }
 
     /// FRUGAL's subspace and its `[K]` moments.

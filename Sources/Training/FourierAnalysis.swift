@@ -35,17 +35,18 @@ public struct FourierAnalysis: Sendable, Equatable {
     public init(p: Int, embeddings: [[Double]], logits: [Double], trainPairs: [Int], sign: Int) {
         precondition(logits.count == p * p * p, "logits must be [p², p]")
         let frequencies = p / 2 + 1
-        func angles(_ k: Int) -> [Double] { (0..<p).map { 2 * Double.pi * Double(k * $0 % p) / Double(p) } }
+        // cos(ω_k t) and sin(ω_k t), `[frequency][t]`.
+        let cosTable = (0..<frequencies).map { k in (0..<p).map { cos(2 * Double.pi * Double(k * $0 % p) / Double(p)) } }
+        let sinTable = (0..<frequencies).map { k in (0..<p).map { sin(2 * Double.pi * Double(k * $0 % p) / Double(p)) } }
         var power = [Double](repeating: 0, count: frequencies)
         for table in embeddings {
             let hidden = table.count / p
             for k in 0..<frequencies {
-                let w = angles(k)
                 for h in 0..<hidden {
                     var c = 0.0, s = 0.0
                     for t in 0..<p {
-                        c += table[t * hidden + h] * cos(w[t])
-                        s += table[t * hidden + h] * sin(w[t])
+                        c += table[t * hidden + h] * cosTable[k][t]
+                        s += table[t * hidden + h] * sinTable[k][t]
                     }
                     power[k] += c * c + s * s
                 }
@@ -71,13 +72,12 @@ public struct FourierAnalysis: Sendable, Equatable {
         // Each class's coefficients on cos(ω_k s) and sin(ω_k s); ‖cos(ω_k s)‖² over the p² pairs is p²/2.
         var cosines = [[Double]](), sines = [[Double]](), logitPower = [Double](repeating: 0, count: frequencies)
         for k in 0..<frequencies {
-            let w = angles(k)
             var alpha = [Double](repeating: 0, count: p), beta = [Double](repeating: 0, count: p)
             if k > 0 {
                 for c in 0..<p {
                     for s in 0..<p {
-                        alpha[c] += diagonal[s * p + c] * cos(w[s])
-                        beta[c] += diagonal[s * p + c] * sin(w[s])
+                        alpha[c] += diagonal[s * p + c] * cosTable[k][s]
+                        beta[c] += diagonal[s * p + c] * sinTable[k][s]
                     }
                     alpha[c] /= Double(p * p) / 2
                     beta[c] /= Double(p * p) / 2
@@ -99,9 +99,8 @@ public struct FourierAnalysis: Sendable, Equatable {
         // The key directions' part of the logits, a function of s alone: `keyPart[s·p + c]`.
         var keyPart = [Double](repeating: 0, count: p * p)
         for k in keys {
-            let w = angles(k)
             for s in 0..<p {
-                for c in 0..<p { keyPart[s * p + c] += cosines[k][c] * cos(w[s]) + sines[k][c] * sin(w[s]) }
+                for c in 0..<p { keyPart[s * p + c] += cosines[k][c] * cosTable[k][s] + sines[k][c] * sinTable[k][s] }
             }
         }
         // Every s has exactly p pairs, so the mean over all pairs is the mean over s.

@@ -133,10 +133,11 @@ public struct Preset: Sendable {
     /// What the default run measures besides its curves, so that `make demo` shows every view: the
     /// top two Hessian eigenvalues and a 4-probe trace every 100 steps on a fixed 512-example subset
     /// (warm-started Lanczos to 1% residual: about 15 products), and a compression probe round every
-    /// 250 steps. Together about a tenth of the run's time (`Benchmarks/default_run_overhead.sh`).
+    /// 250 steps, and the Fourier progress measures every 100 steps. Together about a tenth of the
+    /// run's time (`Benchmarks/default_run_overhead.sh`).
     static let grokkingViews: [ConfigSetting] = [
         .init(.spectrumEvery, 100), .init(.spectrumTopK, 2), .init(.spectrumTolerance, 0.01), .init(.spectrumBatch, 512),
-        .init(.traceProbes, 4), .init(.probeEvery, 250),
+        .init(.traceProbes, 4), .init(.probeEvery, 250), .init(.fourierEvery, 100),
     ]
 
     /// The grokking task made quick for studies that train it many times: generalizes in about

@@ -42,7 +42,7 @@ public struct LazyAggregationState: Sendable, Equatable {
 extension Trainer {
     /// The train set dealt to `workers` shards: `heterogeneity` of the examples (a seeded random
     /// choice) in label order (targets' first column for regression), cut into one contiguous
-    /// block per worker; the rest dealt round-robin in random order. 0 gives iid shards; 1 gives
+    /// block per worker; the rest dealt in random order, each to the smallest shard so far. 0 gives iid shards; 1 gives
     /// each worker its own range of labels.
     static func shards(of train: Dataset, workers: Int, heterogeneity: Double, seed: Int) -> [[Int]] {
         var rng = SeededRNG(seed: UInt64(seed) &+ 0x5_4A2D)
@@ -59,7 +59,10 @@ extension Trainer {
         let sorted = order[..<sortedCount].sorted { (key($0), $0) < (key($1), $1) }
         var shards = [[Int]](repeating: [], count: workers)
         for (i, index) in sorted.enumerated() { shards[i * workers / max(sortedCount, 1)].append(index) }
-        for (i, index) in order[sortedCount...].enumerated() { shards[i % workers].append(index) }
+        // The rest evens the shards out: each example to the smallest shard so far.
+        for index in order[sortedCount...] {
+            shards[shards.indices.min { shards[$0].count < shards[$1].count }!].append(index)
+        }
         return shards.map { $0.sorted() }
     }
 

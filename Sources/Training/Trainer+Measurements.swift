@@ -28,7 +28,7 @@ extension Trainer {
     }
 
     /// `grad/norm/<layer>` of the fresh gradient; on `noise_scale_every` steps a new two-batch
-    /// measurement (four disjoint small batches of 1/16 of the batch, drawn from `statisticsRNG`);
+    /// measurement (four disjoint small batches of 1/16 of the batch, drawn from `state.statistics.rng`);
     /// and the current noise scale estimate with its spread (`grad/noise_scale`, `grad/noise_scale_spread`).
     func gradientStatistics(_ computed: StepGradient, at weights: Tensor, step: Int) -> [String: Double] {
         var values: [String: Double] = [:]
@@ -36,14 +36,15 @@ extension Trainer {
         let every = state.config[.noiseScaleEvery], big = computed.batch.count, small = big / 16
         if every > 0 && step % every == 0 && small >= 1 {
             var order = Array(0..<big)
-            for i in 0..<(4 * small) { order.swapAt(i, i + Int(statisticsRNG.next() % UInt64(big - i))) }
+            for i in 0..<(4 * small) { order.swapAt(i, i + Int(state.statistics.rng.next() % UInt64(big - i))) }
             let smallNorms = (0..<4).map { k in
                 batchGradient(computed.batch.subset(Array(order[(k * small)..<((k + 1) * small)])), at: weights).gradient.squaredNorm()
             }
-            noiseScale.add(NoiseScaleEstimator.measurement(small: small, smallSquaredNorm: smallNorms.reduce(0, +) / 4,
-                                                            big: big, bigSquaredNorm: computed.gradient.squaredNorm()))
+            state.statistics.noiseScale.add(NoiseScaleEstimator.measurement(small: small, smallSquaredNorm: smallNorms.reduce(0, +) / 4,
+                                                            big: big, bigSquaredNorm: computed.gradient.squaredNorm(),
+                                                            population: task.train.count))
         }
-        if every > 0, let estimate = noiseScale.estimate {
+        if every > 0, let estimate = state.statistics.noiseScale.estimate {
             values["grad/noise_scale"] = estimate.scale
             values["grad/noise_scale_spread"] = estimate.spread
         }
@@ -59,9 +60,9 @@ extension Trainer {
             amplifier.observe(gradient)
             average = amplifier.average
         } else {
-            slowGradient.alpha = state.config[.grokfastAlpha]
-            slowGradient.observe(gradient)
-            average = slowGradient.average
+            state.statistics.slowGradient.alpha = state.config[.grokfastAlpha]
+            state.statistics.slowGradient.observe(gradient)
+            average = state.statistics.slowGradient.average
         }
         guard let average else { return [:] }
         return ["grad/slow_norm": average.squaredNorm().squareRoot(), "grad/fast_norm": (gradient - average).squaredNorm().squareRoot()]

@@ -27,6 +27,21 @@ public struct TrainerState: Sendable, Equatable {
     public var mask: Tensor? = nil
     /// The simulated workers' last uploads and recent steps (`workers` > 1); nil for a single worker.
     public var lazyAggregation: LazyAggregationState? = nil
+    /// What the gradient statistics remember between steps (reporting only: training never reads it).
+    public var statistics = GradientStatisticsState(seed: 0)
+}
+
+/// The memory of a run's gradient statistics: kept in the state and its checkpoint, so that a
+/// resumed run reports the same values as one that never stopped.
+public struct GradientStatisticsState: Sendable, Equatable {
+    /// Recent two-batch measurements of the gradient noise scale.
+    public var noiseScale = NoiseScaleEstimator()
+    /// Draws the measurements' small batches; apart from training's, so measuring never changes it.
+    public var rng: SeededRNG
+    /// The slow (EMA) part of the gradient at grokfast's α, for `grad/slow_norm` while grokfast is off.
+    public var slowGradient = SlowGradientAmplifier(alpha: 0.98, lambda: 0)
+
+    public init(seed: Int) { rng = SeededRNG(seed: UInt64(seed) &+ 0x57A7_5) }
 }
 
 /// The loss and accuracy of the model on a dataset.
@@ -59,12 +74,6 @@ public final class Trainer {
     var spectrumSubset: Dataset?
     /// The quantization levels of the last quantization-aware step (for `quant/flips`); reporting only.
     var quantizationLevels: [Int32] = []
-    /// Recent two-batch measurements of the gradient noise scale; reporting only.
-    var noiseScale = NoiseScaleEstimator()
-    /// Draws the noise-scale measurements' small batches; like `spectrumRNG`, apart from training's.
-    var statisticsRNG: SeededRNG
-    /// The slow (EMA) part of the gradient at grokfast's α, for `grad/slow_norm` while grokfast is off.
-    var slowGradient = SlowGradientAmplifier(alpha: 0.98, lambda: 0)
     /// The workers' shards for the (workers, heterogeneity) they were dealt for.
     var shards: (workers: Int, heterogeneity: Double, data: [Dataset])?
 
@@ -84,12 +93,11 @@ public final class Trainer {
         self.clock = clock
         self.task = task
         spectrumRNG = SeededRNG(seed: UInt64(config[.seed]) &+ 0x5BEC_7A)
-        statisticsRNG = SeededRNG(seed: UInt64(config[.seed]) &+ 0x57A7_5)
         state = TrainerState(
             step: 0, config: config, parameters: parameters, optimizer: OptimizerState(),
             grokfast: SlowGradientAmplifier(alpha: config[.grokfastAlpha], lambda: config[.grokfastLambda]),
             rng: SeededRNG(seed: UInt64(config[.seed]) &+ 0xBA7C_4E5),
-            phases: PhaseDetector(), trainIndices: task.trainIndices)
+            phases: PhaseDetector(), trainIndices: task.trainIndices, statistics: GradientStatisticsState(seed: config[.seed]))
         lastGood = state
     }
 
@@ -204,20 +212,19 @@ public final class Trainer {
         values["optimizer/state_bytes"] = Double(state.optimizer.stateBytes)
         state.lazyAggregation?.noteUpdate(squaredNorm: update)
         let fourierEvery = config[.fourierEvery]
-        if fourierEvery > 0 && (stepNumber % fourierEvery == 0 || isLast), let fourier = fourierMeasures(step: stepNumber) {
-            values.merge(fourier.values) { $1 }
-            events.append(.histogram(fourier.spectrum))
-        }
+        let fourier = fourierEvery > 0 && (stepNumber % fourierEvery == 0 || isLast) ? fourierMeasures(step: stepNumber) : nil
+        if let fourier { values.merge(fourier.values) { $1 } }
 
         let phases = detectPhases(step: stepNumber, values: values)
         let hasSpectrum = values["hessian/sharpness"] != nil
-        if isEval || hasSpectrum || !phases.isEmpty || stepNumber % config[.logEvery] == 0 {
+        if isEval || hasSpectrum || fourier != nil || !phases.isEmpty || stepNumber % config[.logEvery] == 0 {
             events.append(.scalars(ScalarsEvent(run: runID, step: stepNumber, time: clock(), values: Self.recordable(values))))
         }
         events += phases
         if let probes { events.append(.pareto(probes)) }
         if let exitFront { events.append(.pareto(exitFront)) }
         events += weightHistograms
+        if let fourier { events.append(.histogram(fourier.spectrum)) }
         return events
     }
 
@@ -326,9 +333,6 @@ public final class Trainer {
         branch.restore(state)
         branch.trackedEigenvectors = trackedEigenvectors
         branch.spectrumRNG = spectrumRNG
-        branch.statisticsRNG = statisticsRNG
-        branch.noiseScale = noiseScale
-        branch.slowGradient = slowGradient
         return branch
     }
 

@@ -108,7 +108,7 @@ import TestSupport
         ("train_fraction", "1", "train_fraction must be in (0, 1), got 1"),
         ("train_fraction", "0", "train_fraction must be in (0, 1), got 0"),
         ("p", "1.5", "p must be an integer, got '1.5'"),
-        ("optimizer", "adagrad", "optimizer must be one of sgd, momentum, nesterov, adam, adamw, signsgd, lion, got 'adagrad'"),
+        ("optimizer", "adagrad", "optimizer must be one of sgd, momentum, nesterov, adam, adamw, signsgd, lion, frugal, got 'adagrad'"),
         ("lr", "nan", "lr must be a finite number, got nan"),
     ])
     func outOfRangeValuesAreRefused(_ key: String, _ value: String, _ message: String) {

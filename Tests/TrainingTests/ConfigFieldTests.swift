@@ -19,26 +19,27 @@ import Training
     @Test func typedFieldsReadWhatTheTableHolds() {
         let config = Preset.named("eos")!.config
         #expect(config[.task] == .teacherStudent && config[.optimizer] == .sgd && config[.activation] == .tanh)
-        #expect(config[.model] == .mlp && config[.op] == .add && config[.schedule] == .constant && config[.sweepCost] == .parameters)
+        #expect(config[.model] == .mlp && config[.op] == .add && config[.schedule] == .constant && config[.sweepCost] == .parameters && config[.sweepQuality] == .accuracy)
         #expect(config[.bits] == .full && config[.quantGranularity] == .tensor && config.quantizer == nil)
         #expect(config[.lr] == 0.5 && config[.spectrumEvery] == 10 && config[.spectrumTopK] == 2 && config[.densityEvery] == 500)
         let ints: [(ConfigField<Int>, Int)] = [
             (.seed, 0), (.steps, 3000), (.p, 97), (.hidden, 64), (.heads, 4), (.inputDim, 16), (.teacherHidden, 8),
             (.samples, 512), (.batchSize, 0), (.warmupSteps, 0), (.traceProbes, 0), (.probeEvery, 0), (.densityProbes, 10),
             (.densityIterations, 80), (.spectrumBatch, 0), (.evalEvery, 50), (.logEvery, 10), (.histogramEvery, 100),
+            (.noiseScaleEvery, 10), (.fourierEvery, 0), (.workers, 1), (.frugalPeriod, 200),
         ]
         for (field, value) in ints { #expect(config[field] == value, "\(field.name)") }
         let reals: [(ConfigField<Double>, Double)] = [
             (.trainFraction, 0.3), (.embeddingStd, 1), (.noise, 0.5), (.turns, 2), (.weightDecay, 0), (.momentum, 0.9),
             (.beta1, 0.9), (.beta2, 0.98), (.eps, 1e-8), (.gradClip, 0), (.grokfastAlpha, 0.98), (.grokfastLambda, 0),
-            (.spectrumTolerance, 1e-3), (.labelNoise, 0),
+            (.spectrumTolerance, 1e-3), (.labelNoise, 0), (.heterogeneity, 0), (.lagThreshold, 0), (.frugalRho, 0.25),
         ]
         for (field, value) in reals { #expect(config[field] == value, "\(field.name)") }
         // Every table key is read by exactly one field above (the choices are checked first).
         let read = Set(ints.map(\.0.name) + reals.map(\.0.name) + ["task", "optimizer", "activation", "model", "op", "schedule",
                                                                      "sweep_cost", "lr", "spectrum_every", "spectrum_top_k", "density_every",
                                                                      "bits", "quant_granularity", "prune_scope", "mask_at", "lottery_rounds",
-                                                                     "rewind_step", "prune_rate", "exits", "exit_threshold"])
+                                                                     "rewind_step", "prune_rate", "exits", "exit_threshold", "sweep_quality"])
         #expect(read == Set(TrainingConfig.keys.map(\.name)))
     }
 
@@ -49,7 +50,8 @@ import Training
         #expect(choices["optimizer"] == OptimizerKind.allCases.map(\.rawValue))
         #expect(choices["task"] == ["modular", "teacher_student", "spirals"])
         #expect(choices["schedule"] == ["constant", "warmup", "cosine", "linear"])
-        #expect(choices["sweep_cost"] == ["parameters", "flops", "seconds"])
+        #expect(choices["sweep_cost"] == ["parameters", "flops", "seconds", "state_bytes", "uploads"])
+        #expect(choices["sweep_quality"] == ["accuracy", "loss"])
         #expect(choices["bits"] == ["32", "8", "6", "4", "3", "2", "1.58", "1"])
     }
 

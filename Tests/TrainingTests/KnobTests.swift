@@ -22,7 +22,7 @@ import Training
         ("lr", KnobValue.number(-1), "lr must be in (0, 100], got -1"),
         ("lr", .number(.nan), "lr must be a finite number"),
         ("lr", .choice("fast"), "lr must be a number, got string"),
-        ("optimizer", .choice("rmsprop"), "optimizer must be one of sgd, momentum, nesterov, adam, adamw, signsgd, lion, got 'rmsprop'"),
+        ("optimizer", .choice("rmsprop"), "optimizer must be one of sgd, momentum, nesterov, adam, adamw, signsgd, lion, frugal, got 'rmsprop'"),
         ("batch_size", .number(2.5), "batch_size must be an integer, got 2.5"),
         ("seed", .number(3), "'seed' is not a knob of this engine"),
         ("learning_rate", .number(0.1), "'learning_rate' is not a knob of this engine"),

@@ -1,3 +1,5 @@
+import Testing
+import TestSupport
 import Telemetry
 import Training
 
@@ -26,4 +28,20 @@ func train(_ trainer: Trainer, steps: Int) -> [TelemetryEvent] {
 /// The scalars events' (step, values) pairs, the part of a run that must be reproducible.
 func scalarSeries(_ events: [TelemetryEvent]) -> [(Int, [String: Double])] {
     events.compactMap { if case .scalars(let s) = $0 { (s.step, s.values) } else { nil } }
+}
+
+/// Trains `config` to its end in one go, and again with a checkpoint written and loaded after
+/// `split` steps; the scalars must be identical.
+func expectBitIdenticalResume(_ config: TrainingConfig, split: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let steps = config[.steps]
+    let uninterrupted = scalarSeries(train(Trainer(config: config, runID: "u", clock: fixedClock), steps: steps))
+    let first = Trainer(config: config, runID: "r", clock: fixedClock)
+    let head = scalarSeries(train(first, steps: split))
+    let path = TestPaths.scratchDirectory().appendingPathComponent("resume-\(split).safetensors").path
+    try Checkpoint.file(for: first).write(to: path)
+    let restored = try Checkpoint.load(path: path)
+    #expect(restored == first.state, sourceLocation: sourceLocation)
+    let tail = scalarSeries(train(Trainer(resuming: restored, runID: "r", clock: fixedClock), steps: steps - split))
+    #expect((head + tail).map(\.0) == uninterrupted.map(\.0), sourceLocation: sourceLocation)
+    for (x, y) in zip(head + tail, uninterrupted) { #expect(x.1 == y.1, "step \(x.0) differs after resume", sourceLocation: sourceLocation) }
 }

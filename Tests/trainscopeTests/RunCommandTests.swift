@@ -5,7 +5,7 @@ import TestSupport
 @Suite struct RunCommandTests {
     /// Each bad input: one clear error line, exit 2, and no training output at all.
     @Test(arguments: [
-        (["--preset", "grokk"], "trainscope: error: The value 'grokk' is invalid for '--preset <preset>': no such preset (available: grokking, transformer, eos, spirals, pareto, quantization, lottery, early-exit, double-descent, teacher-student) (see `trainscope help`)"),
+        (["--preset", "grokk"], "trainscope: error: The value 'grokk' is invalid for '--preset <preset>': no such preset (available: grokking, transformer, eos, spirals, pareto, quantization, lottery, early-exit, double-descent, lag, frugal, scaling, teacher-student) (see `trainscope help`)"),
         (["--set", "lrr=0.1"], "trainscope: error: The value 'lrr=0.1' is invalid for '--set <key=value>': unknown config key 'lrr' (did you mean 'lr'?) (see `trainscope help`)"),
         (["--set", "lr=-0.1"], "trainscope: error: The value 'lr=-0.1' is invalid for '--set <key=value>': lr must be in (0, 100], got -0.1 (see `trainscope help`)"),
         (["--set", "lr"], "trainscope: error: The value 'lr' is invalid for '--set <key=value>': expected key=value (see `trainscope help`)"),

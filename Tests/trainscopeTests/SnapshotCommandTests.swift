@@ -47,7 +47,7 @@ import TestSupport
         (["snapshot", "x.jsonl", "--preset", "eos"], "give either sources or --preset, not both"),
         (["snapshot", "x.jsonl", "--size", "80by24"], "The value '80by24' is invalid for '--size <WxH>': expected WIDTHxHEIGHT in cells, 1-1000 each"),
         (["snapshot", "x.jsonl", "--format", "png"], "The value 'png' is invalid for '--format <format>'. Please provide one of 'txt', 'ansi', 'svg', 'json' or 'csv'."),
-        (["snapshot", "x.jsonl", "--panel", "loss"], "Please provide one of the following: curves, runs, sweep, grokking, hessian, distributions, pareto, knobs, events"),
+        (["snapshot", "x.jsonl", "--panel", "loss"], "Please provide one of the following: curves, runs, sweep, grokking, hessian, distributions, pareto, knobs, fourier, events"),
         (["snapshot", "x.jsonl", "--smoothing", "ema:9"], "'--smoothing <KIND[:LEVEL]>': expected none, ema, twema or gaussian, optionally :LEVEL with LEVEL 0-6"),
         (["snapshot", "--preset", "eos", "--set", "lr=0"], "'--set <key=value>': lr must be in (0, 100], got 0"),
         (["snapshot", "missing.jsonl"], "missing.jsonl"),
