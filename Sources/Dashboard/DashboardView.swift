@@ -82,7 +82,7 @@ public struct DashboardView {
             if state.curves.clipOutliers { parts.append("clip 2–98%") }
             if state.curves.split != .auto { parts.append(state.curves.split.rawValue) }
             if let grouping = state.grouping, let groups = state.runGroups {
-                parts.append("\(groups.count) groups (all but \(grouping.except)) \(grouping.band.rawValue)")
+                parts.append("\(groups.count) group\(groups.count == 1 ? "" : "s") (all but \(grouping.except)) \(grouping.band.rawValue)")
             }
             if let filter = state.curves.filter { parts.append("/\(filter)/") }
             return parts.joined(separator: " · ")

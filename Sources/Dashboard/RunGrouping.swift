@@ -34,9 +34,10 @@ public struct RunGroup: Sendable, Equatable {
 extension DashboardState {
     /// The groups of the shown runs under `grouping` (nil when grouping is off): runs with equal
     /// values for every differing config key except `grouping.except`, in order of first member.
+    /// Runs without a single value yet (a study's own run, a member not started) are in no group.
     public var runGroups: [RunGroup]? {
         guard let grouping else { return nil }
-        return Self.groups(of: shownRunIDs, except: grouping.except, in: self)
+        return Self.groups(of: shownRunIDs.filter { runs[$0]!.pointCount > 0 }, except: grouping.except, in: self)
     }
 
     static func groups(of ids: [String], except: String, in state: DashboardState) -> [RunGroup] {

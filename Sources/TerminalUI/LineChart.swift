@@ -159,10 +159,13 @@ public struct LineChart: Sendable {
         }
         if keeping == series.count { kept = DrawnLines(count: series.count, canvas: canvas) }
         canvas.draw(into: &buffer, x: plot.x, y: plot.y)
-        for marker in markers {
+        // A label that would run into the previous one is left out (its line stays): two
+        // labels written edge to edge read as one word.
+        var labelEnd = Int.min
+        for marker in markers.sorted(by: { $0.dotColumn < $1.dotColumn }) {
             let column = marker.dotColumn / 2
-            guard column >= 0, column < plot.width, !marker.label.isEmpty else { continue }
-            buffer.write(marker.label, x: plot.x + column, y: plot.y, style: marker.style, maxWidth: plot.width - column)
+            guard column >= 0, column < plot.width, !marker.label.isEmpty, column > labelEnd else { continue }
+            labelEnd = column + buffer.write(marker.label, x: plot.x + column, y: plot.y, style: marker.style, maxWidth: plot.width - column)
         }
         for reference in references {
             guard let row = dotRow(reference.value), axis.fraction(reference.value).map({ (0...1).contains($0) }) == true else { continue }

@@ -102,7 +102,7 @@ public struct Preset: Sendable {
                summary: "width sweep of a tanh MLP on 400 noisy teacher-student examples: test loss peaks where parameters ≈ examples, and weight decay flattens the peak",
                overrides: [.init(.task, .teacherStudent), .init(.inputDim, 8), .init(.teacherHidden, 2), .init(.samples, 400), .init(.noise, 1),
                            .init(.activation, .tanh), .init(.optimizer, .adamw), .init(.lr, 0.01), .init(.weightDecay, 0),
-                           .init(.steps, 4000), .init(.evalEvery, 100), .init(.logEvery, 50), .init(.histogramEvery, 0)],
+                           .init(.steps, 4000), .init(.evalEvery, 100), .init(.logEvery, 100), .init(.histogramEvery, 0)],
                study: .sweep([1, 2, 4, 8, 12, 16, 20, 24, 32, 64].map { ConfigSetting(.hidden, $0) },
                              outer: [0, 1].map { ConfigSetting(.weightDecay, Double($0)) })),
         Preset(name: "lag",

@@ -136,7 +136,7 @@ final class SVGCollector: NSObject, XMLParserDelegate {
                                       smoothing: Smoothing(kind: .ema, level: 3), sourceName: "g")
         let state = SnapshotFrame.state(try recording("grokking"), options)
         let text = JSONExport.document(state, options)
-        #expect(state.currentRun?.latestStep == 1000 && state.currentRun?.phases.map(\.name) == ["memorization"])
+        #expect(state.currentRun?.latestStep == 1000 && state.currentRun?.phases.map(\.name) == ["memorization", "circuit_formation", "cleanup"])
         #expect(text.contains("\"smoothed_step\":[") && text.contains("\"at_step\":1000") && text.contains("\"layout\":\"single\""))
     }
 
@@ -144,13 +144,20 @@ final class SVGCollector: NSObject, XMLParserDelegate {
         let events = try recording("grokking")
         let csv = CSVExport.wide(events, state: SnapshotFrame.state(events, SnapshotOptions()))
         let lines = csv.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        #expect(lines[0] == "run,step,time,grad/norm,hessian/sharpness,hessian/trace,lr,test/acc,test/loss,train/acc,train/loss,update/ratio,weights/norm,weights/norm/embed_a,weights/norm/embed_b,weights/norm/out")
+        // Every metric the run logs, sorted, after the three fixed columns.
+        let metrics = Set(events.flatMap { event -> [String] in if case .scalars(let s) = event { Array(s.values.keys) } else { [] } }).sorted()
+        let header = lines[0].split(separator: ",").map(String.init)
+        #expect(header == ["run", "step", "time"] + metrics)
+        #expect(metrics.contains("grad/noise_scale") && metrics.contains("fourier/restricted_loss") && metrics.contains("weights/norm/out"))
         #expect(lines.count == 1 + 602)
+        let column = { (name: String) in header.firstIndex(of: name)! }
         let first = lines[1].split(separator: ",", omittingEmptySubsequences: false)
         let firstTime = events.lazy.compactMap { if case .scalars(let s) = $0 { s.time } else { nil } }.first!
-        #expect(first[0] == "grokking-s0" && first[1] == "1" && first[2] == Substring(JSONValue.number(firstTime).jsonText) && first[10] == "6.53291654586792")
+        #expect(first[0] == "grokking-s0" && first[1] == "1" && first[2] == Substring(JSONValue.number(firstTime).jsonText)
+            && first[column("train/loss")] == "6.53291654586792")
         let second = lines[2].split(separator: ",", omittingEmptySubsequences: false)
-        #expect(second[1] == "5" && second.count == 16 && second[7] == "" && second[8] == "", "test metrics are logged every 10 steps")
+        #expect(second[1] == "5" && second.count == header.count && second[column("test/acc")] == "" && second[column("test/loss")] == "",
+                "test metrics are logged every 10 steps")
         let mixedEvents: [TelemetryEvent] = [.scalars(ScalarsEvent(run: "a,b", step: 2, values: ["x": .nan])),
                                              .scalars(ScalarsEvent(run: "a,b", step: 1, time: 5, values: ["y": 0.5]))]
         let mixed = CSVExport.wide(mixedEvents, state: SnapshotFrame.state(mixedEvents, SnapshotOptions()))

@@ -41,7 +41,8 @@ import Training
         return .object(object)
     }
 
-    @Test(arguments: [("grokking", 12), ("eos", 21), ("pareto", 6), ("quantization", 12), ("lottery", 12), ("early-exit", 30), ("double-descent", 60)])
+    @Test(arguments: [("grokking", 12), ("eos", 21), ("pareto", 6), ("quantization", 12), ("lottery", 12), ("early-exit", 30), ("double-descent", 60),
+                       ("lag", 30), ("frugal", 12), ("scaling", 30)])
     func eachSampleStartsAsItsPresetTrainsToday(_ name: String, _ steps: Int) throws {
         let preset = try #require(Preset.named(name))
         let config = preset.config

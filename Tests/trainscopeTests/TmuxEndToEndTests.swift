@@ -223,11 +223,12 @@ import TestSupport
         let runs = try waitForScreen { $0.contains("╭ Runs · 20") && $0.contains("w128-lr0.01-s1") }
         #expect(runs.contains("w64-lr0.001-s0") && runs.contains("w128-lr0.01-s1"))
         _ = try tmux(["send-keys", "-t", "t", "j", "j", "j", "i"])
-        let isolated = try waitForScreen { $0.contains("only sweep-w64-lr0.002-s0") && !$0.contains("more") }
+        // "+N more" of other runs is gone; a chart of several metrics still says "+N more" of its metrics.
+        let isolated = try waitForScreen { $0.contains("only sweep-w64-lr0.002-s0") && !$0.contains("+19 more") }
         #expect(isolated.contains("╭ Curves · sweep-w64-lr0.002-s0 ·"), "the curves name the one run")
         // The curves panel is the left 52 columns of a 120-wide grid.
         let curves = isolated.split(separator: "\n").dropFirst().map { String($0.prefix(52)) }
-        #expect(isolated.contains("━ train/loss") && !curves.contains { $0.contains("more") || $0.contains("w128") || $0.contains("@") },
+        #expect(isolated.contains("━ train/loss") && !curves.contains { $0.contains("+19 more") || $0.contains("w128") || $0.contains("@") },
                 "only that run's lines")
         _ = try tmux(["send-keys", "-t", "t", "i"])
         #expect(try waitForScreen { $0.contains("+19 more") }.contains("━ w64-lr0.002-s0"), "again: every run, the selected one first")
