@@ -25,25 +25,28 @@ extension DashboardView {
             selectedLabel = "◆ \(point.label ?? "point \(p)"): " + zip(round.objectives, point.values).map { "\($0.name) \(NumberFormat.short($1))" }
                 .joined(separator: ", ")
         }
-        let axes = "y \(y.name) \(arrow(y)) · x \(x.name) \(arrow(x))\(Self.isLogAxis(round.points.map { $0.values[0] }) ? " (log)" : "")" + (round.objectives.count > 2 ? " · 3rd: \(round.objectives[2].name)" : "")
-        buffer.write(selectedLabel ?? axes, x: inner.x + 1, y: inner.y + 1, style: selectedLabel == nil ? theme.dimText : theme.markerKnob,
-                     maxWidth: inner.width - 2)
-        let fitLine = round.fit.map(Self.fitSummary)
-        if let fitLine { buffer.write(fitLine, x: inner.x + 1, y: inner.y + 2, style: theme.text, maxWidth: inner.width - 2) }
-        let top = inner.y + (fitLine == nil ? 2 : 3)
-        let historyHeight = run.paretoRounds.count > 1 && inner.height >= 14 && round.fit == nil ? 5 : 0
-        let plotArea = Rect(x: inner.x, y: top, width: inner.width, height: inner.y + inner.height - top - historyHeight)
         let points = round.points.map { ($0.values[0], $0.values[1]) }
         // A fitted law's curve, band and prediction share the axes with the points.
         let fitted = (round.fit?.curve ?? []) + (round.fit?.prediction.map { [$0] } ?? [])
         let xs = points.map(\.0) + fitted.map(\.size), ys = points.map(\.1) + fitted.flatMap { [$0.low, $0.high] }.filter { $0 > 0 }
-        guard let xLow = xs.min(), let xHigh = xs.max(), let yLow = ys.min(), let yHigh = ys.max() else { return }
         // An objective spanning more than 1.5 decades (parameters, bits) is drawn on a log axis.
         func axis(_ a: Double, _ b: Double) -> AxisMapping {
             if Self.isLogAxis([a, b]) { return AxisMapping(scale: .log, range: (a / 1.25)...(b * 1.25)) }
             let pad = b > a ? (b - a) * 0.05 : Swift.max(abs(a) * 0.1, 1e-9)
             return AxisMapping(scale: .linear, range: (a - pad)...(b + pad))
         }
+        let xAxis = xs.min().map { axis($0, xs.max()!) }, yAxis = ys.min().map { axis($0, ys.max()!) }
+        let logScales = (xAxis?.scale == .log ? "x" : "") + (yAxis?.scale == .log ? "y" : "")
+        let axes = "y \(y.name) \(arrow(y)) · x \(x.name) \(arrow(x))" + ["x": " (log x)", "y": " (log y)", "xy": " (log-log)"][logScales, default: ""]
+            + (round.objectives.count > 2 ? " · 3rd: \(round.objectives[2].name)" : "")
+        buffer.write(selectedLabel ?? axes, x: inner.x + 1, y: inner.y + 1, style: selectedLabel == nil ? theme.dimText : theme.markerKnob,
+                     maxWidth: inner.width - 2)
+        let fitLine = round.fit.map(Self.fitSummary)
+        if let fitLine { buffer.write(fitLine, x: inner.x + 1, y: inner.y + 2, style: theme.text, maxWidth: inner.width - 2) }
+        let top = inner.y + (fitLine == nil ? 2 : 3)
+        let historyHeight = run.paretoRounds.count > 1 && inner.height >= 14 && round.fit == nil ? 5 : 0
+        guard let xAxis, let yAxis else { return }
+        let plotArea = Rect(x: inner.x, y: top, width: inner.width, height: inner.y + inner.height - top - historyHeight)
         let dominated = round.points.indices.filter { !round.onFront[$0] }.map { points[$0] }
         let front = round.points.indices.filter { round.onFront[$0] }.map { points[$0] }.sorted { $0.0 < $1.0 }
         var highlights: [(x: Double, y: Double, character: Character, style: Style)] = []
@@ -53,11 +56,13 @@ extension DashboardView {
             fitSeries = [ScatterSeries(points: fit.curve.map { (x: $0.size, y: $0.low) }, style: faint(lineStyle(1)), connected: true),
                          ScatterSeries(points: fit.curve.map { (x: $0.size, y: $0.high) }, style: faint(lineStyle(1)), connected: true),
                          ScatterSeries(points: fit.curve.map { (x: $0.size, y: $0.loss) }, style: lineStyle(1), connected: true)]
+            // Measured points stand apart from the curve as characters, not braille dots.
+            highlights += front.map { ($0.0, $0.1, "●", lineStyle(0)) }
             if let prediction = fit.prediction { highlights.append((prediction.size, prediction.loss, "◇", theme.markerKnob)) }
         }
         ScatterPlot(series: fitSeries + [ScatterSeries(points: dominated.map { (x: $0.0, y: $0.1) }, style: theme.dimText),
                                          ScatterSeries(points: front.map { (x: $0.0, y: $0.1) }, style: lineStyle(0), connected: round.fit == nil)],
-                    x: axis(xLow, xHigh), y: axis(yLow, yHigh),
+                    x: xAxis, y: yAxis,
                     axisStyle: theme.axis, highlights: highlights).render(into: &buffer, area: plotArea)
         guard historyHeight > 0 else { return }
         let history = Rect(x: inner.x, y: plotArea.y + plotArea.height, width: inner.width, height: historyHeight)
@@ -86,8 +91,10 @@ extension DashboardView {
         }
         var line = "fit \(fit.law): " + fit.parameters.filter { $0.name != "a" }.map(interval).joined(separator: " · ")
         if let p = fit.prediction {
-            line += " · ◇ N \(NumberFormat.short(p.size)): \(NumberFormat.short(p.loss)) [\(NumberFormat.short(p.low)), \(NumberFormat.short(p.high))]"
-            if let actual = fit.actual { line += ", got \(NumberFormat.short(actual))" }
+            // Three digits, so that a prediction and its result read apart.
+            func value(_ x: Double) -> String { NumberFormat.short(x, mantissaDecimals: 2) }
+            line += " · ◇ N \(NumberFormat.short(p.size)): \(value(p.loss)) [\(NumberFormat.short(p.low)), \(NumberFormat.short(p.high))]"
+            if let actual = fit.actual { line += ", got \(value(actual))" }
         }
         return line
     }

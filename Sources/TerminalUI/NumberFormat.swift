@@ -1,7 +1,10 @@
 /// Compact number formatting without Foundation (axis labels, values at the cursor).
 public enum NumberFormat {
     /// At most about 6 characters: `0.0123`, `1.5e-06`, `2.4e+04`, `150`, `-3.25`.
-    public static func short(_ x: Double) -> String {
+    public static func short(_ x: Double) -> String { short(x, mantissaDecimals: 1) }
+
+    /// `short` with `mantissaDecimals` of an exponent's mantissa, where two close values must read apart (`5.97e-05`).
+    public static func short(_ x: Double, mantissaDecimals: Int) -> String {
         if x.isNaN { return "NaN" }
         if x.isInfinite { return x > 0 ? "∞" : "-∞" }
         if x == 0 { return "0" }
@@ -9,11 +12,12 @@ public enum NumberFormat {
         if magnitude >= 1e4 || magnitude < 1e-3 {
             var exponent = Int(log10(magnitude).rounded(.down))
             var mantissa = x / power10(exponent)
-            mantissa = (mantissa * 10).rounded() / 10
+            let scale = power10(mantissaDecimals)
+            mantissa = (mantissa * scale).rounded() / scale
             if abs(mantissa) >= 10 { mantissa /= 10; exponent += 1 }
             let sign = exponent < 0 ? "-" : "+"
             let digits = String(abs(exponent))
-            return "\(trim(mantissa, decimals: 1))e\(sign)\(digits.count < 2 ? "0" + digits : digits)"
+            return "\(trim(mantissa, decimals: mantissaDecimals))e\(sign)\(digits.count < 2 ? "0" + digits : digits)"
         }
         let decimals = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3
         return trim(x, decimals: decimals)

@@ -9,10 +9,12 @@ final class HeadlessSession {
     private let total: Int
     private let startStep: Int
     private let recorder: EventRecorder?
+    /// With more than one seed, the closing lines summarize each group of seeds as mean ± spread.
+    private let seeds: Int
 
     /// `total` and `startStep` are for the progress line.
-    init(driver: TrainingDriver, total: Int, startStep: Int, recorder: EventRecorder?) {
-        self.driver = driver; self.total = total; self.startStep = startStep; self.recorder = recorder
+    init(driver: TrainingDriver, total: Int, startStep: Int, recorder: EventRecorder?, seeds: Int = 1) {
+        self.driver = driver; self.total = total; self.startStep = startStep; self.recorder = recorder; self.seeds = seeds
     }
 
     /// Trains to the end (or until a `stop` on the control channel) on `runner`, started here;
@@ -37,6 +39,7 @@ final class HeadlessSession {
         var step = startStep
         var ok = true
         var phases: [String: Int] = [:]
+        var outcomes: [RunOutcome] = []
         var lastSpectrumSeconds: Double?
         while true {
             let batch = runner.events.waitAndDrain()
@@ -55,7 +58,9 @@ final class HeadlessSession {
                             print(progressLine(step: step, total: total, latest: latest, rate: Double(step - startStep) / max(Date().timeIntervalSince(start), 1e-9)))
                         }
                         printedStep = nil
+                        if let run { outcomes.append(RunOutcome(run: run, values: latest, phases: phases)) }
                         run = id
+                        phases = [:]
                         runs += 1
                         start = Date()
                         // The first run starts where the session resumed; each later sweep member at 0.
@@ -105,6 +110,10 @@ final class HeadlessSession {
         }
         if let sharpness = latest["hessian/sharpness"] { summary += String(format: "; sharpness %.4g", sharpness) }
         print(summary)
+        if seeds > 1, let run {
+            outcomes.append(RunOutcome(run: run, values: latest, phases: phases))
+            for line in RunOutcome.seedSummaries(outcomes) { print(line) }
+        }
         return ok && divergedRuns.isEmpty
     }
 

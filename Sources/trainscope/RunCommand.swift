@@ -127,7 +127,7 @@ struct RunCommand: ParsableCommand {
         }
         let server = try control.map { try controlServer($0, runner: runner) }
         defer { server?.shutDown() }
-        let session = HeadlessSession(driver: driver, total: config[.steps], startStep: resumed?.step ?? 0, recorder: recorder)
+        let session = HeadlessSession(driver: driver, total: config[.steps], startStep: resumed?.step ?? 0, recorder: recorder, seeds: seeds)
         if !session.run(runner) { throw ExitCode(1) }
     }
 

@@ -55,5 +55,7 @@ import TerminalUI
         #expect(NumberFormat.short(2.5e-6) == "2.5e-06")
         #expect(NumberFormat.short(-45000) == "-4.5e+04")
         #expect(NumberFormat.short(0) == "0" && NumberFormat.short(.nan) == "NaN")
+        #expect(NumberFormat.short(5.9699e-5, mantissaDecimals: 2) == "5.97e-05")
+        #expect(NumberFormat.short(9.996e-5, mantissaDecimals: 2) == "1e-04", "a mantissa rounding to 10 carries into the exponent")
     }
 }

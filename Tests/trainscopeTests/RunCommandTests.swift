@@ -14,6 +14,9 @@ import TestSupport
         (["--steps", "0"], "trainscope: error: steps must be in 1…100000000, got 0"),
         (["--config", "/nonexistent.json"], "trainscope: error: /nonexistent.json: cannot read the file"),
         (["--resume", "/nonexistent.safetensors"], "trainscope: error: /nonexistent.safetensors: no such file"),
+        (["--seeds", "0"], "trainscope: error: --seeds must be between 1 and 1000"),
+        (["--seeds", "2", "--resume", "x.safetensors"], "trainscope: error: --seeds trains new runs: it cannot --resume or write checkpoints"),
+        (["--preset", "quantization", "--seeds", "2"], "trainscope: error: --seeds repeats single runs and sweeps; the quantization study trains one seed"),
     ])
     func badInputIsOneLineAndExitsTwo(_ arguments: [String], _ message: String) throws {
         let out = try CommandRunner.run(["run", "--headless"] + arguments)
@@ -62,6 +65,30 @@ import TestSupport
                 .filter { line in Int(line.split(separator: "\"step\":")[1].prefix { $0.isNumber })! > 20 }
         }
         #expect(try valuesAfter20(resumedRecord) == valuesAfter20(record))
+    }
+
+    @Test func seedsAreRunsOfConsecutiveSeedsSummarizedAsMeanAndSpread() throws {
+        let record = TestPaths.scratchDirectory().appendingPathComponent("seeds.jsonl").path
+        let out = try CommandRunner.run(["run", "--headless", "--set", "p=11", "--set", "hidden=16", "--set", "seed=4", "--steps", "30",
+                                         "--seeds", "3", "--record", record])
+        #expect(out.status == 0, "\(out.stderr)")
+        let events = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        // The study's own run, then one run per seed.
+        let runs = events.filter { $0["type"] as? String == "run" }
+        #expect(runs.map { $0["run"] as? String } == ["grokking", "grokking-s4", "grokking-s5", "grokking-s6"])
+        #expect(runs.map { ($0["config"] as? [String: Any])?["seed"] as? Int } == [4, 4, 5, 6])
+        // The summary's mean and spread are those of the recorded final test losses.
+        let losses = runs.dropFirst().map { run in
+            events.compactMap { e in e["type"] as? String == "scalars" && e["run"] as? String == run["run"] as? String
+                ? (e["values"] as? [String: Any])?["test/loss"] as? Double : nil }.last!
+        }
+        let mean = losses.reduce(0, +) / 3
+        let deviation = (losses.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2).squareRoot()
+        let summary = try #require(out.stdout.split(separator: "\n").last)
+        #expect(summary.hasPrefix("grokking over 3 seeds: " + String(format: "test loss %.4g ± %.2g · test acc ", mean, deviation)), "\(summary)")
+        #expect(summary.hasSuffix("memorized 0 of 3 · generalized 0 of 3"), "\(summary)")
+        #expect(Set(losses).count == 3, "the seeds train different runs")
     }
 
     @Test func presetsListsEveryPresetAndKey() throws {
