@@ -80,8 +80,8 @@ public final class EngineSession {
     private func fork(knob: String, factors: [Double], steps: Int) throws(ControlRefusal) -> [TelemetryEvent] {
         guard let trainer = main.singleRun else { throw ControlRefusal("fork previews need a single run (not a sweep)") }
         guard branches.isEmpty else { throw ControlRefusal("a fork preview is running: adopt a branch or discard them first") }
-        guard steps >= 1, !factors.isEmpty, factors.count <= 9, factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw ControlRefusal("fork needs 1–9 positive factors and at least one step")
+        guard steps >= 1, !factors.isEmpty, factors.count <= 9, factors.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw ControlRefusal("fork needs 1–9 non-negative factors and at least one step")
         }
         guard let spec = trainer.knobSpecs.first(where: { $0.name == knob }), case .number(let value) = spec.value else {
             throw ControlRefusal("'\(knob)' is not a numeric knob of this run")
@@ -118,7 +118,8 @@ extension Trainer {
 }
 
 /// What a fork without arguments varies (`run --fork KNOB:F1,F2,…:STEPS`): a numeric knob, 1–9
-/// positive factors it is scaled by, and the steps each branch previews.
+/// non-negative factors it is scaled by (0 turns a knob like `lag_threshold` off, where its range
+/// allows 0), and the steps each branch previews.
 public struct ForkPlan: Sendable, Equatable {
     public var knob: String
     public var factors: [Double]
@@ -130,14 +131,14 @@ public struct ForkPlan: Sendable, Equatable {
     public init(knob: String, factors: [Double], steps: Int) { self.knob = knob; self.factors = factors; self.steps = steps }
 
     /// Parses `KNOB:F1,F2,…:STEPS`; nil unless the knob is a knob of the config table,
-    /// there are 1–9 positive finite factors and steps ≥ 1.
+    /// there are 1–9 non-negative finite factors and steps ≥ 1.
     public init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }
         let factorTexts = parts[1].split(separator: ",")
         let factors = factorTexts.compactMap { Double($0) }
         guard let key = TrainingConfig.key(String(parts[0])), key.isKnob, !factors.isEmpty, factors.count == factorTexts.count, factors.count <= 9,
-              factors.allSatisfy({ $0 > 0 && $0.isFinite }), let steps = Int(parts[2]), steps >= 1 else { return nil }
+              factors.allSatisfy({ $0 >= 0 && $0.isFinite }), let steps = Int(parts[2]), steps >= 1 else { return nil }
         self.init(knob: String(parts[0]), factors: factors, steps: steps)
     }
 }

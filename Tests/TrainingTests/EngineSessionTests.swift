@@ -54,7 +54,7 @@ import Training
         #expect(throws: ControlRefusal("'optimizer' is not a numeric knob of this run")) {
             try session.perform(.fork(knob: "optimizer", factors: nil, steps: nil), by: "user")
         }
-        #expect(throws: ControlRefusal("fork needs 1–9 positive factors and at least one step")) {
+        #expect(throws: ControlRefusal("fork needs 1–9 non-negative factors and at least one step")) {
             try session.perform(.fork(knob: nil, factors: [-1], steps: nil), by: "user")
         }
         #expect(throws: ControlRefusal.self) { try session.perform(.rollback(to: 2), by: "user") }

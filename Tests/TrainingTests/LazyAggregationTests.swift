@@ -66,6 +66,32 @@ import Telemetry
         for (x, y) in zip(p, b) { #expect(abs(x.1["train/loss"]! - y.1["train/loss"]!) <= 1e-5 * y.1["train/loss"]!, "step \(x.0)") }
     }
 
+    /// The comparison the LAG paper draws, as a fork preview: `lag_threshold` × 0 is plain
+    /// distributed gradient descent (every worker uploads every step) beside the lazy run's × 1.
+    @Test func aForkWithFactorZeroIsPlainDistributedDescentBesideTheLazyRun() throws {
+        let overrides = ["workers": "4", "heterogeneity": "1", "lag_threshold": "0.5", "steps": "40", "log_every": "1", "noise_scale_every": "0"]
+        let session = EngineSession(main: Trainer(config: try smallConfig("teacher-student", overrides), runID: "l", clock: fixedClock))
+        _ = session.openingEvents()
+        for _ in 0..<10 { _ = session.step(stepMain: true) }
+        let forked = try session.perform(.fork(knob: "lag_threshold", factors: [0, 1], steps: 20), by: "user")
+        let knobs = forked.compactMap { if case .knob(let k) = $0 { k } else { nil } }
+        #expect(knobs.map(\.new) == [.number(0)])
+        var events: [TelemetryEvent] = []
+        for _ in 0..<20 { events += session.step(stepMain: false) }
+        let plainSkips = events.compactMap { e -> Double? in
+            if case .scalars(let s) = e, s.run == "l/lag_threshold×0" { s.values["comm/uploads_skipped"] } else { nil }
+        }
+        #expect(plainSkips.count == 20 && plainSkips.allSatisfy { $0 == 0 }, "plain distributed descent never skips")
+        let lazySkips = events.compactMap { e -> Double? in
+            if case .scalars(let s) = e, s.run == "l/lag_threshold×1" { s.values["comm/uploads_skipped"] } else { nil }
+        }
+        #expect(lazySkips.reduce(0, +) > 0, "the lazy branch skips some uploads")
+        _ = try session.perform(.discard, by: "user")
+        #expect(throws: ControlRefusal("fork: lr × 0: lr must be in (0, 100], got 0"), "a factor of 0 is refused where the knob's range excludes it") {
+            try session.perform(.fork(knob: "lr", factors: [0], steps: 1), by: "user")
+        }
+    }
+
     @Test func lazyRunsResumeBitIdentically() throws {
         let config = try smallConfig("teacher-student", ["workers": "3", "heterogeneity": "0.5", "lag_threshold": "0.2", "steps": "30"])
         try expectBitIdenticalResume(config, split: 12)
