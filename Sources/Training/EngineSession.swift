@@ -131,14 +131,15 @@ public struct ForkPlan: Sendable, Equatable {
     public init(knob: String, factors: [Double], steps: Int) { self.knob = knob; self.factors = factors; self.steps = steps }
 
     /// Parses `KNOB:F1,F2,…:STEPS`; nil unless the knob is a knob of the config table,
-    /// there are 1–9 non-negative finite factors and steps ≥ 1.
+    /// there are 1–9 non-negative finite factors (0 only where the knob accepts 0) and steps ≥ 1.
     public init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3 else { return nil }
         let factorTexts = parts[1].split(separator: ",")
         let factors = factorTexts.compactMap { Double($0) }
         guard let key = TrainingConfig.key(String(parts[0])), key.isKnob, !factors.isEmpty, factors.count == factorTexts.count, factors.count <= 9,
-              factors.allSatisfy({ $0 >= 0 && $0.isFinite }), let steps = Int(parts[2]), steps >= 1 else { return nil }
+              factors.allSatisfy({ $0 >= 0 && $0.isFinite }), !factors.contains(0) || (try? key.parse("0")) != nil,
+              let steps = Int(parts[2]), steps >= 1 else { return nil }
         self.init(knob: String(parts[0]), factors: factors, steps: steps)
     }
 }

@@ -54,7 +54,7 @@ extension ForkPlan {
     /// `--fork`'s value, or why it is not one.
     static func parse(_ text: String) throws -> ForkPlan {
         guard let plan = ForkPlan(text) else {
-            throw ValidationError("expected KNOB:F1,F2,…:STEPS with a numeric knob, 1–9 non-negative factors and steps ≥ 1, e.g. lr:0.5,1,2:200")
+            throw ValidationError("expected KNOB:F1,F2,…:STEPS with a numeric knob, 1–9 non-negative factors (0 only where the knob accepts 0) and steps ≥ 1, e.g. lr:0.5,1,2:200")
         }
         return plan
     }

@@ -86,6 +86,8 @@ import Telemetry
             if case .scalars(let s) = e, s.run == "l/lag_threshold×1" { s.values["comm/uploads_skipped"] } else { nil }
         }
         #expect(lazySkips.reduce(0, +) > 0, "the lazy branch skips some uploads")
+        #expect(ForkPlan("lag_threshold:0,1:300") == ForkPlan(knob: "lag_threshold", factors: [0, 1], steps: 300))
+        #expect(ForkPlan("lr:0,2:10") == nil, "`run --fork` refuses a 0 that the knob's range excludes when the line is read")
         _ = try session.perform(.discard, by: "user")
         #expect(throws: ControlRefusal("fork: lr × 0: lr must be in (0, 100], got 0"), "a factor of 0 is refused where the knob's range excludes it") {
             try session.perform(.fork(knob: "lr", factors: [0], steps: 1), by: "user")
