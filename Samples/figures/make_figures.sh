@@ -10,7 +10,9 @@ dir=Samples/figures
 "$bin" snapshot Samples/runs/grokking.jsonl --style figure --panel grokking -o "$dir/grokking.svg"
 "$bin" snapshot Samples/runs/eos.jsonl --style figure --panels curves:loss,hessian:eigenvalues,hessian:density -o "$dir/eos.svg"
 "$bin" snapshot Samples/runs/pareto.jsonl --style figure --panels curves:test/acc,pareto:front -o "$dir/pareto.svg"
-for name in grokking eos pareto; do
+"$bin" snapshot Samples/runs/grokking.jsonl --style figure --panel fourier -o "$dir/fourier.svg"
+"$bin" snapshot Samples/runs/scaling.jsonl --style figure --panel pareto --width 640 --height 400 -o "$dir/scaling.svg"
+for name in grokking eos pareto fourier scaling; do
   rsvg-convert "$dir/$name.svg" -o "$dir/$name.png"
 done
 ls -l "$dir"

@@ -28,7 +28,7 @@ extension DashboardState {
         // Before the distributions: where the grid has no room for both, the knobs stay on screen.
         if !run.knobs.isEmpty { panels.append(.knobs) }
         if run.histograms[Self.fourierSpectrumName] != nil { panels.append(.fourier) }
-        if !run.histograms.isEmpty { panels.append(.distributions) }
+        if !run.distributionNames.isEmpty { panels.append(.distributions) }
         panels.append(.events)
         return panels
     }

@@ -9,7 +9,7 @@ extension DashboardView {
             buffer.write("no histograms yet (histogram_every)", x: inner.x + 1, y: inner.y, style: theme.dimText, maxWidth: inner.width - 2)
             return
         }
-        let names = run.histogramNames
+        let names = run.distributionNames
         var badge = "\(name) · \(index + 1) of \(names.count) (j/k) · \(history.entries.count) step\(history.entries.count == 1 ? "" : "s")"
         if history.isThinned { badge += " · thinned: \(history.entries.count) of \(history.received) kept" }
         buffer.write(badge, x: inner.x + 1, y: inner.y, style: theme.dimText, maxWidth: inner.width - 2)

@@ -37,16 +37,17 @@ extension FigureView {
             bars.series = [FigureSeries(label: nil, key: "\(run.id)/\(name)#latest", style: colour, mark: .area, data: .points(outline))]
             charts.append(bars)
         }
-        if history.entries.count >= 2, let map = histogramMap(history, name) { charts.append(map) }
+        if history.entries.count >= 2, let map = histogramMap(history, name, panel: .distributions, id: "density", title: "\(name) density over training") {
+            charts.append(map)
+        }
         return charts
     }
 
-    /// Density over value × step, each histogram's column scaled to its own peak.
-    private func histogramMap(_ history: HistogramHistory, _ name: String) -> FigureChart? {
+    /// Density over value × step in `rows` bins, each histogram's column scaled to its own peak; the y axis is `name`.
+    func histogramMap(_ history: HistogramHistory, _ name: String, panel: PanelKind, id: String, title: String, rows: Int = 48) -> FigureChart? {
         let entries = history.entries
         guard let low = entries.compactMap(\.edges.first).min(), let high = entries.compactMap(\.edges.last).max() else { return nil }
         let range = DashboardView.widened(low, high)
-        let rows = 48
         let yEdges = (0...rows).map { range.lowerBound + (range.upperBound - range.lowerBound) * Double($0) / Double(rows) }
         let xEdges = Self.cellEdges(entries.map { Double($0.step) })
         let values = entries.map { entry -> [Double?] in
@@ -54,7 +55,7 @@ extension FigureView {
             let peak = counts.max() ?? 0
             return counts.map { peak > 0 && $0 > 0 ? $0 / peak : nil }
         }
-        var chart = FigureChart(id: "density", panel: .distributions, title: "\(name) density over training",
+        var chart = FigureChart(id: id, panel: panel, title: title,
                                 x: FigureAxis("step", range: xEdges[0]...xEdges[xEdges.count - 1]), y: FigureAxis(name, range: range))
         chart.heatmap = FigureHeatmap(xEdges: xEdges, yEdges: yEdges, values: values, ramp: theme.heatmap, legend: "share of each step's peak")
         return chart

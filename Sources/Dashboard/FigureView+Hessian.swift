@@ -32,21 +32,6 @@ extension FigureView {
         return charts
     }
 
-    /// Nanda et al.'s progress measures over steps with the phase lines (the Fourier panel).
-    func fourierCharts(_ run: RunState) -> [FigureChart] {
-        let names = ["fourier/restricted_loss", "fourier/excluded_loss", "train/loss", "test/loss"].filter { run.series[$0] != nil }
-        guard names.count > 2 else { return [] }
-        var chart = FigureChart(id: "progress", panel: .fourier, title: "progress measures",
-                                x: FigureAxis("step", scale: .linear, range: 0...Double(Swift.max(run.latestStep, 1))),
-                                y: FigureAxis("loss", scale: .log))
-        chart.series = names.enumerated().map { i, name in
-            FigureSeries(label: name, key: "\(run.id)/\(name)", style: lineStyle(i), data: Self.storeData(run.series[name]!.raw))
-        }
-        chart.markers = markers(run, phasesOnly: true)
-        if !run.fourierKeys.isEmpty { chart.subtitle = "\(run.fourierKeys.count) key frequencies: " + run.fourierKeys.prefix(8).map(String.init).joined(separator: ", ") }
-        return [chart]
-    }
-
     /// The top eigenvalues over steps with the 2/η line, the latest spectral density (filled), and
     /// the density over steps as a grid (the Hessian panel).
     func hessianCharts(_ run: RunState) -> [FigureChart] {

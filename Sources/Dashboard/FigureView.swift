@@ -8,7 +8,7 @@ public struct FigureView {
     public var theme: Theme
 
     /// The panels that are charts, in the order a figure of the whole dashboard shows them.
-    public static let chartPanels: [PanelKind] = [.curves, .grokking, .hessian, .distributions, .pareto, .sweep]
+    public static let chartPanels: [PanelKind] = [.curves, .grokking, .fourier, .hessian, .distributions, .pareto, .sweep]
 
     public init(theme: Theme) { self.theme = theme }
 

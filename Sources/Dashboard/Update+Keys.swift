@@ -270,7 +270,7 @@ private func select(_ delta: Int, _ state: inout DashboardState) {
         let position = state.paretoPoint.flatMap { front.firstIndex(of: $0) } ?? (delta > 0 ? -1 : 0)
         state.paretoPoint = front[(position + delta + front.count) % front.count]
     case .distributions:
-        guard let shown = state.shownHistogram, let count = state.currentRun?.histograms.count else { return }
+        guard let shown = state.shownHistogram, let count = state.currentRun?.distributionNames.count else { return }
         state.selectedHistogram = (shown.index + delta + count) % count
     case .events:
         state.eventsScroll = max(0, min(state.log.count - 1, state.eventsScroll - delta))

@@ -231,20 +231,33 @@ extension RunState {
     /// Rounds kept per run; older ones are dropped.
     static let paretoCapacity = 256
 
-    /// Adds a Pareto event as a round: its front and hypervolume against the run's reference point
-    /// (the event's `reference`, else the first round's worst values pushed out by 10% of their span).
+    /// Adds a Pareto event as a round: its front and hypervolume against the run's reference point:
+    /// the event's `reference`, else each objective's worst value over every round pushed out by 10%
+    /// of its span. A sweep adds one point a round, so a round may land beyond that point; the
+    /// reference then moves and every kept round's hypervolume is recomputed against it, so the
+    /// history stays comparable.
     mutating func addParetoRound(_ e: ParetoEvent) throws(ParetoError) {
         let directions = e.objectives.map(\.direction)
         let values = e.points.map(\.values)
         let front = Set(try Pareto.nondominatedIndices(values, directions: directions))
+        func beyond(_ point: [Double], _ reference: [Double]) -> Bool {
+            directions.indices.contains { directions[$0] == .minimize ? point[$0] >= reference[$0] : point[$0] <= reference[$0] }
+        }
         if let given = e.extra["reference"]?.array?.compactMap(\.number), given.count == directions.count {
             paretoReference = given
-        } else if paretoReference?.count != directions.count, !values.isEmpty {
-            paretoReference = directions.indices.map { i in
-                let column = values.map { $0[i] }
+            paretoReferenceIsGiven = true
+        } else if !paretoReferenceIsGiven, !values.isEmpty,
+                  paretoReference.map({ reference in reference.count != directions.count || values.contains { beyond($0, reference) } }) ?? true {
+            let all = paretoRounds.filter { $0.objectives.map(\.direction) == directions }.flatMap { $0.points.map(\.values) } + values
+            let reference = directions.indices.map { i in
+                let column = all.map { $0[i] }
                 let (low, high) = (column.min()!, column.max()!)
                 let margin = Swift.max((high - low) * 0.1, Swift.max(abs(high), abs(low)) * 0.01, 1e-12)
                 return directions[i] == .minimize ? high + margin : low - margin
+            }
+            paretoReference = reference
+            for i in paretoRounds.indices where paretoRounds[i].objectives.map(\.direction) == directions {
+                paretoRounds[i].hypervolume = try Pareto.hypervolume(paretoRounds[i].points.map(\.values), directions: directions, reference: reference)
             }
         }
         let hypervolume = try paretoReference.map { reference throws(ParetoError) in

@@ -30,8 +30,8 @@ extension PhaseDetector {
                     run: run, step: step, time: time, name: "circuit_formation",
                     evidence: JSONObject([(Self.excludedLossName, .number(excluded)), ("lowest", .number(lowestExcludedLoss)),
                                           ("lowest_step", .number(Double(since)))]),
-                    message: "excluded loss rose to \(JSONValue.number(excluded).jsonText), 1.2× its lowest "
-                        + "\(JSONValue.number(lowestExcludedLoss).jsonText) at step \(since): the Fourier circuit is forming"))
+                    message: String(format: "excluded loss rose to %.4g, 1.2× its lowest %.4g at step %d: the Fourier circuit is forming",
+                                    excluded, lowestExcludedLoss, since)))
             }
         }
         if cleanupAt == nil, circuitFormedAt != nil, let restricted = restrictedLoss, restricted <= Self.cleanupRestrictedLoss {
@@ -39,8 +39,8 @@ extension PhaseDetector {
             found.append(PhaseEvent(
                 run: run, step: step, time: time, name: "cleanup",
                 evidence: JSONObject([(Self.restrictedLossName, .number(restricted))]),
-                message: "restricted loss fell to \(JSONValue.number(restricted).jsonText): the key frequencies alone "
-                    + "predict every pair; cleanup of the memorized part begins"))
+                message: String(format: "restricted loss fell to %.4g: the key frequencies alone predict every pair; cleanup of the "
+                                + "memorized part begins", restricted)))
         }
         return found
     }

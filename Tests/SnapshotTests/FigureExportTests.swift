@@ -91,7 +91,7 @@ struct FigureReading {
                 "no terminal font, no external references")
         for hint in ["trainscope", "help", "quit", "focus", "zoom"] { #expect(!reading.texts.contains { $0.contains(hint) }, "no status bar or hints: \(hint)") }
         for chart in reading.charts {
-            #expect(!chart.series.isEmpty || chart.id == "spectrogram" || chart.id == "density", "\(chart.id) draws its data")
+            #expect(!chart.series.isEmpty || ["spectrogram", "density", "spectrum"].contains(chart.id), "\(chart.id) draws its data")
             for series in chart.series {
                 #expect(series.vertices > 0, "\(chart.id) \(series.key) is drawn")
                 #expect(series.vertices <= 2 * Int(chart.plot.width.rounded(.up)) || series.points <= series.vertices,

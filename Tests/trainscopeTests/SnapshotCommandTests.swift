@@ -66,7 +66,7 @@ import TestSupport
         (["check", "x.jsonl"], "give at least one --rule"),
         (["snapshot", "x.jsonl", "--panels", "curves"], "--panels is an option of figures: add --style figure"),
         (["snapshot", "x.jsonl", "--style", "figure", "--format", "txt"], "--style figure writes SVG: use --format svg or an -o name ending in .svg"),
-        (["snapshot", "x.jsonl", "--style", "figure", "--panels", "curves,knobs"], "the knobs panel is a table, not a chart; figures draw curves, grokking, hessian, distributions, pareto, sweep"),
+        (["snapshot", "x.jsonl", "--style", "figure", "--panels", "curves,knobs"], "the knobs panel is a table, not a chart; figures draw curves, grokking, fourier, hessian, distributions, pareto, sweep"),
         (["snapshot", "x.jsonl", "--style", "figure", "--panels", "loss"], "unknown panel 'loss' in --panels"),
         (["snapshot", "x.jsonl", "--style", "figure", "--width", "3.3cm"], "'--width <LENGTH>': expected pixels (800, 800px) or inches (3.3in)"),
         (["snapshot", "x.jsonl", "--runs", "lr >= "], "trainscope: error: --runs: column 7: expected a value after '>='\n  lr >= \n        ^\n"),
