@@ -8,8 +8,8 @@ import Training
 /// each preset, trained now, give the same events as its recording, apart from wall-clock fields,
 /// with every number equal to float32 rounding (debug and release builds, and OpenBLAS kernels
 /// chosen by alignment, round single-precision reductions differently in the last bits). A change
-/// to the engine that changes them must regenerate the samples (`trainscope run --preset NAME
-/// --headless --record Samples/runs/NAME.jsonl`, release build).
+/// to the engine that changes them must regenerate the samples (`Samples/runs/make_presets.sh`
+/// after `swift build -c release`).
 @Suite struct SampleRecordingTests {
     /// Where `now` and `then` differ beyond a relative 1e-6 (or 1e-7 absolute, for values near 0), by JSON path; nil when they agree.
     private static func difference(_ now: JSONValue, _ then: JSONValue, at path: String = "") -> String? {
