@@ -43,13 +43,15 @@ public struct NoiseScaleEstimator: Sendable, Equatable {
         if measurements.count > capacity { measurements.removeFirst() }
     }
 
-    /// B_simple and its jackknife standard error; nil before two measurements or while the
-    /// gradient's estimated squared norm is not positive (noise swamps the signal).
+    /// B_simple and its jackknife standard error; nil before two measurements, while the
+    /// gradient's estimated squared norm is not positive (noise swamps the signal), or while the
+    /// estimated tr(Σ) is not (the noise is below what the two batch sizes resolve; a negative
+    /// "batch size" would only mislead).
     public var estimate: (scale: Double, spread: Double)? {
         let n = measurements.count
         guard n >= 2 else { return nil }
         let trace = measurements.map(\.trace).reduce(0, +), norm = measurements.map(\.squaredNorm).reduce(0, +)
-        guard norm > 0 else { return nil }
+        guard norm > 0, trace > 0 else { return nil }
         let leaveOneOut = measurements.map { (trace - $0.trace) / (norm - $0.squaredNorm) }
         let mean = leaveOneOut.reduce(0, +) / Double(n)
         let variance = leaveOneOut.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) * Double(n - 1) / Double(n)

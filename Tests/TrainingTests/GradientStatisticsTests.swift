@@ -23,6 +23,14 @@ import Telemetry
         let leaveOut = [60.0 / 4, 70.0 / 3, 50.0 / 3], mean = leaveOut.reduce(0, +) / 3
         let spread = (leaveOut.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) * 2 / 3).squareRoot()
         #expect(abs(estimator.estimate!.spread - spread) < 1e-12)
+        // Unbiased estimates can come out negative; a negative sum of either gives no estimate, not a negative batch size.
+        var unresolved = NoiseScaleEstimator(capacity: 3)
+        for (t, n) in [(-5.0, 1.0), (2.0, 1.0)] { unresolved.add(.init(trace: t, squaredNorm: n)) }
+        #expect(unresolved.estimate == nil)
+        unresolved.add(.init(trace: 4.0, squaredNorm: 1.0))
+        #expect(unresolved.estimate?.scale == 1.0 / 3)
+        for (t, n) in [(1.0, -2.0), (1.0, -2.0), (1.0, 1.0)] { unresolved.add(.init(trace: t, squaredNorm: n)) }
+        #expect(unresolved.estimate == nil)
     }
 
     /// With the weights held still (lr → 0), many two-batch measurements average to the noise

@@ -39,7 +39,7 @@ import TestSupport
                                          "--size", "120x32"])
         #expect(out.status == 0, "\(out.stderr)")
         #expect(out.stdout.contains("y test/loss ↓ · x parameters ↓ (log-log)"))
-        #expect(out.stdout.contains("fit a·N^-α + c: α 1.85 [1.61, 2.24] · c 5.1e-05 [0, 1.4e-04] · ◇ N 745: 5.97e-05 [1.4e-05, 1.4e-04], got 5.96e-05"))
+        #expect(out.stdout.contains("fit a·N^-α + c: α 1.85 [1.61, 2.24] · c 5.1e-05 [0, 1.4e-04] · ◇ N 745: 5.94e-05 [1.4e-05, 1.4e-04], got 5.95e-05"))
         // Six measured sizes stand out as points; the seventh, the held-out one, lies under its prediction's ◇
         // (the other ◇ is the fit line's).
         #expect(out.stdout.filter { $0 == "●" }.count == 6 && out.stdout.filter { $0 == "◇" }.count == 2)
