@@ -51,14 +51,13 @@ extension Trainer {
         return values
     }
 
-    /// The slow/fast split of the gradient `[P]` that is about to update the weights: the norm of
-    /// its EMA at grokfast's α (grokfast's own average when it is on) and of the residual.
+    /// The slow/fast split of the step's gradient `[P]` before grokfast filters it: the norm of its
+    /// EMA at grokfast's α and of the residual. With grokfast on, that EMA is grokfast's own, which
+    /// `apply` has just moved; otherwise the statistics keep one.
     func slowFastSplit(_ gradient: Tensor) -> [String: Double] {
         let average: Tensor?
         if state.grokfast.lambda > 0 {
-            var amplifier = state.grokfast
-            amplifier.observe(gradient)
-            average = amplifier.average
+            average = state.grokfast.average
         } else {
             state.statistics.slowGradient.alpha = state.config[.grokfastAlpha]
             state.statistics.slowGradient.observe(gradient)

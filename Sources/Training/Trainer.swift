@@ -192,8 +192,9 @@ public final class Trainer {
 
         if computed.workerGradients != nil { values.merge(aggregateLazily(computed, into: &gradient, learningRate: learningRate)) { $1 } }
         if let mask = state.mask { gradient = gradient * mask }
-        values.merge(slowFastSplit(gradient)) { $1 }
+        let unfiltered = gradient
         state.grokfast.apply(to: &gradient)
+        values.merge(slowFastSplit(unfiltered)) { $1 }
         if config[.gradClip] > 0 { clipGradientNorm(&gradient, maxNorm: config[.gradClip]) }
         let before = state.parameters
         // Locals: two inout accesses into one class property at once would violate exclusivity.

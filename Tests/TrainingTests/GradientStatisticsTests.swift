@@ -66,5 +66,20 @@ import Telemetry
         #expect(last["grad/noise_scale"] != nil && last["grad/noise_scale_spread"] != nil)
         #expect(last["grad/slow_norm"] != nil && last["grad/fast_norm"] != nil)
         #expect(last["optimizer/state_bytes"] == Double(2 * 4 * trainer.task.model.layout.count))
+        #expect(abs(last["grad/slow_norm"]! - trainer.state.statistics.slowGradient.average!.squaredNorm().squareRoot()) < 1e-9)
+    }
+
+    /// With grokfast on, the slow part is grokfast's own average (moved once per step), whichever
+    /// way the gradient is filtered afterwards: the same split as with grokfast off.
+    @Test func theSlowPartIsGrokfastsAverageWhenItIsOn() throws {
+        let overrides = ["p": "23", "noise_scale_every": "0", "steps": "6", "log_every": "1", "grokfast_alpha": "0.9"]
+        let amplified = Trainer(config: try smallConfig("grokking", overrides.merging(["grokfast_lambda": "2"]) { $1 }), runID: "a", clock: fixedClock)
+        let first = scalarSeries(amplified.step()).last!.1
+        let plain = Trainer(config: try smallConfig("grokking", overrides), runID: "p", clock: fixedClock)
+        let reference = scalarSeries(plain.step()).last!.1
+        // Step 1 starts from the same weights, so both splits see the same gradient.
+        #expect(first["grad/slow_norm"] == reference["grad/slow_norm"] && first["grad/fast_norm"] == reference["grad/fast_norm"])
+        let next = scalarSeries(amplified.step()).last!.1
+        #expect(abs(next["grad/slow_norm"]! - amplified.state.grokfast.average!.squaredNorm().squareRoot()) < 1e-9)
     }
 }
