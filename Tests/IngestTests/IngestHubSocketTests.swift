@@ -817,7 +817,13 @@ private func refusal(_ result: Result<Void, ControlRefusal>) -> String? {
             var addr = sockaddr_un()
             addr.sun_family = sa_family_t(AF_UNIX)
             withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (j, byte) in path.utf8.enumerated() { raw[j] = byte } }
-            let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+            // The path appears at bind, a moment before listen: until then a connect is refused.
+            var connected: Int32 = -1
+            for _ in 0..<500 {
+                connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+                if connected == 0 || errno != ECONNREFUSED { break }
+                usleep(10_000)
+            }
             #expect(connected == 0, "producer \(i)")
             let line = Array(#"{"v":1,"type":"scalars","run":"p\#(i)","step":1,"values":{"loss":\#(i)}}"#.utf8) + [0x0A]
             _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
