@@ -11,14 +11,16 @@ public func gradients(of output: Variable, withRespectTo inputs: [Variable], cre
     grads[ObjectIdentifier(output)] = Variable(Tensor.full(output.shape, 1, dtype: output.dtype))
     for node in topologicalOrder(from: output).reversed() {
         guard let primitive = node.primitive, let g = grads[ObjectIdentifier(node)] else { continue }
-        let inputGrads: [Variable]
-        if createGraph {
+        let inputGrads: [Variable?]
+        // A trace must see the rules applied to the graph's own nodes, never to detached copies.
+        if createGraph || Tracing.recordsEverything {
             inputGrads = primitive.vectorJacobianProduct(node.inputs, node, g)
         } else {
             // Evaluating the rule on constants records nothing: first-order backward stays cheap.
             inputGrads = primitive.vectorJacobianProduct(node.inputs.map { $0.detached() }, node.detached(), g.detached())
         }
         for (input, grad) in zip(node.inputs, inputGrads) where input.requiresGrad {
+            guard let grad else { continue }
             let key = ObjectIdentifier(input)
             grads[key] = grads[key].map { $0 + grad } ?? grad
         }

@@ -3,8 +3,9 @@
 // `g` is ∂L/∂y for y = op(inputs), and the rule returns ∂L/∂input for each input.
 
 extension Primitive {
-    /// ∂L/∂inputs given the inputs, the output `y` and the cotangent `g` = ∂L/∂y.
-    func vectorJacobianProduct(_ x: [Variable], _ y: Variable, _ g: Variable) -> [Variable] {
+    /// ∂L/∂inputs given the inputs, the output `y` and the cotangent `g` = ∂L/∂y; nil where an
+    /// input gets no gradient through this op.
+    func vectorJacobianProduct(_ x: [Variable], _ y: Variable, _ g: Variable) -> [Variable?] {
         switch self {
         case .add: return [g, g]
         case .subtract: return [g, -g]
@@ -39,6 +40,8 @@ extension Primitive {
             return [g - y.exp() * g.sumLastAxis().expandLastAxis(y.shape[1])]
         case .selectColumns(let columns): return [g.scatterColumns(columns, width: x[0].shape[1])]
         case .scatterColumns(let columns, _): return [g.selectColumns(columns)]
+        case .positiveMask, .rowMaximum: return [nil]
+        case .maximum: return [nil, nil]
         }
     }
 }

@@ -2,7 +2,7 @@ import TensorCore
 
 /// The primitive ops of the autodiff. Everything else (softmax, cross-entropy, layer norm, GELU…)
 /// is composed from these, so each derivative is written exactly once, in `Primitive+Gradient.swift`.
-enum Primitive {
+enum Primitive: Equatable {
     case add, subtract, multiply, divide, negate
     /// x · c for a constant c.
     case scale(Double)
@@ -37,6 +37,21 @@ enum Primitive {
     case selectColumns([Int32])
     /// `[n, 1]` → `[n, width]`: row i's value at column `columns[i]`, zeros elsewhere.
     case scatterColumns([Int32], width: Int)
+    /// 1 where x > 0, else 0. Like the two below it has no gradient: it computes from a value what
+    /// would otherwise be a constant, so that a traced graph recomputes it at every run.
+    case positiveMask
+    /// `[n, d]` → `[n, 1]`: the row maximum (no gradient).
+    case rowMaximum
+    /// max(a, b) elementwise (no gradient).
+    case maximum
+
+    /// False for the gradient-free ops: their results are constants to autodiff.
+    var passesGradients: Bool {
+        switch self {
+        case .positiveMask, .rowMaximum, .maximum: false
+        default: true
+        }
+    }
 
     /// The value of the op on these input values.
     func forward(_ x: [Tensor]) -> Tensor {
@@ -65,6 +80,9 @@ enum Primitive {
         case .logSoftmax: x[0].logSoftmaxLastAxis()
         case .selectColumns(let columns): x[0].selectColumns(columns)
         case .scatterColumns(let columns, let width): x[0].scatterColumns(columns, width: width)
+        case .positiveMask: x[0].positiveMask()
+        case .rowMaximum: x[0].maxLastAxis()
+        case .maximum: x[0].zipWith(x[1], { Swift.max($0, $1) }, { Swift.max($0, $1) })
         }
     }
 }

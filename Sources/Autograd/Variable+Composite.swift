@@ -3,8 +3,14 @@ import TensorCore
 // Composite functions: built from primitives only, so they need no gradient rules of their own.
 
 extension Variable {
-    /// max(x, 0) elementwise, as x · 1[x > 0] with the mask a constant.
-    public func relu() -> Variable { self * constant(value.positiveMask()) }
+    /// max(x, 0) elementwise, as x · 1[x > 0] with the mask gradient-free.
+    public func relu() -> Variable { self * Variable(.positiveMask, [self]) }
+
+    /// The row maximum of `[n, d]` (d ≥ 1), → `[n, 1]`, without a gradient (a shift for stable exponentials).
+    public func rowMaximumWithoutGradient() -> Variable { Variable(.rowMaximum, [self]) }
+
+    /// max(self, other) elementwise, same shapes, without a gradient.
+    public func maximumWithoutGradient(_ other: Variable) -> Variable { Variable(.maximum, [self, other]) }
 
     /// x² elementwise.
     public func squared() -> Variable { power(2) }
@@ -15,10 +21,10 @@ extension Variable {
         return (self * inner.tanh().adding(1)).scaled(by: 0.5)
     }
 
-    /// log Σⱼ exp(xᵢⱼ) for each row of `[n, d]`, → `[n, 1]`. The row maximum is subtracted as a
-    /// constant: exact in value and gradient, and it never overflows.
+    /// log Σⱼ exp(xᵢⱼ) for each row of `[n, d]`, → `[n, 1]`. The row maximum is subtracted without
+    /// a gradient: exact in value and gradient, and it never overflows.
     public func logSumExpLastAxis() -> Variable {
-        let m = constant(value.maxLastAxis())
+        let m = rowMaximumWithoutGradient()
         return (self - m.expandLastAxis(shape[1])).exp().sumLastAxis().log() + m
     }
 

@@ -21,12 +21,14 @@ public final class Variable {
         inputs = []
     }
 
-    /// The result of applying `primitive` to `inputs`; records the edge only when needed.
+    /// The result of applying `primitive` to `inputs`; records the edge only when a gradient needs
+    /// it or a trace is being taken (`CompiledGraph` replays constants' ops too).
     init(_ primitive: Primitive, _ inputs: [Variable]) {
         value = primitive.forward(inputs.map(\.value))
-        requiresGrad = inputs.contains { $0.requiresGrad }
-        self.primitive = requiresGrad ? primitive : nil
-        self.inputs = requiresGrad ? inputs : []
+        requiresGrad = primitive.passesGradients && inputs.contains { $0.requiresGrad }
+        let records = requiresGrad || Tracing.recordsEverything
+        self.primitive = records ? primitive : nil
+        self.inputs = records ? inputs : []
     }
 
     /// Shape of the value.
@@ -39,4 +41,9 @@ public final class Variable {
 
     /// A constant of the same dtype.
     public func constant(_ tensor: Tensor) -> Variable { Variable(tensor.converted(to: dtype)) }
+}
+
+/// Whether graph building records every op, as a trace needs, or only those on a gradient's path.
+enum Tracing {
+    @TaskLocal static var recordsEverything = false
 }

@@ -19,14 +19,20 @@ public struct HessianVectorProduct {
         precondition(w.shape == v.shape && w.count == layout.count, "w \(w.shape), v \(v.shape) for \(layout.count) parameters")
         let p = ParameterVariables(layout: layout, flat: w, requiresGrad: true)
         let grads = gradients(of: loss(p), withRespectTo: p.leaves, createGraph: true)
-        let directions = layout.split(v.converted(to: w.dtype))
+        let product = Self.product(gradients: grads, directions: layout.split(v.converted(to: w.dtype)), parameters: p.leaves)
+        return product.isEmpty ? Tensor.zeros(v.shape, dtype: w.dtype) : layout.join(product.map(\.value))
+    }
+
+    /// H·v as variables, one per parameter leaf: the gradient of ⟨∇L, v⟩, given ∇L built with
+    /// `createGraph: true` and v cut like the leaves. Empty when there are no parameters.
+    public static func product(gradients grads: [Variable], directions: [Tensor], parameters: [Variable]) -> [Variable] {
         var inner: Variable?
         for (g, d) in zip(grads, directions) {
             let term = (g * Variable(d)).sum()
             inner = inner.map { $0 + term } ?? term
         }
-        guard let inner else { return Tensor.zeros(v.shape, dtype: w.dtype) }
-        return layout.join(gradients(of: inner, withRespectTo: p.leaves).map(\.value))
+        guard let inner else { return [] }
+        return gradients(of: inner, withRespectTo: parameters)
     }
 
     /// H·v by central differences of the gradient, (∇L(w + εv) − ∇L(w − εv)) / 2ε: the test oracle

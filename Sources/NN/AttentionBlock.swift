@@ -45,10 +45,8 @@ public struct AttentionBlock: Sendable {
             for (slot, t) in wanted.enumerated() {
                 let query = layers[0](sequence[t], p)
                 let scores = (0...t).map { u in (query * keys[u]).sumLastAxis().scaled(by: scale) }  // [n, 1] each
-                // Softmax across positions; the row maximum is a constant (exact value and gradient).
-                var maximum = scores[0].value
-                for s in scores.dropFirst() { maximum = maximum.zipWith(s.value, { Swift.max($0, $1) }, { Swift.max($0, $1) }) }
-                let shift = scores[0].constant(maximum)
+                // Softmax across positions; the row maximum is gradient-free (exact value and gradient).
+                let shift = scores.dropFirst().reduce(scores[0]) { $0.maximumWithoutGradient($1) }
                 let weights = scores.map { ($0 - shift).exp() }
                 let total = weights.dropFirst().reduce(weights[0], +)
                 var mixed: Variable?

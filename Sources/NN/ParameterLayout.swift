@@ -82,6 +82,13 @@ public struct ParameterVariables {
         leaves = layout.split(flat).map { Variable($0, requiresGrad: requiresGrad) }
     }
 
+    /// Given leaves, one per entry in layout order, shaped like the entries.
+    public init(layout: ParameterLayout, leaves: [Variable]) {
+        precondition(leaves.map(\.shape) == layout.entries.map(\.shape), "leaves do not fit the layout")
+        self.layout = layout
+        self.leaves = leaves
+    }
+
     /// The leaf named `name` (a programming error if absent).
     public subscript(_ name: String) -> Variable {
         guard let index = layout.entries.firstIndex(where: { $0.name == name }) else {

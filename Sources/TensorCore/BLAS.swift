@@ -20,17 +20,15 @@ public enum BLAS {
         let kb = transposeB ? b.shape[1] : b.shape[0]
         let n = transposeB ? b.shape[0] : b.shape[1]
         precondition(k == kb, "matmul inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
-        let ta = transposeA ? CblasTrans : CblasNoTrans
-        let tb = transposeB ? CblasTrans : CblasNoTrans
-        let lda = Int32(a.shape[1]), ldb = Int32(b.shape[1])
+        let lda = a.shape[1], ldb = b.shape[1]
         switch (a.storage, b.storage) {
         case (.float32(let x), .float32(let y)):
             return Tensor(shape: [m, n], storage: .float32(product(m, n, k) { out in
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, x, lda, y, ldb, 0, out, Int32(n))
+                Float.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, x, lda: lda, y, ldb: ldb, out)
             }))
         case (.float64(let x), .float64(let y)):
             return Tensor(shape: [m, n], storage: .float64(product(m, n, k) { out in
-                cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, x, lda, y, ldb, 0, out, Int32(n))
+                Double.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, x, lda: lda, y, ldb: ldb, out)
             }))
         default:
             preconditionFailure("matmul on dtypes \(a.dtype) and \(b.dtype)")
@@ -94,5 +92,21 @@ public enum BLAS {
         guard info == 0 else { return nil }
         // LAPACK wrote eigenvector j as column j in column-major order: row j of the row-major buffer.
         return (w, Tensor(shape: [n, n], a))
+    }
+}
+
+extension Float {
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                            _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(n))
+    }
+}
+
+extension Double {
+    public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                            _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int, _ c: UnsafeMutablePointer<Double>) {
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(n))
     }
 }

@@ -129,12 +129,7 @@ func columnSums<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
 func rowSums<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
     [T](unsafeUninitializedCapacity: n) { out, initialized in
         a.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                let row = p.baseAddress! + i * d
-                var s = 0.0
-                for j in 0..<d { s += Double(row[j]) }
-                out[i] = T(s)
-            }
+            for i in 0..<n { out[i] = T(RowKernels.sum(p.baseAddress! + i * d, d)) }
         }
         initialized = n
     }
@@ -143,12 +138,7 @@ func rowSums<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
 func rowMaxima<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
     [T](unsafeUninitializedCapacity: n) { out, initialized in
         a.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                let row = p.baseAddress! + i * d
-                var m = row[0]
-                for j in 1..<d where row[j] > m { m = row[j] }
-                out[i] = m
-            }
+            for i in 0..<n { out[i] = RowKernels.maximum(p.baseAddress! + i * d, d) }
         }
         initialized = n
     }
@@ -157,10 +147,26 @@ func rowMaxima<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
 func rowArgmax<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [Int] {
     a.withUnsafeBufferPointer { p in
         (0..<n).map { i in
+            // The maximum first, in four independent lanes (which vectorize), then its first
+            // position: the same index as a left-to-right scan, NaNs skipped; a row that starts
+            // with NaN gives 0, as the scan does.
             let row = p.baseAddress! + i * d
-            var best = 0
-            for j in 1..<d where row[j] > row[best] { best = j }
-            return best
+            var lanes = (row[0], row[0], row[0], row[0])
+            var j = 0
+            while j + 4 <= d {
+                if row[j] > lanes.0 { lanes.0 = row[j] }
+                if row[j + 1] > lanes.1 { lanes.1 = row[j + 1] }
+                if row[j + 2] > lanes.2 { lanes.2 = row[j + 2] }
+                if row[j + 3] > lanes.3 { lanes.3 = row[j + 3] }
+                j += 4
+            }
+            var m = lanes.0
+            if lanes.1 > m { m = lanes.1 }
+            if lanes.2 > m { m = lanes.2 }
+            if lanes.3 > m { m = lanes.3 }
+            while j < d { if row[j] > m { m = row[j] }; j += 1 }
+            for k in 0..<d where row[k] == m { return k }
+            return 0
         }
     }
 }
@@ -168,23 +174,7 @@ func rowArgmax<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [Int] {
 func rowLogSoftmax<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
     [T](unsafeUninitializedCapacity: n * d) { out, initialized in
         a.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                let row = p.baseAddress! + i * d, result = out.baseAddress! + i * d
-                var m = row[0]
-                for j in 1..<d { m = Swift.max(m, row[j]) }
-                // exp pass (vectorizes), then four partial sums in a fixed order (deterministic).
-                for j in 0..<d { result[j] = T.exp(row[j] - m) }
-                var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-                var j = 0
-                while j + 4 <= d {
-                    s0 += Double(result[j]); s1 += Double(result[j + 1])
-                    s2 += Double(result[j + 2]); s3 += Double(result[j + 3])
-                    j += 4
-                }
-                while j < d { s0 += Double(result[j]); j += 1 }
-                let shift = m + T(Double.log((s0 + s1) + (s2 + s3)))
-                for j in 0..<d { result[j] = row[j] - shift }
-            }
+            for i in 0..<n { RowKernels.logSoftmax(p.baseAddress! + i * d, out.baseAddress! + i * d, d) }
         }
         initialized = n * d
     }

@@ -1,0 +1,41 @@
+/// Row kernels shared by the eager tensor ops and the compiled graph, so that both compute the same
+/// bits: each reduces or transforms one contiguous row of `d` elements in a fixed order.
+///
+/// Each is specialized for Float and Double: builds that compile file by file (debug) would
+/// otherwise call them through generic witnesses, element by element.
+public enum RowKernels {
+    /// Σⱼ row[j] in Double, left to right.
+    @inlinable @_specialize(where T == Float) @_specialize(where T == Double)
+    public static func sum<T: TensorScalar>(_ row: UnsafePointer<T>, _ d: Int) -> Double {
+        var s = 0.0
+        for j in 0..<d { s += Double(row[j]) }
+        return s
+    }
+
+    /// maxⱼ row[j] (d ≥ 1), keeping the first of equal maxima.
+    @inlinable @_specialize(where T == Float) @_specialize(where T == Double)
+    public static func maximum<T: TensorScalar>(_ row: UnsafePointer<T>, _ d: Int) -> T {
+        var m = row[0]
+        for j in 1..<d where row[j] > m { m = row[j] }
+        return m
+    }
+
+    /// log-softmax of one row into `result` (which must not alias `row`).
+    @inlinable @_specialize(where T == Float) @_specialize(where T == Double)
+    public static func logSoftmax<T: TensorScalar>(_ row: UnsafePointer<T>, _ result: UnsafeMutablePointer<T>, _ d: Int) {
+        var m = row[0]
+        for j in 1..<d { m = Swift.max(m, row[j]) }
+        // exp pass (vectorizes), then four partial sums in a fixed order (deterministic).
+        for j in 0..<d { result[j] = T.exp(row[j] - m) }
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var j = 0
+        while j + 4 <= d {
+            s0 += Double(result[j]); s1 += Double(result[j + 1])
+            s2 += Double(result[j + 2]); s3 += Double(result[j + 3])
+            j += 4
+        }
+        while j < d { s0 += Double(result[j]); j += 1 }
+        let shift = m + T(Double.log((s0 + s1) + (s2 + s3)))
+        for j in 0..<d { result[j] = row[j] - shift }
+    }
+}
