@@ -26,10 +26,12 @@ let package = Package(
 
         // MARK: - Engine
         .target(name: "FileOutput"),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
-        .target(name: "Autograd", dependencies: ["TensorCore"]),
-        .target(name: "NN", dependencies: ["Autograd", "TensorCore"]),
-        .target(name: "Curvature", dependencies: ["Autograd", "NN", "TensorCore"]),
+        // The numeric modules are optimized in debug builds too: unoptimized, the compiled plan's
+        // row passes and the optimizers' loops run ~30× slower and the engine tests spent minutes in them.
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: optimizedInDebug),
+        .target(name: "Autograd", dependencies: ["TensorCore"], swiftSettings: optimizedInDebug),
+        .target(name: "NN", dependencies: ["Autograd", "TensorCore"], swiftSettings: optimizedInDebug),
+        .target(name: "Curvature", dependencies: ["Autograd", "NN", "TensorCore"], swiftSettings: optimizedInDebug),
 
         // MARK: - Contract and sources
         .target(name: "JSONCore"),
@@ -58,7 +60,7 @@ let package = Package(
         // MARK: - Benchmarks (Benchmarks/RESULTS.md)
         .executableTarget(
             name: "trainscope-bench",
-            dependencies: ["TensorCore", "Training"],
+            dependencies: ["Autograd", "Curvature", "NN", "TensorCore", "Training"],
             path: "Benchmarks/EngineBenchmark"
         ),
         .executableTarget(
@@ -98,3 +100,6 @@ let package = Package(
         .testTarget(name: "trainscopeTests", dependencies: ["JSONCore", "Telemetry", "TestSupport"]),
     ]
 )
+
+/// `-O` for a target in debug builds (release builds are optimized anyway).
+var optimizedInDebug: [SwiftSetting] { [.unsafeFlags(["-O"], .when(configuration: .debug))] }

@@ -98,14 +98,23 @@ public struct TaskInstance: Sendable {
         hessian(at: parameters, members: model.layout.entries.indices.filter { model.layout.entries[$0].name == name }, data: data)
     }
 
+    /// The diagonal block of the Hessian operator `full` for one parameter tensor (`out.weight`):
+    /// an operator on its `[count]` coordinates. Nil when there is no such tensor.
+    public func hessianBlock(_ full: SymmetricOperator, entry name: String) -> SymmetricOperator? {
+        block(full, members: model.layout.entries.indices.filter { model.layout.entries[$0].name == name })
+    }
+
     private func hessian(at parameters: Tensor, members: [Int], data: Dataset?) -> SymmetricOperator? {
-        let layout = model.layout
+        members.isEmpty ? nil : block(hessian(at: parameters, data: data), members: members)
+    }
+
+    private func block(_ full: SymmetricOperator, members: [Int]) -> SymmetricOperator? {
+        let layout = model.layout, dtype = full.dtype
         guard !members.isEmpty else { return nil }
-        let full = hessian(at: parameters, data: data)
         let size = members.reduce(0) { $0 + layout.entries[$1].count }
         let sublayout = ParameterLayout(members.map { (layout.entries[$0].name, layout.entries[$0].shape) })
-        return SymmetricOperator(dimension: size, dtype: parameters.dtype) { v in
-            var parts = layout.entries.map { Tensor.zeros($0.shape, dtype: parameters.dtype) }
+        return SymmetricOperator(dimension: size, dtype: dtype) { v in
+            var parts = layout.entries.map { Tensor.zeros($0.shape, dtype: dtype) }
             for (index, piece) in zip(members, sublayout.split(v)) { parts[index] = piece }
             let product = layout.split(full(layout.join(parts)))
             return sublayout.join(members.map { product[$0] })

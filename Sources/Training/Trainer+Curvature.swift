@@ -8,7 +8,7 @@ import Telemetry
 /// The training-loss Hessian of a trainer: its operator and the tracked spectrum estimates.
 extension Trainer {
     /// The Hessian of the training loss (full training set) at the current parameters, as an operator.
-    public func hessianOperator() -> SymmetricOperator { task.hessian(at: state.parameters) }
+    public func hessianOperator() -> SymmetricOperator { compiledHessian(at: state.parameters, data: task.train) }
 
     /// The examples the tracked spectrum is measured on: the training set, or with `spectrum_batch`
     /// a fixed random subset of it (drawn once from the seed, so successive estimates and their
@@ -32,7 +32,7 @@ extension Trainer {
         let started = clock()
         let data = spectrumData
         // At the weights the loss is computed at: the quantized ones under quantization-aware training.
-        let hessian = task.hessian(at: deployedParameters, data: data)
+        let hessian = compiledHessian(at: deployedParameters, data: data)
         let k = min(config[.spectrumTopK], hessian.dimension)
         let warm = trackedEigenvectors.count == k
         let top = topEigenpairs(hessian, k: k, tolerance: config[.spectrumTolerance],
@@ -72,10 +72,10 @@ extension Trainer {
     /// training trajectory and the tracked spectrum are untouched).
     public func tensorTraces(probes: Int) -> [String: TraceEstimate] {
         var rng = SeededRNG(seed: UInt64(state.config[.seed]) &+ 0x7EA_CE5)
-        let data = spectrumData
+        let full = compiledHessian(at: deployedParameters, data: spectrumData)
         var traces: [String: TraceEstimate] = [:]
         for entry in CompressionProbe.compressible(task.model.layout) {
-            guard let block = task.hessian(at: deployedParameters, entry: entry.name, data: data) else { continue }
+            guard let block = task.hessianBlock(full, entry: entry.name) else { continue }
             traces[entry.name] = hutchinsonTrace(block, probes: probes, rng: &rng)
         }
         return traces

@@ -20,6 +20,7 @@ struct StepGradient {
 extension Trainer {
     /// Loss, accuracy and gradient `[P]` of the mean loss over `batch` at `weights` `[P]`.
     func batchGradient(_ batch: Dataset, at weights: Tensor) -> StepGradient {
+        if let compiled = compiledGradient(batch, at: weights) { return compiled }
         let p = ParameterVariables(layout: task.model.layout, flat: weights, requiresGrad: true)
         let output = task.model.forward(batch.input, p)
         let loss = batch.loss(of: output)

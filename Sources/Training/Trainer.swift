@@ -76,6 +76,10 @@ public final class Trainer {
     var quantizationLevels: [Int32] = []
     /// The workers' shards for the (workers, heterogeneity) they were dealt for.
     var shards: (workers: Int, heterogeneity: Double, data: [Dataset])?
+    /// The traced and planned gradient and evaluation passes, by batch size.
+    var compiledGraphs = CompiledGraphCache()
+    /// False runs every pass on the eager graph (the reference the compiled plans are tested against).
+    public var usesCompiledGraphs = true
 
     /// A fresh run: data and initial parameters from `config`'s seed.
     public convenience init(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) {
@@ -240,6 +244,7 @@ public final class Trainer {
 
     /// Loss and accuracy on `dataset` with the deployed (or given) parameters, without gradients.
     public func evaluate(_ dataset: Dataset, parameters: Tensor? = nil) -> Evaluation {
+        if let compiled = compiledEvaluation(dataset, parameters: parameters ?? deployedParameters) { return compiled }
         let p = ParameterVariables(layout: task.model.layout, flat: parameters ?? deployedParameters, requiresGrad: false)
         let output = task.model.forward(dataset.input, p)
         return Evaluation(loss: dataset.loss(of: output).value.scalarValue,

@@ -1,0 +1,29 @@
+import Testing
+import TestSupport
+import Telemetry
+import Training
+
+/// The compiled plans against the eager graph they were traced from, on every preset's model.
+@Suite struct CompiledTrainingTests {
+    /// Every preset, small: its steps must give the same bits compiled as eager (and compile at all).
+    @Test(arguments: Preset.all.map(\.name))
+    func presetTrainsIdenticallyCompiledAndEager(_ name: String) throws {
+        // Compression probes and Fourier measures are off: they run the same compiled passes as evaluation.
+        let config = try smallConfig(name, ["steps": "200", "eval_every": "20", "log_every": "1", "histogram_every": "0",
+                                            "probe_every": "0", "fourier_every": "0"])
+        let compiled = Trainer(config: config, runID: "c", clock: fixedClock)
+        let eager = Trainer(config: config, runID: "c", clock: fixedClock)
+        eager.usesCompiledGraphs = false
+        let compiledSeries = scalarSeries(train(compiled, steps: 200))
+        let eagerSeries = scalarSeries(train(eager, steps: 200))
+        #expect(compiled.compiledGraphReport.failures == [])
+        #expect(compiled.compiledGraphReport.plans >= 2, "gradient and evaluation passes compiled")
+        #expect(compiledSeries.count == eagerSeries.count)
+        for (c, e) in zip(compiledSeries, eagerSeries) where c.1 != e.1 {
+            let differing = c.1.keys.filter { c.1[$0] != e.1[$0] }.sorted()
+            Issue.record("step \(c.0): \(differing.prefix(4).map { "\($0) \(c.1[$0]!) vs \(e.1[$0] ?? .nan)" })")
+            break
+        }
+        #expect(compiled.state == eager.state)
+    }
+}
