@@ -1,3 +1,4 @@
+import Foundation
 import TensorCore
 
 /// A function of a flat parameter vector and a batch, traced once and then run as a fused plan.
@@ -33,11 +34,16 @@ public final class CompiledGraph {
 
     /// Element type of parameters, inputs and results.
     public let dtype: DType
+    /// Threads that share a fused pass whose rows are independent (1…4; by default 2 where there
+    /// are two cores). Results are the same bits for any number: sums are added up in row order.
+    public var threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
     public let parameterCount: Int
     private let plan: ExecutionPlan
     private let memory: Memory
     private let indexCounts: [Int]
     private let tensorShapes: [[Int]]
+    /// Each result group's shape: its variable's, or the group flattened and joined.
+    private let outputShapes: [[Int]]
 
     private enum Memory {
         case float32(PlanMemory<Float>)
@@ -89,12 +95,16 @@ public final class CompiledGraph {
         self.parameterCount = parameterCount
         self.indexCounts = indexCounts
         self.tensorShapes = tensorShapes
+        outputShapes = plan.outputs.map { group in
+            group.count == 1 ? plan.shapes[group[0]] : [group.reduce(0) { $0 + Tensor.count(of: plan.shapes[$1]) }]
+        }
         memory = dtype == .float32 ? .float32(PlanMemory(plan)) : .float64(PlanMemory(plan))
     }
 
     /// True when `run` accepts inputs of these counts and shapes.
     public func accepts(indices: [[Int32]], tensors: [Tensor]) -> Bool {
-        indices.map(\.count) == indexCounts && tensors.map(\.shape) == tensorShapes
+        indices.count == indexCounts.count && tensors.count == tensorShapes.count
+            && zip(indices, indexCounts).allSatisfy { $0.count == $1 } && zip(tensors, tensorShapes).allSatisfy { $0.shape == $1 }
     }
 
     /// The function's results at flat `parameters` `[parameterCount]` and these inputs: one tensor
@@ -110,27 +120,44 @@ public final class CompiledGraph {
         }
     }
 
+    /// `run`, writing each result into `results`' tensor of the same shape and dtype in place (a
+    /// fresh one where it has none): in the steady state a run allocates nothing at all.
+    public func run(parameters: Tensor, indices: [[Int32]], tensors: [Tensor], into results: inout [Tensor]) {
+        precondition(parameters.count == parameterCount && parameters.dtype == dtype,
+                     "parameters \(parameters.dtype) [\(parameters.count)], the trace took \(dtype) [\(parameterCount)]")
+        precondition(accepts(indices: indices, tensors: tensors), "inputs of other sizes than the trace's; trace again")
+        switch memory {
+        case .float32(let memory): run(memory, parameters, indices, tensors, into: &results)
+        case .float64(let memory): run(memory, parameters, indices, tensors, into: &results)
+        }
+    }
+
     private func run<T: TensorScalar>(_ memory: PlanMemory<T>, _ parameters: Tensor, _ indices: [[Int32]], _ tensors: [Tensor]) -> [Tensor] {
-        withElements(of: parameters, as: T.self) { plan.run(memory, parameters: $0, indices: indices, tensors: tensors) }
-        return plan.outputs.map { group in
-            let counts = group.map { Tensor.count(of: plan.shapes[$0]) }
-            let values = [T](unsafeUninitializedCapacity: counts.reduce(0, +)) { out, initialized in
+        var results: [Tensor] = []
+        run(memory, parameters, indices, tensors, into: &results)
+        return results
+    }
+
+    private func run<T: TensorScalar>(_ memory: PlanMemory<T>, _ parameters: Tensor, _ indices: [[Int32]], _ tensors: [Tensor],
+                                      into results: inout [Tensor]) {
+        parameters.withUnsafeElements(as: T.self) { plan.run(memory, parameters: $0, indices: indices, tensors: tensors, threads: threads) }
+        if results.count != plan.outputs.count { results = plan.outputs.map { _ in Tensor.zeros([0], dtype: dtype) } }
+        for (k, group) in plan.outputs.enumerated() {
+            let shape = outputShapes[k]
+            if results[k].shape != shape || results[k].dtype != dtype { results[k] = Tensor.zeros(shape, dtype: dtype) }
+            results[k].withUnsafeMutableElements(as: T.self) { out in
                 var at = 0
-                for (node, count) in zip(group, counts) {
-                    withElements(of: parameters, as: T.self) { p in
-                        let source: UnsafePointer<T>
+                for node in group {
+                    let count = Tensor.count(of: plan.shapes[node])
+                    parameters.withUnsafeElements(as: T.self) { p in
                         switch plan.location[node]! {
-                        case .parameters(let offset): source = p + offset
-                        case .arena(let offset): source = UnsafePointer(memory.arena + offset)
+                        case .parameters(let offset): (out + at).update(from: p + offset, count: count)
+                        case .arena(let offset): (out + at).update(from: memory.arena + offset, count: count)
                         }
-                        (out.baseAddress! + at).initialize(from: source, count: count)
                     }
                     at += count
                 }
-                initialized = at
             }
-            let shape = group.count == 1 ? plan.shapes[group[0]] : [values.count]
-            return T.tensor(shape: shape, values)
         }
     }
 
@@ -162,7 +189,7 @@ extension CompiledGraph: CustomStringConvertible {
                 return "gemm \(g.m)×\(g.k)\(g.transposeA ? "ᵀ" : "") · \(g.k)×\(g.n)\(g.transposeB ? "ᵀ" : "")"
             case .kernel(let k):
                 let ops = k.ops.map { "\($0)".split(separator: "(").first.map(String.init) ?? "" }
-                return "pass over \(k.rows) rows: \(ops.joined(separator: ", "))"
+                return "\(k.parallel ? "parallel " : "")pass over \(k.rows) rows: \(ops.joined(separator: ", "))"
                     + (k.accumulators.isEmpty ? "" : "; \(k.accumulators.count) accumulators")
                     + (k.zeroed.isEmpty ? "" : "; \(k.zeroed.count) scatter-add targets")
             }

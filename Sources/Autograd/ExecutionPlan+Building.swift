@@ -145,8 +145,7 @@ extension ExecutionPlan {
             }
         }
 
-        // Kernels share one scratch region and one accumulator region, after the node buffers.
-        let scratchStart = arenaCount
+        // Kernels share one accumulator region and one scratch region per worker, after every buffer.
         var scratchNeeded = 0
         var groupIndex = 0
         for entry in order {
@@ -156,15 +155,40 @@ extension ExecutionPlan {
             }
             let group = groups[groupIndex]
             groupIndex += 1
-            var builder = KernelBuilder(plan: self, nodes: nodes, rows: group.rows, scratchStart: scratchStart,
-                                        indexBufferOf: indexBufferOf, materialized: materialized)
+            var builder = KernelBuilder(plan: self, nodes: nodes, rows: group.rows, indexBufferOf: indexBufferOf,
+                                        materialized: materialized)
             for id in group.members { builder.add(id) }
+            if group.rows >= Self.parallelRows { stageForThreads(&builder.kernel) }
             scratchNeeded = max(scratchNeeded, builder.scratchUsed)
             accumulatorCount = max(accumulatorCount, builder.accumulatorsUsed)
             maxRegisters = max(maxRegisters, builder.kernel.registers.count)
             steps.append(.kernel(builder.kernel))
         }
-        arenaCount += scratchNeeded
+        scratchBase = arenaCount
+        scratchStride = scratchNeeded
+        arenaCount += scratchNeeded * Self.maxWorkers
+    }
+
+    /// Makes a pass parallel when no row adds into rows others write (scatter-adds stay serial):
+    /// its sums then copy each row's terms to a staging buffer, added up in row order after the
+    /// pass, so that the result does not depend on the number of threads.
+    private mutating func stageForThreads(_ kernel: inout Kernel) {
+        guard !kernel.ops.contains(where: { if case .addInto = $0 { true } else { false } }) else { return }
+        for (k, op) in kernel.ops.enumerated() {
+            let (from, accumulator, width, total): (Int, Int, Int, Bool)
+            switch op {
+            case .accumulateTotal(let f, let a, let w): (from, accumulator, width, total) = (f, a, w, true)
+            case .accumulateColumns(let f, let a, let w): (from, accumulator, width, total) = (f, a, w, false)
+            default: continue
+            }
+            let staging = Location.arena(arenaCount)
+            arenaCount += kernel.rows * width
+            kernel.registers.append(.rows(staging, width: width))
+            kernel.ops[k] = .copy(from: from, to: kernel.registers.count - 1, width: width, stride: 1)
+            kernel.staged.append((staging, width, accumulator, total))
+        }
+        maxRegisters = max(maxRegisters, kernel.registers.count)
+        kernel.parallel = true
     }
 
     private func gemm(_ id: Int, _ node: GraphTrace.Node) -> Gemm {
@@ -180,7 +204,6 @@ extension ExecutionPlan {
 private struct KernelBuilder {
     let plan: ExecutionPlan
     let nodes: [GraphTrace.Node]
-    let scratchStart: Int
     let indexBufferOf: [Int?]
     let materialized: (Int) -> Bool
     var kernel: ExecutionPlan.Kernel
@@ -190,9 +213,8 @@ private struct KernelBuilder {
     /// broadcast along the row).
     private var registerOf: [Int: (register: Int, width: Int)] = [:]
 
-    init(plan: ExecutionPlan, nodes: [GraphTrace.Node], rows: Int, scratchStart: Int, indexBufferOf: [Int?],
-         materialized: @escaping (Int) -> Bool) {
-        self.plan = plan; self.nodes = nodes; self.scratchStart = scratchStart
+    init(plan: ExecutionPlan, nodes: [GraphTrace.Node], rows: Int, indexBufferOf: [Int?], materialized: @escaping (Int) -> Bool) {
+        self.plan = plan; self.nodes = nodes
         self.indexBufferOf = indexBufferOf; self.materialized = materialized
         kernel = ExecutionPlan.Kernel(rows: rows, registers: [], ops: [], zeroed: [], accumulators: [])
     }
@@ -207,7 +229,7 @@ private struct KernelBuilder {
 
     private mutating func scratch(_ count: Int) -> Int {
         defer { scratchUsed += count }
-        return register(.scratch(scratchStart + scratchUsed))
+        return register(.scratch(scratchUsed))
     }
 
     /// The register of input `u` read row for row: its pass register, or its buffer's row.

@@ -1,3 +1,4 @@
+import Dispatch
 import TensorCore
 
 /// The memory one plan runs in, for one element type: allocated when the plan is built and
@@ -6,7 +7,8 @@ final class PlanMemory<T: TensorScalar> {
     let arena: UnsafeMutablePointer<T>
     let accumulators: UnsafeMutablePointer<Double>
     let indices: UnsafeMutablePointer<Int32>
-    /// Per register of the running kernel: the current row's pointer, its base, row stride and index array.
+    /// Per worker and register of the running kernel (`maxRegisters` per worker): the current
+    /// row's pointer, its base, row stride and index array.
     let current: UnsafeMutablePointer<UnsafeMutablePointer<T>>
     let bases: UnsafeMutablePointer<UnsafeMutablePointer<T>>
     let strides: UnsafeMutablePointer<Int>
@@ -22,7 +24,7 @@ final class PlanMemory<T: TensorScalar> {
         accumulators = .allocate(capacity: max(plan.accumulatorCount, 1))
         indices = .allocate(capacity: max(plan.indexCount, 1))
         indices.initialize(repeating: 0, count: max(plan.indexCount, 1))
-        let registers = max(plan.maxRegisters, 1)
+        let registers = max(plan.maxRegisters, 1) * ExecutionPlan.maxWorkers
         current = .allocate(capacity: registers)
         bases = .allocate(capacity: registers)
         strides = .allocate(capacity: registers)
@@ -37,7 +39,7 @@ final class PlanMemory<T: TensorScalar> {
             values.withUnsafeBufferPointer { (indices + offset).update(from: $0.baseAddress!, count: values.count) }
         }
         for (offset, value) in plan.constants {
-            withElements(of: value, as: T.self) { (arena + offset).update(from: $0, count: value.count) }
+            value.withUnsafeElements(as: T.self) { (arena + offset).update(from: $0, count: value.count) }
         }
     }
 
@@ -47,25 +49,15 @@ final class PlanMemory<T: TensorScalar> {
     }
 }
 
-/// The elements of `tensor`, which must hold `T`s.
-func withElements<T: TensorScalar, R>(of tensor: Tensor, as: T.Type, _ body: (UnsafePointer<T>) -> R) -> R {
-    switch tensor.storage {
-    case .float32(let a):
-        precondition(T.self == Float.self, "a Float32 tensor where \(T.self) is expected")
-        return a.withUnsafeBufferPointer { body(UnsafeRawPointer($0.baseAddress ?? UnsafePointer(bitPattern: 8)!).assumingMemoryBound(to: T.self)) }
-    case .float64(let a):
-        precondition(T.self == Double.self, "a Float64 tensor where \(T.self) is expected")
-        return a.withUnsafeBufferPointer { body(UnsafeRawPointer($0.baseAddress ?? UnsafePointer(bitPattern: 8)!).assumingMemoryBound(to: T.self)) }
-    }
-}
-
 extension ExecutionPlan {
-    /// Runs every step on `parameters` (the flat vector) with the traced inputs bound to these values.
+    /// Runs every step on `parameters` (the flat vector) with the traced inputs bound to these
+    /// values; parallel passes split their rows among `threads` workers (same bits for any number).
     // Specialized here for both element types: builds that compile file by file (debug) would
     // otherwise run the kernels through generic witnesses, an order of magnitude slower.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func run<T: TensorScalar>(_ memory: PlanMemory<T>, parameters: UnsafePointer<T>, indices: [[Int32]], tensors: [Tensor]) {
+    func run<T: TensorScalar>(_ memory: PlanMemory<T>, parameters: UnsafePointer<T>, indices: [[Int32]], tensors: [Tensor],
+                              threads: Int) {
         bind(memory, indices: indices, tensors: tensors)
         func pointer(_ location: Location) -> UnsafeMutablePointer<T> {
             switch location {
@@ -82,7 +74,7 @@ extension ExecutionPlan {
                 T.gemm(transposeA: g.transposeA, transposeB: g.transposeB, m: g.m, n: g.n, k: g.k,
                        pointer(g.a), lda: g.lda, pointer(g.b), ldb: g.ldb, out)
             case .kernel(let kernel):
-                run(kernel, memory, pointer)
+                run(kernel, memory, pointer, threads: threads)
             }
         }
     }
@@ -99,42 +91,76 @@ extension ExecutionPlan {
         }
         for (offset, slot, tiles) in inputTensors {
             let value = tensors[slot]
-            withElements(of: value, as: T.self) { source in
+            value.withUnsafeElements(as: T.self) { source in
                 for tile in 0..<tiles { (memory.arena + offset + tile * value.count).update(from: source, count: value.count) }
             }
         }
     }
 
     /// One fused pass: for each row, point every register at its row, then run the ops in order.
-    private func run<T: TensorScalar>(_ kernel: Kernel, _ memory: PlanMemory<T>, _ pointer: (Location) -> UnsafeMutablePointer<T>) {
+    private func run<T: TensorScalar>(_ kernel: Kernel, _ memory: PlanMemory<T>, _ pointer: (Location) -> UnsafeMutablePointer<T>,
+                                      threads: Int) {
         for (location, count) in kernel.zeroed { pointer(location).update(repeating: 0, count: count) }
         for (offset, count, _) in kernel.accumulators { (memory.accumulators + offset).update(repeating: 0, count: count) }
-        let registerCount = kernel.registers.count
-        for (r, register) in kernel.registers.enumerated() {
-            memory.rowIndices[r] = nil
-            switch register {
-            case .rows(let location, let width): memory.bases[r] = pointer(location); memory.strides[r] = width
-            case .invariant(let location): memory.bases[r] = pointer(location); memory.strides[r] = 0
-            case .gathered(let location, let width, let index):
-                memory.bases[r] = pointer(location); memory.strides[r] = width
-                memory.rowIndices[r] = UnsafePointer(memory.indices + indexBuffers[index].offset)
-            case .scratch(let offset): memory.bases[r] = memory.arena + offset; memory.strides[r] = 0
+        let workers = kernel.parallel ? min(max(threads, 1), Self.maxWorkers) : 1
+        for worker in 0..<workers {
+            let first = worker * maxRegisters
+            for (r, register) in kernel.registers.enumerated() {
+                memory.rowIndices[first + r] = nil
+                switch register {
+                case .rows(let location, let width): memory.bases[first + r] = pointer(location); memory.strides[first + r] = width
+                case .invariant(let location): memory.bases[first + r] = pointer(location); memory.strides[first + r] = 0
+                case .gathered(let location, let width, let index):
+                    memory.bases[first + r] = pointer(location); memory.strides[first + r] = width
+                    memory.rowIndices[first + r] = UnsafePointer(memory.indices + indexBuffers[index].offset)
+                case .scratch(let offset):
+                    memory.bases[first + r] = memory.arena + scratchBase + worker * scratchStride + offset; memory.strides[first + r] = 0
+                }
             }
         }
-        let indexStarts = memory.indexStarts
-        kernel.ops.withUnsafeBufferPointer { ops in
+        if workers == 1 {
+            runRows(kernel, memory, worker: 0, 0..<kernel.rows)
+        } else {
+            // The workers share nothing they write: each has its registers and scratch, and its rows.
+            let shared = UncheckedSendable((self, kernel, memory))
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let (plan, kernel, memory) = shared.value
+                let chunk = (kernel.rows + workers - 1) / workers
+                plan.runRows(kernel, memory, worker: worker, (worker * chunk)..<min(kernel.rows, (worker + 1) * chunk))
+            }
+        }
+        for (staging, width, accumulator, total) in kernel.staged {
+            let terms = pointer(staging), acc = memory.accumulators + accumulator
             for i in 0..<kernel.rows {
-                let p = memory.current
-                for r in 0..<registerCount {
-                    let row = memory.rowIndices[r].map { Int($0[i]) } ?? i
-                    p[r] = memory.bases[r] + row * memory.strides[r]
+                let row = terms + i * width
+                if total {
+                    var s = acc[0]
+                    for j in 0..<width { s += Double(row[j]) }
+                    acc[0] = s
+                } else {
+                    for j in 0..<width { acc[j] += Double(row[j]) }
                 }
-                for op in ops { Self.execute(op, p, row: i, indexStarts, memory.accumulators) }
             }
         }
         for (offset, count, destination) in kernel.accumulators {
             let out = pointer(destination)
             for j in 0..<count { out[j] = T(memory.accumulators[offset + j]) }
+        }
+    }
+
+    /// The ops of `kernel` on `rows`, with `worker`'s registers.
+    private func runRows<T: TensorScalar>(_ kernel: Kernel, _ memory: PlanMemory<T>, worker: Int, _ rows: Range<Int>) {
+        let first = worker * maxRegisters, registerCount = kernel.registers.count
+        let p = memory.current + first, bases = memory.bases + first, strides = memory.strides + first
+        let rowIndices = memory.rowIndices + first, indexStarts = memory.indexStarts, accumulators = memory.accumulators
+        kernel.ops.withUnsafeBufferPointer { ops in
+            for i in rows {
+                for r in 0..<registerCount {
+                    let row = rowIndices[r].map { Int($0[i]) } ?? i
+                    p[r] = bases[r] + row * strides[r]
+                }
+                for op in ops { Self.execute(op, p, row: i, indexStarts, accumulators) }
+            }
         }
     }
 
@@ -204,4 +230,10 @@ private func zip<T>(_ w: Int, _ a: UnsafeMutablePointer<T>, _ sa: Int, _ b: Unsa
 @inline(__always)
 private func map<T>(_ w: Int, _ x: UnsafeMutablePointer<T>, _ s: Int, _ o: UnsafeMutablePointer<T>, _ f: (T) -> T) {
     if s == 1 { for j in 0..<w { o[j] = f(x[j]) } } else { o.update(repeating: f(x[0]), count: w) }
+}
+
+/// A value handed to worker threads that the caller has made sure they use without conflict.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

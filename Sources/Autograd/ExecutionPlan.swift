@@ -32,7 +32,7 @@ struct ExecutionPlan {
         case invariant(Location)
         /// Row `index[i]` of a `[_, width]` table.
         case gathered(Location, width: Int, index: Int)
-        /// Kernel-private space.
+        /// Kernel-private space: an offset into the running worker's scratch region.
         case scratch(Int)
     }
 
@@ -61,6 +61,11 @@ struct ExecutionPlan {
         var zeroed: [(Location, Int)]
         /// Double accumulators used by the pass, and where each lands afterwards: (accumulator offset, count, destination).
         var accumulators: [(Int, Int, Location)]
+        /// True when rows may run on several threads at once: no row adds into another's output,
+        /// and the sums are staged row by row and added up in order afterwards.
+        var parallel = false
+        /// A parallel pass's staged sums: (staging buffer `[rows, width]`, width, accumulator offset, total or per column).
+        var staged: [(Location, Int, Int, Bool)] = []
     }
 
     struct Gemm {
@@ -101,4 +106,11 @@ struct ExecutionPlan {
     /// Index arrays that hold traced inputs, by (slot, tiles).
     var inputIndices: [(buffer: Int, slot: Int, tiles: Int)] = []
     var maxRegisters = 0
+    /// Where the workers' scratch regions start in the arena, and the size of each (one after another).
+    var scratchBase = 0
+    var scratchStride = 0
+    /// At most this many threads share a pass.
+    static let maxWorkers = 4
+    /// Passes over fewer rows stay on one thread: waking another costs more than it saves.
+    static let parallelRows = 512
 }

@@ -83,33 +83,45 @@ public func optimizerStep(parameters: inout Tensor, gradient: Tensor, state: ino
     let needsSecond = settings.kind.momentsPerCoordinate == 2
     if needsFirst && state.first == nil { state.first = Tensor.zeros(parameters.shape, dtype: parameters.dtype) }
     if needsSecond && state.second == nil { state.second = Tensor.zeros(parameters.shape, dtype: parameters.dtype) }
-    switch (parameters.storage, gradient.storage) {
-    case (.float32(var w), .float32(let g)):
-        var m = state.first.map(\.floats) ?? [], v = state.second.map(\.floats) ?? []
-        update(&w, g, &m, &v, step: state.step, settings)
-        parameters = Tensor(shape: parameters.shape, w)
-        if needsFirst { state.first = Tensor(shape: parameters.shape, m) }
-        if needsSecond { state.second = Tensor(shape: parameters.shape, v) }
-    case (.float64(var w), .float64(let g)):
-        var m = state.first.map(\.doubles) ?? [], v = state.second.map(\.doubles) ?? []
-        update(&w, g, &m, &v, step: state.step, settings)
-        parameters = Tensor(shape: parameters.shape, w)
-        if needsFirst { state.first = Tensor(shape: parameters.shape, m) }
-        if needsSecond { state.second = Tensor(shape: parameters.shape, v) }
-    default:
-        preconditionFailure("parameters and gradient dtypes differ")
+    precondition(parameters.dtype == gradient.dtype, "parameters and gradient dtypes differ")
+    // An `if`, not a switch over the (dtype, dtype) pair: Swift 6.3.1's optimizer crashes on that
+    // switch here (an ownership verifier failure in copy propagation).
+    if parameters.dtype == .float32 {
+        updateInPlace(&parameters, gradient, &state, settings, Float.self)
+    } else {
+        updateInPlace(&parameters, gradient, &state, settings, Double.self)
     }
 }
 
+/// One pass over the flat vectors, writing weights and moments in place (the state's moment
+/// tensors are taken out while it runs, so they are not copied).
+private func updateInPlace<T: TensorScalar>(_ parameters: inout Tensor, _ gradient: Tensor, _ state: inout OptimizerState,
+                                            _ settings: OptimizerSettings, _: T.Type) {
+    let empty = Tensor.zeros([0], dtype: parameters.dtype)
+    var first = state.first ?? empty, second = state.second ?? empty
+    let hadFirst = state.first != nil, hadSecond = state.second != nil
+    state.first = nil; state.second = nil
+    let count = parameters.count, step = state.step
+    parameters.withUnsafeMutableElements(as: T.self) { w in
+        first.withUnsafeMutableElements(as: T.self) { m in
+            second.withUnsafeMutableElements(as: T.self) { v in
+                gradient.withUnsafeElements(as: T.self) { g in update(w, g, m, v, count: count, step: step, settings) }
+            }
+        }
+    }
+    if hadFirst { state.first = first }
+    if hadSecond { state.second = second }
+}
+
 /// The update rules, element by element, as their papers and PyTorch write them.
-private func update<T: TensorScalar>(_ w: inout [T], _ g: [T], _ m: inout [T], _ v: inout [T], step: Int,
-                                     _ s: OptimizerSettings) {
+private func update<T: TensorScalar>(_ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>,
+                                     _ v: UnsafeMutablePointer<T>, count: Int, step: Int, _ s: OptimizerSettings) {
     let lr = T(s.learningRate), wd = T(s.weightDecay), mu = T(s.momentum)
     let b1 = T(s.beta1), b2 = T(s.beta2), eps = T(s.epsilon)
     let coupled = !s.kind.decouplesWeightDecay && s.weightDecay != 0
     // Adam's bias corrections, computed in Double so that long runs keep their precision.
     let correction1 = T(1 - Double.pow(s.beta1, Double(step))), correction2 = T(1 - Double.pow(s.beta2, Double(step)))
-    for i in 0..<w.count {
+    for i in 0..<count {
         var gi = g[i]
         if coupled { gi += wd * w[i] }
         switch s.kind {

@@ -23,8 +23,18 @@ public enum RowKernels {
     /// log-softmax of one row into `result` (which must not alias `row`).
     @inlinable @_specialize(where T == Float) @_specialize(where T == Double)
     public static func logSoftmax<T: TensorScalar>(_ row: UnsafePointer<T>, _ result: UnsafeMutablePointer<T>, _ d: Int) {
-        var m = row[0]
-        for j in 1..<d { m = Swift.max(m, row[j]) }
+        // The maximum in four lanes, which vectorize. Swift.max keeps a NaN it holds and skips a
+        // NaN it meets, so the lanes give the scan's value, except perhaps the sign of a zero
+        // maximum, which cannot change the result (x − (±0) and ±0 + log s agree).
+        var lanes = (row[0], row[0], row[0], row[0])
+        var k = 0
+        while k + 4 <= d {
+            lanes.0 = Swift.max(lanes.0, row[k]); lanes.1 = Swift.max(lanes.1, row[k + 1])
+            lanes.2 = Swift.max(lanes.2, row[k + 2]); lanes.3 = Swift.max(lanes.3, row[k + 3])
+            k += 4
+        }
+        var m = Swift.max(Swift.max(lanes.0, lanes.1), Swift.max(lanes.2, lanes.3))
+        while k < d { m = Swift.max(m, row[k]); k += 1 }
         // exp pass (vectorizes), then four partial sums in a fixed order (deterministic).
         for j in 0..<d { result[j] = T.exp(row[j] - m) }
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0

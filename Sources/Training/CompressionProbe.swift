@@ -119,12 +119,11 @@ extension Trainer {
                            objectives: [ParetoObjective(name: "model_bits", direction: .minimize), quality], points: points, extra: extra)
     }
 
-    /// Test accuracy of flat parameters `[P]` for a classifier (a forward pass and an argmax: a
-    /// probe needs no loss), test loss for regression.
+    /// Test accuracy of flat parameters `[P]` for a classifier, test loss for regression (the
+    /// evaluation pass, compiled like the trainer's own).
     func testQuality(_ parameters: Tensor) -> Double {
-        let test = task.test
-        guard case .classes = test.target else { return evaluate(test, parameters: parameters).loss }
-        let output = task.model.forward(test.input, ParameterVariables(layout: task.model.layout, flat: parameters, requiresGrad: false))
-        return accuracy(output.value, test.target) ?? 0
+        let evaluation = evaluate(task.test, parameters: parameters)
+        guard case .classes = task.test.target else { return evaluation.loss }
+        return evaluation.accuracy ?? 0
     }
 }

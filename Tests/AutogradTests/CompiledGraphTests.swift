@@ -101,6 +101,29 @@ import Autograd
         #expect(!graph.accepts(indices: [[1, 2, 3], [0, 1, 2]], tensors: []))
     }
 
+    /// Passes over many rows run on several threads; the sums are added in row order afterwards,
+    /// so every thread count gives the eager bits.
+    @Test func threadsDoNotChangeTheBits() throws {
+        var rng = SeededRNG(seed: 8)
+        let n = 3 * 512 + 7, shapes = [[40, 24], [24, 16], [16]]
+        let ids: [[Int32]] = [(0..<n).map { _ in Int32(rng.next() % 40) }, (0..<n).map { _ in Int32(rng.next() % 16) }]
+        func classify(_ leaves: [Variable], _ ids: [[Int32]], _: [Tensor]) -> [[Variable]] {
+            let h = (matmul(leaves[0].gatherRows(ids[0]), leaves[1]) + leaves[2].broadcastRows(ids[0].count)).tanh()
+            let loss = crossEntropy(logits: h, labels: ids[1])
+            return [[loss], gradients(of: loss, withRespectTo: leaves, createGraph: true)]
+        }
+        let graph = try CompiledGraph.trace(parameterShapes: shapes, dtype: .float32, indices: ids, tensors: [], classify)
+        #expect(graph.description.contains("parallel pass"), "\(graph)")
+        let parameters = shapes.map { rng.normalTensor($0, std: 1, dtype: .float32) }
+        let eager = classify(parameters.map { Variable($0, requiresGrad: true) }, ids, [])
+        for threads in [1, 2, 3] {
+            graph.threads = threads
+            let compiled = graph.run(parameters: flat(parameters, .float32), indices: ids, tensors: [])
+            #expect(compiled[0] == eager[0][0].value, "\(threads) threads: loss")
+            #expect(compiled[1].floats == eager[1].flatMap(\.value.floats), "\(threads) threads: gradient")
+        }
+    }
+
     /// Values computed outside the graph cannot be replayed: tracing says which node, and never plans them.
     @Test func valuesComputedOutsideTheGraphAreRefused() {
         let fromParameters: ([Variable], [[Int32]], [Tensor]) -> [[Variable]] = { leaves, _, _ in
