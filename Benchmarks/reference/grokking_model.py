@@ -1,4 +1,4 @@
-"""The trainscope grokking MLP in JAX, shared by grokking_jax.py and grokking_hvp_jax.py.
+"""The trainscope grokking MLP in JAX, for grokking_hvp_jax.py and python_curvature.py.
 
 Identical to `trainscope run --preset grokking`: p = 97, 30% of the pairs (a, b) for training
 (full batch), E_a, E_b ∈ R^{p×128}, h = E_a[a] + E_b[b], z = h², logits = z·Woutᵀ, mean softmax

@@ -36,7 +36,10 @@ public final class CompiledGraph {
     public let dtype: DType
     /// Threads that share a fused pass whose rows are independent (1…4; by default 2 where there
     /// are two cores). Results are the same bits for any number: sums are added up in row order.
-    public var threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    public var threads = CompiledGraph.defaultThreads
+
+    /// Two where the machine has two cores or more, else one.
+    public static var defaultThreads: Int { min(2, ProcessInfo.processInfo.activeProcessorCount) }
     public let parameterCount: Int
     private let plan: ExecutionPlan
     private let memory: Memory

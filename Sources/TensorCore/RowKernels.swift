@@ -20,12 +20,11 @@ public enum RowKernels {
         return m
     }
 
-    /// log-softmax of one row into `result` (which must not alias `row`).
+    /// maxⱼ row[j] (d ≥ 1) in four lanes, which vectorize: the scan's value (Swift.max keeps a
+    /// NaN it holds and skips one it meets, so a row starting with NaN gives NaN), except that
+    /// a zero maximum may carry either sign.
     @inlinable @_specialize(where T == Float) @_specialize(where T == Double)
-    public static func logSoftmax<T: TensorScalar>(_ row: UnsafePointer<T>, _ result: UnsafeMutablePointer<T>, _ d: Int) {
-        // The maximum in four lanes, which vectorize. Swift.max keeps a NaN it holds and skips a
-        // NaN it meets, so the lanes give the scan's value, except perhaps the sign of a zero
-        // maximum, which cannot change the result (x − (±0) and ±0 + log s agree).
+    public static func laneMaximum<T: TensorScalar>(_ row: UnsafePointer<T>, _ d: Int) -> T {
         var lanes = (row[0], row[0], row[0], row[0])
         var k = 0
         while k + 4 <= d {
@@ -35,6 +34,15 @@ public enum RowKernels {
         }
         var m = Swift.max(Swift.max(lanes.0, lanes.1), Swift.max(lanes.2, lanes.3))
         while k < d { m = Swift.max(m, row[k]); k += 1 }
+        return m
+    }
+
+    /// log-softmax of one row into `result` (which must not alias `row`).
+    @inlinable @_specialize(where T == Float) @_specialize(where T == Double)
+    public static func logSoftmax<T: TensorScalar>(_ row: UnsafePointer<T>, _ result: UnsafeMutablePointer<T>, _ d: Int) {
+        // The maximum by lanes: its sign, were it a zero, cannot change the result (x − (±0) and
+        // ±0 + log s agree), so the scan's bits come out.
+        let m = laneMaximum(row, d)
         // exp pass (vectorizes), then four partial sums in a fixed order (deterministic).
         for j in 0..<d { result[j] = T.exp(row[j] - m) }
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0

@@ -147,19 +147,10 @@ func rowMaxima<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
 func rowArgmax<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [Int] {
     a.withUnsafeBufferPointer { p in
         (0..<n).map { i in
-            // The maximum first, in four independent lanes (which vectorize; Swift.max skips a NaN
-            // it meets and keeps one it holds), then its first position: the same index as a
+            // The maximum first (by lanes), then its first position: the same index as a
             // left-to-right scan; a row that starts with NaN gives 0, as the scan does.
             let row = p.baseAddress! + i * d
-            var lanes = (row[0], row[0], row[0], row[0])
-            var j = 0
-            while j + 4 <= d {
-                lanes.0 = Swift.max(lanes.0, row[j]); lanes.1 = Swift.max(lanes.1, row[j + 1])
-                lanes.2 = Swift.max(lanes.2, row[j + 2]); lanes.3 = Swift.max(lanes.3, row[j + 3])
-                j += 4
-            }
-            var m = Swift.max(Swift.max(lanes.0, lanes.1), Swift.max(lanes.2, lanes.3))
-            while j < d { m = Swift.max(m, row[j]); j += 1 }
+            let m = RowKernels.laneMaximum(row, d)
             for k in 0..<d where row[k] == m { return k }
             return 0
         }

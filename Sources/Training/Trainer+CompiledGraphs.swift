@@ -43,6 +43,9 @@ extension Trainer {
         return (computed.loss, computed.gradient)
     }
 
+    /// The steps of each compiled plan this trainer holds (GEMMs and fused passes), for diagnostics.
+    public var compiledGraphDescriptions: [String] { compiledGraphs.descriptions }
+
     /// How many compiled plans this trainer holds, and why any pass could not be compiled.
     public var compiledGraphReport: (plans: Int, failures: [String]) { (compiledGraphs.plans, compiledGraphs.failures) }
 
@@ -68,12 +71,14 @@ extension Trainer {
                                _ function: @escaping ([Variable], Dataset, [Tensor]) -> [[Variable]]) -> CompiledGraph? {
         guard usesCompiledGraphs else { return nil }
         let shapes = task.model.layout.entries.map(\.shape)
-        return compiledGraphs.graph(purpose, batch: batch, dtype: dtype, extra: extra) { indices, tensors throws(CompiledGraph.TraceError) in
+        let graph = compiledGraphs.graph(purpose, batch: batch, dtype: dtype, extra: extra) { indices, tensors throws(CompiledGraph.TraceError) in
             let batchTensors = tensors.count - extra.count
             return try CompiledGraph.trace(parameterShapes: shapes, dtype: dtype, indices: indices, tensors: tensors) { leaves, ids, values in
                 function(leaves, batch.replacing(indices: ids, tensors: Array(values[..<batchTensors])), Array(values[batchTensors...]))
             }
         }
+        graph?.threads = compiledGraphThreads
+        return graph
     }
 }
 
@@ -110,6 +115,13 @@ struct CompiledGraphCache {
         let result = Result { () throws(CompiledGraph.TraceError) in try trace(indices, tensors + extra) }
         graphs[key] = result
         return try? result.get()
+    }
+
+    /// Each plan's steps (`CompiledGraph.description`), by purpose and input sizes.
+    var descriptions: [String] {
+        graphs.compactMap { key, value in
+            (try? value?.get()).map { "\(key.purpose) \(key.indexCounts) \(key.tensorShapes):\n\($0)" }
+        }.sorted()
     }
 
     /// Plans held.

@@ -80,6 +80,9 @@ public final class Trainer {
     var compiledGraphs = CompiledGraphCache()
     /// False runs every pass on the eager graph (the reference the compiled plans are tested against).
     public var usesCompiledGraphs = true
+    /// Threads that share a compiled pass's independent rows (`CompiledGraph.threads`); the results
+    /// are the same bits for any number.
+    public var compiledGraphThreads = CompiledGraph.defaultThreads
 
     /// A fresh run: data and initial parameters from `config`'s seed.
     public convenience init(config: TrainingConfig, runID: String, clock: @escaping @Sendable () -> Double) {
