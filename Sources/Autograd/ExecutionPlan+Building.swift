@@ -296,11 +296,14 @@ private struct KernelBuilder {
             // which is what addConstant(0) computes: one add instead of a dependent chain of d.
             let (scattered, _) = rowRegister(nodes[x[0]].inputs[0])
             kernel.ops.append(.unary(.addConstant(0), from: scattered, to: output(id, width: 1), width: 1, stride: 1))
-        case .sumLastAxis, .rowMaximum:
+        case .sumLastAxis, .rowMaximum, .rowArgmax:
             let source = fullRegister(x[0]), inWidth = width(x[0])
             let r = output(id, width: 1)
-            kernel.ops.append(primitive == .sumLastAxis ? .rowSum(from: source, to: r, width: inWidth)
-                                                        : .rowMaximum(from: source, to: r, width: inWidth))
+            switch primitive {
+            case .sumLastAxis: kernel.ops.append(.rowSum(from: source, to: r, width: inWidth))
+            case .rowMaximum: kernel.ops.append(.rowMaximum(from: source, to: r, width: inWidth))
+            default: kernel.ops.append(.rowArgmax(from: source, to: r, width: inWidth))
+            }
         case .selectColumns:
             let source = fullRegister(x[0])
             kernel.ops.append(.select(from: source, to: output(id, width: 1), index: indexBufferOf[id]!))

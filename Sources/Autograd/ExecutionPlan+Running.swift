@@ -195,6 +195,7 @@ extension ExecutionPlan {
         case .logSoftmax(let from, let to, let w): RowKernels.logSoftmax(p[from], p[to], w)
         case .rowSum(let from, let to, let w): p[to][0] = T(RowKernels.sum(p[from], w))
         case .rowMaximum(let from, let to, let w): p[to][0] = RowKernels.maximum(p[from], w)
+        case .rowArgmax(let from, let to, let w): p[to][0] = T(RowKernels.argmax(p[from], w))
         case .select(let from, let to, let index): p[to][0] = p[from][Int(indexStarts[index][i])]
         case .scatter(let from, let to, let w, let index):
             p[to].update(repeating: 0, count: w)

@@ -44,6 +44,7 @@ struct ExecutionPlan {
         case logSoftmax(from: Int, to: Int, width: Int)
         case rowSum(from: Int, to: Int, width: Int)
         case rowMaximum(from: Int, to: Int, width: Int)
+        case rowArgmax(from: Int, to: Int, width: Int)
         case select(from: Int, to: Int, index: Int)
         case scatter(from: Int, to: Int, width: Int, index: Int)
         case accumulateColumns(from: Int, accumulator: Int, width: Int)

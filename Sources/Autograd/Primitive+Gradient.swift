@@ -40,7 +40,7 @@ extension Primitive {
             return [g - y.exp() * g.sumLastAxis().expandLastAxis(y.shape[1])]
         case .selectColumns(let columns): return [g.scatterColumns(columns, width: x[0].shape[1])]
         case .scatterColumns(let columns, _): return [g.selectColumns(columns)]
-        case .positiveMask, .rowMaximum: return [nil]
+        case .positiveMask, .rowMaximum, .rowArgmax: return [nil]
         case .maximum: return [nil, nil]
         }
     }

@@ -44,11 +44,13 @@ enum Primitive: Equatable {
     case rowMaximum
     /// max(a, b) elementwise (no gradient).
     case maximum
+    /// `[n, d]` → `[n, 1]`: the first position of the row maximum, as a number (no gradient).
+    case rowArgmax
 
     /// False for the gradient-free ops: their results are constants to autodiff.
     var passesGradients: Bool {
         switch self {
-        case .positiveMask, .rowMaximum, .maximum: false
+        case .positiveMask, .rowMaximum, .maximum, .rowArgmax: false
         default: true
         }
     }
@@ -83,6 +85,7 @@ enum Primitive: Equatable {
         case .positiveMask: x[0].positiveMask()
         case .rowMaximum: x[0].maxLastAxis()
         case .maximum: x[0].zipWith(x[1], { Swift.max($0, $1) }, { Swift.max($0, $1) })
+        case .rowArgmax: Tensor(shape: [x[0].shape[0], 1], x[0].argmaxLastAxis().map(Double.init)).converted(to: x[0].dtype)
         }
     }
 }

@@ -9,6 +9,9 @@ extension Variable {
     /// The row maximum of `[n, d]` (d ≥ 1), → `[n, 1]`, without a gradient (a shift for stable exponentials).
     public func rowMaximumWithoutGradient() -> Variable { Variable(.rowMaximum, [self]) }
 
+    /// The first position of each row's maximum of `[n, d]` (d ≥ 1), → `[n, 1]` as numbers, without a gradient.
+    public func rowArgmaxWithoutGradient() -> Variable { Variable(.rowArgmax, [self]) }
+
     /// max(self, other) elementwise, same shapes, without a gradient.
     public func maximumWithoutGradient(_ other: Variable) -> Variable { Variable(.maximum, [self, other]) }
 

@@ -37,6 +37,15 @@ public enum RowKernels {
         return m
     }
 
+    /// The first position of the row's maximum (d ≥ 1), NaNs skipped; 0 for a row starting with NaN,
+    /// as a left-to-right scan finds it.
+    @inlinable @_specialize(where T == Float) @_specialize(where T == Double)
+    public static func argmax<T: TensorScalar>(_ row: UnsafePointer<T>, _ d: Int) -> Int {
+        let m = laneMaximum(row, d)
+        for k in 0..<d where row[k] == m { return k }
+        return 0
+    }
+
     /// log-softmax of one row into `result` (which must not alias `row`).
     @inlinable @_specialize(where T == Float) @_specialize(where T == Double)
     public static func logSoftmax<T: TensorScalar>(_ row: UnsafePointer<T>, _ result: UnsafeMutablePointer<T>, _ d: Int) {

@@ -145,16 +145,7 @@ func rowMaxima<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {
 }
 
 func rowArgmax<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [Int] {
-    a.withUnsafeBufferPointer { p in
-        (0..<n).map { i in
-            // The maximum first (by lanes), then its first position: the same index as a
-            // left-to-right scan; a row that starts with NaN gives 0, as the scan does.
-            let row = p.baseAddress! + i * d
-            let m = RowKernels.laneMaximum(row, d)
-            for k in 0..<d where row[k] == m { return k }
-            return 0
-        }
-    }
+    a.withUnsafeBufferPointer { p in (0..<n).map { RowKernels.argmax(p.baseAddress! + $0 * d, d) } }
 }
 
 func rowLogSoftmax<T: TensorScalar>(_ a: [T], _ n: Int, _ d: Int) -> [T] {

@@ -15,11 +15,11 @@ extension Trainer {
             let p = ParameterVariables(layout: layout, leaves: leaves)
             let output = model.forward(inputs.input, p)
             let loss = inputs.loss(of: output)
-            return [[loss], [output], gradients(of: loss, withRespectTo: leaves, createGraph: true)]
+            return [[loss], [output.rowArgmaxWithoutGradient()], gradients(of: loss, withRespectTo: leaves, createGraph: true)]
         }) else { return nil }
         let (indices, tensors) = batch.graphInputs(dtype: weights.dtype)
         let results = graph.run(parameters: weights, indices: indices, tensors: tensors)
-        return StepGradient(loss: results[0].scalarValue, accuracy: accuracy(results[1], batch.target),
+        return StepGradient(loss: results[0].scalarValue, accuracy: accuracy(predictions: results[1], batch.target),
                             gradient: results[2], batch: batch)
     }
 
@@ -28,11 +28,11 @@ extension Trainer {
         let model = task.model, layout = model.layout
         guard let graph = compiledGraph(.evaluation, dataset, dtype: parameters.dtype, { leaves, inputs, _ in
             let output = model.forward(inputs.input, ParameterVariables(layout: layout, leaves: leaves))
-            return [[inputs.loss(of: output)], [output]]
+            return [[inputs.loss(of: output)], [output.rowArgmaxWithoutGradient()]]
         }) else { return nil }
         let (indices, tensors) = dataset.graphInputs(dtype: parameters.dtype)
         let results = graph.run(parameters: parameters, indices: indices, tensors: tensors)
-        return Evaluation(loss: results[0].scalarValue, accuracy: accuracy(results[1], dataset.target))
+        return Evaluation(loss: results[0].scalarValue, accuracy: accuracy(predictions: results[1], dataset.target))
     }
 
     /// The mean training loss and its gradient `[P]` on `batch` (default: the whole training set)

@@ -70,11 +70,19 @@ extension Trainer {
 
     /// Accuracy of the final output: the last row block of a model with several exits.
     func accuracy(_ output: Tensor, _ target: Dataset.Target) -> Double? {
+        accuracy(predicted: output.argmaxLastAxis(), target)
+    }
+
+    /// The same from each row's predicted class, as a rowArgmax output `[rows, 1]` holds them.
+    func accuracy(predictions: Tensor, _ target: Dataset.Target) -> Double? {
+        accuracy(predicted: predictions.doubles.map { Int($0) }, target)
+    }
+
+    /// The share of the last `labels.count` predictions (the final exit's rows) that are right.
+    private func accuracy(predicted: [Int], _ target: Dataset.Target) -> Double? {
         guard case .classes(let labels, _) = target, !labels.isEmpty else { return nil }
-        let rows = output.shape[0], n = labels.count
-        let final = rows == n ? output : output.gatherRows((rows - n..<rows).map { Int32($0) })
-        let predictions = final.argmaxLastAxis()
-        let correct = zip(predictions, labels).filter { $0 == Int($1) }.count
+        let final = predicted.suffix(labels.count)
+        let correct = zip(final, labels).filter { $0 == Int($1) }.count
         return Double(correct) / Double(labels.count)
     }
 

@@ -52,6 +52,10 @@ let opCases: [OpCase] = [
     OpCase("scatterColumns", [[3, 1]]) { $0[0].scatterColumns(labels, width: 4) },
     // Composites
     OpCase("relu", [[3, 4]]) { $0[0].relu() },
+    // A gradient-free op that is piecewise constant (so finite differences see no gradient either),
+    // next to a differentiable path; rowMaximum and maximum are checked through logSumExp, whose
+    // value and gradient do not depend on the shift they give.
+    OpCase("rowArgmax", [[3, 4]]) { $0[0].rowArgmaxWithoutGradient() * $0[0].sumLastAxis() },
     OpCase("squared", [[3, 4]]) { $0[0].squared() },
     OpCase("gelu", [[3, 4]]) { $0[0].gelu() },
     OpCase("logSumExp", [[3, 4]]) { $0[0].logSumExpLastAxis() },
