@@ -8,8 +8,8 @@ import TensorCore
 /// twice, on random parameters and random inputs shaped like the example, so that each index array
 /// and leaf is known as a constant or as one of the inputs; then it plans the graph once
 /// (`ExecutionPlan`): GEMMs through OpenBLAS, every other op fused into row passes, every buffer
-/// placed in one arena. `run` binds new parameters and inputs and allocates nothing but its results.
-/// A run computes the same bits as the eager graph would, op for op.
+/// placed in one arena. `run` binds new parameters and inputs; `run(into:)` on one thread allocates
+/// nothing at all. A run computes the same bits as the eager graph would, op for op.
 ///
 /// Not thread-safe: a compiled graph owns its buffers, one caller runs it at a time.
 public final class CompiledGraph {
@@ -40,6 +40,7 @@ public final class CompiledGraph {
 
     /// Two where the machine has two cores or more, else one.
     public static var defaultThreads: Int { min(2, ProcessInfo.processInfo.activeProcessorCount) }
+    /// Elements of the flat parameter vector a run takes.
     public let parameterCount: Int
     private let plan: ExecutionPlan
     private let memory: Memory
