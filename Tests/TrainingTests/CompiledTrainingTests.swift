@@ -26,4 +26,18 @@ import Training
         }
         #expect(compiled.state == eager.state)
     }
+
+    /// Resuming from a checkpoint and forking continue bit-identically on compiled passes (a fork
+    /// and a resumed trainer trace their own plans).
+    @Test func resumeAndForkStayBitIdenticalCompiled() throws {
+        let config = try smallConfig("grokking", ["log_every": "1", "batch_size": "16", "steps": "12"])
+        try expectBitIdenticalResume(config, split: 5)
+        let parent = Trainer(config: config, runID: "main", clock: fixedClock)
+        _ = train(parent, steps: 4)
+        let branch = parent.fork(runID: "main/a")
+        let own = scalarSeries(train(parent, steps: 4)), forked = scalarSeries(train(branch, steps: 4))
+        #expect(branch.compiledGraphReport.plans >= 1 && branch.compiledGraphReport.failures.isEmpty)
+        #expect(forked.map(\.1) == own.map(\.1))
+        #expect(branch.state.parameters == parent.state.parameters)
+    }
 }
