@@ -76,53 +76,101 @@ public struct OptimizerState: Sendable, Equatable {
 /// One optimizer step: updates `parameters` `[P]` in place from `gradient` `[P]`.
 public func optimizerStep(parameters: inout Tensor, gradient: Tensor, state: inout OptimizerState,
                           settings: OptimizerSettings) {
+    var unused = SlowGradientAmplifier(alpha: 0, lambda: 0)
+    filteredOptimizerStep(parameters: &parameters, gradient: gradient, grokfast: &unused, maxNorm: 0, state: &state, settings: settings)
+}
+
+/// One whole update from a raw `gradient` `[P]`: grokfast's filter (when its λ > 0; its average
+/// moves), clipping to `maxNorm` (when > 0) and the optimizer's rule, fused into one pass over the
+/// flat vectors (two when clipping: its scale needs the filtered gradient's norm first). The same
+/// bits as `grokfast.apply`, `clipGradientNorm` and `optimizerStep` one after another.
+public func filteredOptimizerStep(parameters: inout Tensor, gradient: Tensor, grokfast: inout SlowGradientAmplifier,
+                                  maxNorm: Double, state: inout OptimizerState, settings: OptimizerSettings) {
     precondition(parameters.shape == gradient.shape, "parameters \(parameters.shape) vs gradient \(gradient.shape)")
-    if settings.kind == .frugal { return frugalStep(parameters: &parameters, gradient: gradient, state: &state, settings: settings) }
+    precondition(parameters.dtype == gradient.dtype, "parameters and gradient dtypes differ")
+    if settings.kind == .frugal {  // FRUGAL's own step reads the whole filtered gradient
+        var filtered = gradient
+        grokfast.apply(to: &filtered)
+        if maxNorm > 0 { clipGradientNorm(&filtered, maxNorm: maxNorm) }
+        return frugalStep(parameters: &parameters, gradient: filtered, state: &state, settings: settings)
+    }
     state.step += 1
     let needsFirst = settings.kind.momentsPerCoordinate >= 1
     let needsSecond = settings.kind.momentsPerCoordinate == 2
     if needsFirst && state.first == nil { state.first = Tensor.zeros(parameters.shape, dtype: parameters.dtype) }
     if needsSecond && state.second == nil { state.second = Tensor.zeros(parameters.shape, dtype: parameters.dtype) }
-    precondition(parameters.dtype == gradient.dtype, "parameters and gradient dtypes differ")
     // An `if`, not a switch over the (dtype, dtype) pair: Swift 6.3.1's optimizer crashes on that
     // switch here (an ownership verifier failure in copy propagation).
     if parameters.dtype == .float32 {
-        updateInPlace(&parameters, gradient, &state, settings, Float.self)
+        updateInPlace(&parameters, gradient, &grokfast, maxNorm, &state, settings, Float.self)
     } else {
-        updateInPlace(&parameters, gradient, &state, settings, Double.self)
+        updateInPlace(&parameters, gradient, &grokfast, maxNorm, &state, settings, Double.self)
     }
 }
 
-/// One pass over the flat vectors, writing weights and moments in place (the state's moment
-/// tensors are taken out while it runs, so they are not copied).
-private func updateInPlace<T: TensorScalar>(_ parameters: inout Tensor, _ gradient: Tensor, _ state: inout OptimizerState,
-                                            _ settings: OptimizerSettings, _: T.Type) {
+/// The fused pass(es), writing weights, moments and grokfast's average in place (each is taken out
+/// of its owner while the pass runs, so it is not copied when that owner held the only reference).
+private func updateInPlace<T: TensorScalar>(_ parameters: inout Tensor, _ gradient: Tensor, _ grokfast: inout SlowGradientAmplifier,
+                                            _ maxNorm: Double, _ state: inout OptimizerState, _ settings: OptimizerSettings, _: T.Type) {
     let empty = Tensor.zeros([0], dtype: parameters.dtype)
     var first = state.first ?? empty, second = state.second ?? empty
     let hadFirst = state.first != nil, hadSecond = state.second != nil
     state.first = nil; state.second = nil
+    let amplifies = grokfast.lambda > 0, startsAverage = grokfast.average == nil
+    var average = empty
+    if amplifies {
+        average = grokfast.average ?? Tensor.zeros(gradient.shape, dtype: gradient.dtype)
+        grokfast.average = nil
+    }
     let count = parameters.count, step = state.step
-    parameters.withUnsafeMutableElements(as: T.self) { w in
-        first.withUnsafeMutableElements(as: T.self) { m in
-            second.withUnsafeMutableElements(as: T.self) { v in
-                gradient.withUnsafeElements(as: T.self) { g in update(w, g, m, v, count: count, step: step, settings) }
+    let alpha = T(grokfast.alpha), rest = T(1 - grokfast.alpha), lambda = T(grokfast.lambda)
+    gradient.withUnsafeElements(as: T.self) { g in
+        average.withUnsafeMutableElements(as: T.self) { a in
+            // Element i of the gradient after grokfast (moving the average once per element).
+            func filtered(_ i: Int, moving: Bool) -> T {
+                guard amplifies else { return g[i] }
+                if moving { a[i] = startsAverage ? g[i] : a[i] * alpha + g[i] * rest }
+                return g[i] + a[i] * lambda
+            }
+            var scale: T?
+            var moved = false
+            if maxNorm > 0 {
+                var squares = 0.0
+                for i in 0..<count { let x = Double(filtered(i, moving: true)); squares += x * x }
+                moved = true
+                let norm = squares.squareRoot()
+                if norm > maxNorm { scale = T(maxNorm / norm) }
+            }
+            let moving = !moved
+            parameters.withUnsafeMutableElements(as: T.self) { w in
+                first.withUnsafeMutableElements(as: T.self) { m in
+                    second.withUnsafeMutableElements(as: T.self) { v in
+                        update(w, m, v, count: count, step: step, settings) { i in
+                            let gi = filtered(i, moving: moving)
+                            return scale.map { gi * $0 } ?? gi
+                        }
+                    }
+                }
             }
         }
     }
     if hadFirst { state.first = first }
     if hadSecond { state.second = second }
+    if amplifies { grokfast.average = average }
 }
 
 /// The update rules, element by element, as their papers and PyTorch write them.
-private func update<T: TensorScalar>(_ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>,
-                                     _ v: UnsafeMutablePointer<T>, count: Int, step: Int, _ s: OptimizerSettings) {
+/// `gradient(i)` is element i of the gradient as the rule sees it (a fused filter computes it there).
+@inline(__always)
+func update<T: TensorScalar>(_ w: UnsafeMutablePointer<T>, _ m: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>,
+                             count: Int, step: Int, _ s: OptimizerSettings, gradient: (Int) -> T) {
     let lr = T(s.learningRate), wd = T(s.weightDecay), mu = T(s.momentum)
     let b1 = T(s.beta1), b2 = T(s.beta2), eps = T(s.epsilon)
     let coupled = !s.kind.decouplesWeightDecay && s.weightDecay != 0
     // Adam's bias corrections, computed in Double so that long runs keep their precision.
     let correction1 = T(1 - Double.pow(s.beta1, Double(step))), correction2 = T(1 - Double.pow(s.beta2, Double(step)))
     for i in 0..<count {
-        var gi = g[i]
+        var gi = gradient(i)
         if coupled { gi += wd * w[i] }
         switch s.kind {
         case .sgd:

@@ -199,16 +199,15 @@ public final class Trainer {
 
         if computed.workerGradients != nil { values.merge(aggregateLazily(computed, into: &gradient, learningRate: learningRate)) { $1 } }
         if let mask = state.mask { gradient = gradient * mask }
-        let unfiltered = gradient
-        state.grokfast.apply(to: &gradient)
-        values.merge(slowFastSplit(unfiltered)) { $1 }
-        if config[.gradClip] > 0 { clipGradientNorm(&gradient, maxNorm: config[.gradClip]) }
         let before = state.parameters
         // Locals: two inout accesses into one class property at once would violate exclusivity.
-        var parameters = state.parameters, optimizer = state.optimizer
+        var parameters = state.parameters, optimizer = state.optimizer, grokfast = state.grokfast
         if config[.optimizer] == .frugal { refreshFrugalSubspace(&optimizer) }
-        optimizerStep(parameters: &parameters, gradient: gradient, state: &optimizer,
-                      settings: optimizerSettings(learningRate: learningRate))
+        // Grokfast's filter, clipping and the rule in one pass over the flat vectors.
+        filteredOptimizerStep(parameters: &parameters, gradient: gradient, grokfast: &grokfast, maxNorm: config[.gradClip],
+                              state: &optimizer, settings: optimizerSettings(learningRate: learningRate))
+        state.grokfast = grokfast
+        values.merge(slowFastSplit(gradient)) { $1 }
         // Masked gradients and moments already keep masked weights still; the product makes them exactly zero whatever the rule.
         if let mask = state.mask { parameters = parameters * mask }
         state.parameters = parameters

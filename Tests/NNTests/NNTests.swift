@@ -176,3 +176,30 @@ func expectGradientMatchesFiniteDifferences(_ model: any Model, _ input: ModelIn
         #expect(abs(numeric - grad[i]) < 1e-6 * max(1, abs(numeric)), "parameter \(i) (\(name))", sourceLocation: sourceLocation)
     }
 }
+
+/// Grokfast's filter, clipping and the rule fused into one pass give the bits of the three applied
+/// one after another, for every rule, in both element types, over several steps.
+@Suite struct FusedUpdateTests {
+    @Test(arguments: OptimizerKind.allCases.filter { $0 != .frugal }, [DType.float32, .float64])
+    func fusedUpdateMatchesTheComposition(_ kind: OptimizerKind, _ dtype: DType) {
+        for (lambda, maxNorm) in [(0.0, 0.0), (2.0, 0.0), (0.0, 0.5), (2.0, 0.5), (2.0, 1e6)] {
+            var rng = SeededRNG(seed: 31)
+            var fusedWeights = rng.normalTensor([257], std: 1, dtype: dtype), stepwiseWeights = fusedWeights
+            var fusedState = OptimizerState(), stepwiseState = OptimizerState()
+            var fusedFilter = SlowGradientAmplifier(alpha: 0.9, lambda: lambda), stepwiseFilter = fusedFilter
+            let settings = OptimizerSettings(kind: kind, learningRate: 0.05, weightDecay: 0.1)
+            for _ in 0..<4 {
+                let gradient = rng.normalTensor([257], std: 1, dtype: dtype)
+                filteredOptimizerStep(parameters: &fusedWeights, gradient: gradient, grokfast: &fusedFilter, maxNorm: maxNorm,
+                                      state: &fusedState, settings: settings)
+                var filtered = gradient
+                stepwiseFilter.apply(to: &filtered)
+                if maxNorm > 0 { clipGradientNorm(&filtered, maxNorm: maxNorm) }
+                optimizerStep(parameters: &stepwiseWeights, gradient: filtered, state: &stepwiseState, settings: settings)
+            }
+            #expect(fusedWeights == stepwiseWeights, "\(kind) λ \(lambda) clip \(maxNorm): weights")
+            #expect(fusedState == stepwiseState, "\(kind) λ \(lambda) clip \(maxNorm): moments")
+            #expect(fusedFilter == stepwiseFilter, "\(kind) λ \(lambda) clip \(maxNorm): grokfast's average")
+        }
+    }
+}
