@@ -30,6 +30,9 @@ public final class CompiledGraph {
         public var kernelOps: Int
         /// Elements of the arena: every buffer and the scratch space, allocated once.
         public var arenaElements: Int
+        /// Result groups of several values computed side by side in one region (a flat gradient
+        /// accumulated in place), copied out in one piece.
+        public var contiguousResults: Int
     }
 
     /// Element type of parameters, inputs and results.
@@ -149,6 +152,10 @@ public final class CompiledGraph {
         for (k, group) in plan.outputs.enumerated() {
             let shape = outputShapes[k]
             if results[k].shape != shape || results[k].dtype != dtype { results[k] = Tensor.zeros(shape, dtype: dtype) }
+            if let start = plan.contiguousOutputs[k] {
+                results[k].withUnsafeMutableElements(as: T.self) { $0.update(from: memory.arena + start, count: shape.reduce(1, *)) }
+                continue
+            }
             results[k].withUnsafeMutableElements(as: T.self) { out in
                 var at = 0
                 for node in group {
@@ -180,7 +187,7 @@ public final class CompiledGraph {
         case .float64(let m): elements = m.elements
         }
         return Statistics(nodes: plan.shapes.count, gemms: gemms, kernels: kernels, kernelOps: ops,
-                          arenaElements: elements)
+                          arenaElements: elements, contiguousResults: plan.contiguousOutputs.count)
     }
 }
 

@@ -128,7 +128,20 @@ extension ExecutionPlan {
             defer { arenaCount += count }
             return .arena(arenaCount)
         }
-        for (id, node) in nodes.enumerated() {
+        // A result group of computed values, each its own, lies side by side in order: its region
+        // is the flat result itself (the gradient of every parameter accumulates in place there).
+        var placed = Set<Int>()
+        for (k, group) in outputs.enumerated() where group.count > 1 && Set(group).count == group.count {
+            let own = group.allSatisfy { id in
+                guard let primitive = nodes[id].primitive, !isConstant[id], !placed.contains(id) else { return false }
+                if case .reshape = primitive { return false }
+                return true
+            }
+            guard own else { continue }
+            contiguousOutputs[k] = arenaCount
+            for id in group { location[id] = place(nodes[id].value.count); placed.insert(id) }
+        }
+        for (id, node) in nodes.enumerated() where !placed.contains(id) {
             let count = node.value.count
             if let k = node.parameter {
                 location[id] = .parameters(parameterOffsets[k])

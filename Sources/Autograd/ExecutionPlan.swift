@@ -106,6 +106,8 @@ struct ExecutionPlan {
     var constantIndices: [(offset: Int, values: [Int32])] = []
     /// Index arrays that hold traced inputs, by (slot, tiles).
     var inputIndices: [(buffer: Int, slot: Int, tiles: Int)] = []
+    /// Result groups whose nodes lie side by side in the arena, by group: where the group starts.
+    var contiguousOutputs: [Int: Int] = [:]
     var maxRegisters = 0
     /// Where the workers' scratch regions start in the arena, and the size of each (one after another).
     var scratchBase = 0

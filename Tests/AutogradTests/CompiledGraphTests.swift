@@ -88,6 +88,7 @@ import Autograd
         }
         let graph = try CompiledGraph.trace(parameterShapes: shapes, dtype: .float32, indices: batch(), tensors: [], classify)
         #expect(graph.statistics.gemms == 3)
+        #expect(graph.statistics.contiguousResults == 1, "the gradients lie side by side, the flat gradient in place")
         let arena = graph.statistics.arenaElements
         for _ in 0..<4 {
             let ids = batch(), parameters = shapes.map { rng.normalTensor($0, std: 1, dtype: .float32) }
