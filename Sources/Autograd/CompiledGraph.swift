@@ -194,7 +194,8 @@ public final class CompiledGraph {
 extension CompiledGraph: CustomStringConvertible {
     /// The plan, one step per line: GEMM shapes, and each fused pass's rows and ops.
     public var description: String {
-        plan.steps.map { step in
+        let size = plan.arenaCount * (dtype == .float32 ? 4 : 8)
+        return "arena \(size / 1024) KiB\n" + plan.steps.map { step in
             switch step {
             case .gemm(let g):
                 return "gemm \(g.m)×\(g.k)\(g.transposeA ? "ᵀ" : "") · \(g.k)×\(g.n)\(g.transposeB ? "ᵀ" : "")"

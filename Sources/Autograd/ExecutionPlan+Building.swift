@@ -141,6 +141,7 @@ extension ExecutionPlan {
             contiguousOutputs[k] = arenaCount
             for id in group { location[id] = place(nodes[id].value.count); placed.insert(id) }
         }
+        var computed: [Int] = []
         for (id, node) in nodes.enumerated() where !placed.contains(id) {
             let count = node.value.count
             if let k = node.parameter {
@@ -152,10 +153,14 @@ extension ExecutionPlan {
                 location[id] = place(count)
                 if case .arena(let offset) = location[id] { inputTensors.append((offset, slot, tiles)) }
             } else if case .reshape = node.primitive {
-                location[id] = location[node.inputs[0]]
+                continue
             } else if materialized(id) {
-                location[id] = place(count)
+                computed.append(id)
             }
+        }
+        placeByLifetime(computed, nodes: nodes, consumers: consumers, ready: ready, isOutput: isOutput)
+        for (id, node) in nodes.enumerated() {
+            if case .reshape = node.primitive { location[id] = location[node.inputs[0]] }
         }
 
         // Kernels share one accumulator region and one scratch region per worker, after every buffer.
@@ -180,6 +185,44 @@ extension ExecutionPlan {
         scratchBase = arenaCount
         scratchStride = scratchNeeded
         arenaCount += scratchNeeded * Self.maxWorkers
+    }
+
+    /// Places computed buffers so that one whose last reader has run is reused by values computed
+    /// later (first fit): a buffer is free only after the step that last reads it, so no step ever
+    /// writes where it, or an earlier row of it, still reads. Results are never reused.
+    private mutating func placeByLifetime(_ computed: [Int], nodes: [GraphTrace.Node], consumers: [[(node: Int, position: Int)]],
+                                          ready: [Int], isOutput: Set<Int>) {
+        // A reshape shares its input's buffer: its readers and its being a result count for that buffer.
+        var root = Array(nodes.indices)
+        for (id, node) in nodes.enumerated() {
+            if case .reshape = node.primitive { root[id] = root[node.inputs[0]] }
+        }
+        var lastRead = [Int](repeating: -1, count: nodes.count)
+        for (id, readers) in consumers.enumerated() {
+            if isOutput.contains(id) { lastRead[root[id]] = .max }
+            for reader in readers where nodes[reader.node].primitive.map({ if case .reshape = $0 { false } else { true } }) ?? false {
+                lastRead[root[id]] = max(lastRead[root[id]], ready[reader.node])
+            }
+        }
+        var free: [(offset: Int, count: Int)] = []
+        var releases: [Int: [Int]] = [:]
+        for id in computed.sorted(by: { (ready[$0], $0) < (ready[$1], $1) }) {
+            let step = ready[id]
+            for released in releases.keys.sorted() where released < step {
+                for done in releases.removeValue(forKey: released)! {
+                    if case .arena(let offset) = location[done]! { free.append((offset, nodes[done].value.count)) }
+                }
+            }
+            let count = nodes[id].value.count
+            if let slot = free.firstIndex(where: { $0.count >= count }) {
+                location[id] = .arena(free[slot].offset)
+                if free[slot].count == count { free.remove(at: slot) } else { free[slot] = (free[slot].offset + count, free[slot].count - count) }
+            } else {
+                location[id] = .arena(arenaCount)
+                arenaCount += count
+            }
+            if lastRead[id] != .max { releases[max(lastRead[id], step), default: []].append(id) }
+        }
     }
 
     /// Makes a pass parallel when no row adds into rows others write (scatter-adds stay serial):
