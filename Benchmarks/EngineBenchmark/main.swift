@@ -53,6 +53,20 @@ func gemmRate(threads: Int, n: Int, h: Int, p: Int) -> Double {
     return 3 * 2 * Double(n * h * p) * Double(rounds) / (now() - start) / 1e9
 }
 
+/// The grokking task's loss and gradient as a compiled graph `[[loss], gradients]`, and its inputs (a, b, labels).
+func gradientGraph(_ task: TaskInstance) throws -> (CompiledGraph, [[Int32]]) {
+    guard case .tokenPairs(let a, let b) = task.train.input, case .classes(let labels, _) = task.train.target else {
+        fatalError("grokking reads token pairs")
+    }
+    let graph = try CompiledGraph.trace(parameterShapes: task.model.layout.entries.map(\.shape), dtype: .float32,
+                                        indices: [a, b, labels], tensors: []) { leaves, ids, _ in
+        let p = ParameterVariables(layout: task.model.layout, leaves: leaves)
+        let loss = crossEntropy(logits: task.model.forward(.tokenPairs(a: ids[0], b: ids[1]), p), labels: ids[2])
+        return [[loss], gradients(of: loss, withRespectTo: leaves, createGraph: true)]
+    }
+    return (graph, [a, b, labels])
+}
+
 /// Seconds per gradient and per Hessian-vector product of the grokking preset's training loss at
 /// its initial parameters (Float32, full batch), and the wall time of top-5 + trace + density.
 func curvatureCosts(repeats: Int) throws -> [(String, String)] {
@@ -66,16 +80,9 @@ func curvatureCosts(repeats: Int) throws -> [(String, String)] {
         let p = ParameterVariables(layout: task.model.layout, flat: w, requiresGrad: true)
         return p.flatGradient(of: task.train.loss(of: task.model.forward(task.train.input, p)))
     }
-    let (indices, tensors) = (task.train.input, task.train.target)
-    guard case .tokenPairs(let a, let b) = indices, case .classes(let labels, _) = tensors else { fatalError("grokking reads token pairs") }
-    let compiled = try CompiledGraph.trace(parameterShapes: task.model.layout.entries.map(\.shape), dtype: .float32,
-                                           indices: [a, b, labels], tensors: []) { leaves, ids, _ in
-        let p = ParameterVariables(layout: task.model.layout, leaves: leaves)
-        let loss = crossEntropy(logits: task.model.forward(.tokenPairs(a: ids[0], b: ids[1]), p), labels: ids[2])
-        return [[loss], gradients(of: loss, withRespectTo: leaves, createGraph: true)]
-    }
+    let (compiled, inputs) = try gradientGraph(task)
     compiled.threads = 1
-    func compiledGradient() -> Tensor { compiled.run(parameters: w, indices: [a, b, labels], tensors: [])[1] }
+    func compiledGradient() -> Tensor { compiled.run(parameters: w, indices: inputs, tensors: [])[1] }
     precondition(compiledGradient() == gradient(), "the compiled gradient differs from the eager one")
     if arguments.contains("--plan") { print(compiled) }
     let hessian = task.hessian(at: w), compiledHessian = trainer.hessianOperator()
@@ -166,14 +173,7 @@ func allocationCounts(runs: Int) throws -> [(String, String)] {
     BLAS.setThreads(1)
     let trainer = Trainer(config: Preset.named("grokking")!.config, runID: "bench", clock: { 0 })
     let task = trainer.task, w = trainer.state.parameters
-    guard case .tokenPairs(let a, let b) = task.train.input, case .classes(let labels, _) = task.train.target else { fatalError("grokking reads token pairs") }
-    let graph = try CompiledGraph.trace(parameterShapes: task.model.layout.entries.map(\.shape), dtype: .float32,
-                                        indices: [a, b, labels], tensors: []) { leaves, ids, _ in
-        let p = ParameterVariables(layout: task.model.layout, leaves: leaves)
-        let loss = crossEntropy(logits: task.model.forward(.tokenPairs(a: ids[0], b: ids[1]), p), labels: ids[2])
-        return [[loss], gradients(of: loss, withRespectTo: leaves, createGraph: true)]
-    }
-    let inputs: [[Int32]] = [a, b, labels]
+    let (graph, inputs) = try gradientGraph(task)
     var results: [Tensor] = []
     graph.run(parameters: w, indices: inputs, tensors: [], into: &results)  // the first run makes the results
     func perRun(threads: Int) -> Double {

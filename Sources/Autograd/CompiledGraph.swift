@@ -118,13 +118,9 @@ public final class CompiledGraph {
     /// per result group, shaped like its variable when the group has one, else the group flattened
     /// and joined `[Σ counts]`.
     public func run(parameters: Tensor, indices: [[Int32]], tensors: [Tensor]) -> [Tensor] {
-        precondition(parameters.count == parameterCount && parameters.dtype == dtype,
-                     "parameters \(parameters.dtype) [\(parameters.count)], the trace took \(dtype) [\(parameterCount)]")
-        precondition(accepts(indices: indices, tensors: tensors), "inputs of other sizes than the trace's; trace again")
-        switch memory {
-        case .float32(let memory): return run(memory, parameters, indices, tensors)
-        case .float64(let memory): return run(memory, parameters, indices, tensors)
-        }
+        var results: [Tensor] = []
+        run(parameters: parameters, indices: indices, tensors: tensors, into: &results)
+        return results
     }
 
     /// `run`, writing each result into `results`' tensor of the same shape and dtype in place (a
@@ -137,12 +133,6 @@ public final class CompiledGraph {
         case .float32(let memory): run(memory, parameters, indices, tensors, into: &results)
         case .float64(let memory): run(memory, parameters, indices, tensors, into: &results)
         }
-    }
-
-    private func run<T: TensorScalar>(_ memory: PlanMemory<T>, _ parameters: Tensor, _ indices: [[Int32]], _ tensors: [Tensor]) -> [Tensor] {
-        var results: [Tensor] = []
-        run(memory, parameters, indices, tensors, into: &results)
-        return results
     }
 
     private func run<T: TensorScalar>(_ memory: PlanMemory<T>, _ parameters: Tensor, _ indices: [[Int32]], _ tensors: [Tensor],
