@@ -19,7 +19,7 @@ func now() -> Double {
 
 /// Training steps per second of the grokking preset, evaluation and logging turned off.
 func trainingRate(threads: Int, compiled: Bool = true) throws -> Double {
-    BLAS.setThreads(threads)
+    BLAS.setThreads(compiled ? 1 : threads)
     var config = Preset.named("grokking")!.config
     try config.set("eval_every", .int(1_000_000))
     try config.set("log_every", .int(1_000_000))
@@ -68,11 +68,12 @@ func gradientGraph(_ task: TaskInstance) throws -> (CompiledGraph, [[Int32]]) {
 }
 
 /// Seconds per gradient and per Hessian-vector product of the grokking preset's training loss at
-/// its initial parameters (Float32, full batch), and the wall time of top-5 + trace + density.
-func curvatureCosts(repeats: Int) throws -> [(String, String)] {
+/// its initial parameters (Float32, full batch), and the wall time of top-5 + trace + density;
+/// compiled plans on `threads` threads (OpenBLAS on one: the plans cut GEMMs themselves), eager on one.
+func curvatureCosts(repeats: Int, threads: Int) throws -> [(String, String)] {
     BLAS.setThreads(1)
     let trainer = Trainer(config: Preset.named("grokking")!.config, runID: "bench", clock: { 0 })
-    trainer.compiledGraphThreads = 1
+    trainer.compiledGraphThreads = threads
     let task = trainer.task, w = trainer.state.parameters
     var rng = SeededRNG(seed: 3)
     let v = rng.normalTensor(w.shape, std: 1, dtype: .float32)
@@ -81,7 +82,7 @@ func curvatureCosts(repeats: Int) throws -> [(String, String)] {
         return p.flatGradient(of: task.train.loss(of: task.model.forward(task.train.input, p)))
     }
     let (compiled, inputs) = try gradientGraph(task)
-    compiled.threads = 1
+    compiled.threads = threads
     func compiledGradient() -> Tensor { compiled.run(parameters: w, indices: inputs, tensors: [])[1] }
     precondition(compiledGradient() == gradient(), "the compiled gradient differs from the eager one")
     if arguments.contains("--plan") { print(compiled) }
@@ -126,14 +127,16 @@ func curvatureCosts(repeats: Int) throws -> [(String, String)] {
 
 if arguments.contains("--curvature") {
     let repeats = arguments.firstIndex(of: "--repeats").flatMap { Int(arguments[$0 + 1]) } ?? 30
-    for (key, value) in try curvatureCosts(repeats: repeats) { print("\(key) \(value)") }
+    let threads = arguments.firstIndex(of: "--threads").flatMap { Int(arguments[$0 + 1]) } ?? 1
+    for (key, value) in try curvatureCosts(repeats: repeats, threads: threads) { print("\(key) \(value)") }
     exit(0)
 }
 
 /// Bare training steps per second of a preset's model on its full training set: the loss and
 /// gradient, then the preset's update, nothing measured or logged (what the peers' steps do).
-func bareRate(preset: String, threads: Int, compiled: Bool) throws -> Double {
-    BLAS.setThreads(threads)
+/// Compiled plans cut GEMMs among their own threads (same bits) unless `blasThreads` says OpenBLAS's.
+func bareRate(preset: String, threads: Int, compiled: Bool, blasThreads: Bool = false) throws -> Double {
+    BLAS.setThreads(compiled && !blasThreads ? 1 : threads)
     let config = Preset.named(preset)!.config
     let trainer = Trainer(config: config, runID: "bench", clock: { 0 })
     trainer.usesCompiledGraphs = compiled
@@ -156,6 +159,9 @@ if let index = arguments.firstIndex(of: "--model") {  // one row of the peers ta
     let preset = arguments[index + 1]
     let threads = arguments.firstIndex(of: "--threads").flatMap { Int(arguments[$0 + 1]) } ?? 1
     print("engine_steps_per_s \(String(format: "%.1f", try bareRate(preset: preset, threads: threads, compiled: true)))")
+    if threads > 1 {  // the same plans with OpenBLAS threading each GEMM instead (bits differ)
+        print("engine_blas_threads_steps_per_s \(String(format: "%.1f", try bareRate(preset: preset, threads: threads, compiled: true, blasThreads: true)))")
+    }
     if !arguments.contains("--compiled-only") {
         print("engine_eager_steps_per_s \(String(format: "%.1f", try bareRate(preset: preset, threads: threads, compiled: false)))")
     }

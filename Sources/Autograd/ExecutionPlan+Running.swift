@@ -71,12 +71,21 @@ extension ExecutionPlan {
                 guard g.m > 0 && g.n > 0 else { continue }
                 let out = pointer(g.out)
                 guard g.k > 0 else { out.update(repeating: 0, count: g.m * g.n); continue }
-                T.gemm(transposeA: g.transposeA, transposeB: g.transposeB, m: g.m, n: g.n, k: g.k,
-                       pointer(g.a), lda: g.lda, pointer(g.b), ldb: g.ldb, out)
+                run(g, pointer(g.a), pointer(g.b), out, threads: threads)
             case .kernel(let kernel):
                 run(kernel, memory, pointer, threads: threads)
             }
         }
+    }
+
+    /// One GEMM, its result rows shared among the threads where that pays (same bits: `GemmRowSplit`).
+    private func run<T: TensorScalar>(_ g: Gemm, _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>,
+                                      _ out: UnsafeMutablePointer<T>, threads: Int) {
+        let pieces = GemmPieces(gemm: g, a: a, b: b, out: out,
+                                split: GemmRowSplit(T.self, m: g.m, n: g.n, k: g.k, transposeA: g.transposeA, transposeB: g.transposeB,
+                                                    threads: min(threads, Self.maxWorkers)))
+        if pieces.split.pieces == 1 { return pieces.run(0) }
+        DispatchQueue.concurrentPerform(iterations: pieces.split.pieces) { pieces.run($0) }
     }
 
     /// Copies the traced inputs into their buffers (tiled where the graph repeats them).
@@ -237,4 +246,20 @@ private func map<T>(_ w: Int, _ x: UnsafeMutablePointer<T>, _ s: Int, _ o: Unsaf
 private struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// A GEMM's operands and how its rows are cut, shared by the threads that run its pieces: each
+/// writes its own rows of `out` and only reads `a` and `b`.
+private struct GemmPieces<T: TensorScalar>: @unchecked Sendable {
+    let gemm: ExecutionPlan.Gemm
+    let a: UnsafeMutablePointer<T>, b: UnsafeMutablePointer<T>, out: UnsafeMutablePointer<T>
+    let split: GemmRowSplit
+
+    func run(_ piece: Int) {
+        let g = gemm, rows = split.rows(ofPiece: piece)
+        // Row i of op(a) is row i of a, or its column i when transposed.
+        T.gemm(transposeA: g.transposeA, transposeB: g.transposeB, m: rows.count, n: g.n, k: g.k,
+               a + (g.transposeA ? rows.lowerBound : rows.lowerBound * g.lda), lda: g.lda, b, ldb: g.ldb,
+               out + rows.lowerBound * g.n)
+    }
 }

@@ -9,10 +9,10 @@ public protocol TensorScalar: BinaryFloatingPoint, Sendable {
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
-    /// `c = op(a)·op(b)` on row-major buffers by OpenBLAS (β = 0): `op(a)` is `[m, k]` with leading
-    /// dimension `lda`, `op(b)` is `[k, n]` with `ldb`, `c` is `[m, n]`; m, n, k ≥ 1.
     /// A tensor of these elements.
     static func tensor(shape: [Int], _ values: [Self]) -> Tensor
+    /// `c = op(a)·op(b)` on row-major buffers by OpenBLAS (β = 0): `op(a)` is `[m, k]` with leading
+    /// dimension `lda`, `op(b)` is `[k, n]` with `ldb`, `c` is `[m, n]`; m, n, k ≥ 1.
     static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                      _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int, _ c: UnsafeMutablePointer<Self>)
 }

@@ -128,7 +128,7 @@ struct CompiledGraphCache {
     var plans: Int { graphs.values.filter { (try? $0?.get()) != nil }.count }
 
     /// Why each failed trace failed (for tests and diagnostics).
-    var failures: [String] { graphs.values.compactMap { if case .failure(let e)?? = $0 { e.description } else { nil } } }
+    var failures: [String] { graphs.values.compactMap { if case .failure(let e)? = $0 { e.description } else { nil } } }
 }
 
 extension Dataset {

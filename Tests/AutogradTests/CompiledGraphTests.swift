@@ -102,11 +102,13 @@ import Autograd
         #expect(!graph.accepts(indices: [[1, 2, 3], [0, 1, 2]], tensors: []))
     }
 
-    /// Passes over many rows run on several threads; the sums are added in row order afterwards,
-    /// so every thread count gives the eager bits.
+    /// Passes over many rows run on several threads, their sums added in row order afterwards, and
+    /// GEMMs this size are cut into row pieces on tile boundaries (`GemmRowSplit`): every thread
+    /// count gives the eager bits.
     @Test func threadsDoNotChangeTheBits() throws {
         var rng = SeededRNG(seed: 8)
-        let n = 3 * 512 + 7, shapes = [[40, 24], [24, 16], [16]]
+        let n = 3 * 512 + 7, shapes = [[40, 64], [64, 48], [48]]
+        #expect(GemmRowSplit(Float.self, m: n, n: 48, k: 64, transposeA: false, transposeB: false, threads: 2).pieces == (BLAS.threads == 1 ? 2 : 1))
         let ids: [[Int32]] = [(0..<n).map { _ in Int32(rng.next() % 40) }, (0..<n).map { _ in Int32(rng.next() % 16) }]
         func classify(_ leaves: [Variable], _ ids: [[Int32]], _: [Tensor]) -> [[Variable]] {
             let h = (matmul(leaves[0].gatherRows(ids[0]), leaves[1]) + leaves[2].broadcastRows(ids[0].count)).tanh()
