@@ -223,6 +223,26 @@ if arguments.contains("--spectrum-rates") {  // trainer steps/s of the grokking 
     exit(0)
 }
 
+if arguments.contains("--view-costs") {  // trainer steps/s of the grokking preset with one measurement turned off at a time
+    let variants: [(String, String?, Int)] = [("as shipped", nil, 0), ("spectrum off", "spectrum_every", 0),
+        ("noise scale off", "noise_scale_every", 0), ("fourier off", "fourier_every", 0), ("probes off", "probe_every", 0),
+        ("histograms off", "histogram_every", 0), ("evaluation every 1000", "eval_every", 1000), ("logging every 1000", "log_every", 1000)]
+    BLAS.setThreads(1)
+    for round in 1...2 {
+        for (name, key, value) in variants {
+            var config = Preset.named("grokking")!.config
+            if let key { try config.set(key, .int(value)) }
+            try config.set("steps", .int(steps + 20))
+            let trainer = Trainer(config: config, runID: "bench", clock: { 0 })
+            for _ in 0..<20 { _ = trainer.step() }
+            let start = now()
+            for _ in 0..<steps { _ = trainer.step() }
+            print("round \(round) \(name): \(String(format: "%.1f", Double(steps) / (now() - start))) steps/s")
+        }
+    }
+    exit(0)
+}
+
 if arguments.contains("--training-only") {  // one configuration, for profiling
     let threads = arguments.firstIndex(of: "--threads").flatMap { Int(arguments[$0 + 1]) } ?? 1
     let rate = try trainingRate(threads: threads, compiled: !arguments.contains("--eager"))

@@ -31,7 +31,8 @@ public struct GemmRowSplit: Sendable {
         let alignment = known ?? {
             // The multiple another shape needed is usually this one's too: tried first, it spares the search.
             let candidates = (latest.map { [$0] } ?? []) + Self.candidateAlignments.filter { $0 != latest }
-            let found = candidates.first { Self.keepsBits(shape, T.self, alignment: $0) } ?? 0
+            let a: [T] = Self.testValues(m * k, seed: 1), b: [T] = Self.testValues(k * n, seed: 2)
+            let found = candidates.first { Self.keepsBits(shape, a, b, alignment: $0) } ?? 0
             Self.found.withLock {
                 $0.byShape[shape] = found
                 if found > 1 { $0.latest[shape.float] = found }
@@ -79,15 +80,18 @@ public struct GemmRowSplit: Sendable {
 
     /// Whether cutting at multiples of `alignment` gives this shape's whole product bit for bit,
     /// tried on test values (trivially true when it would not cut at all).
-    private static func keepsBits<T: TensorScalar>(_ shape: Shape, _: T.Type, alignment: Int) -> Bool {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    private static func keepsBits<T: TensorScalar>(_ shape: Shape, _ a: [T], _ b: [T], alignment: Int) -> Bool {
         let split = GemmRowSplit(pieces: pieces(shape, alignment: alignment), rows: shape.m, alignment: alignment)
         guard split.pieces > 1 else { return true }
-        let a: [T] = testValues(shape.m * shape.k, seed: 1), b: [T] = testValues(shape.k * shape.n, seed: 2)
         return product(cuts: (0...split.pieces).map(split.boundary), a, b, shape) == product(cuts: [0, shape.m], a, b, shape)
     }
 
     /// `op(a)·op(b)` on row-major buffers, one GEMM per range between consecutive `cuts`, each at
     /// its offset into the same buffers (as the pieces of a split run).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     private static func product<T: TensorScalar>(cuts: [Int], _ a: [T], _ b: [T], _ shape: Shape) -> [T] {
         let (m, n, k) = (shape.m, shape.n, shape.k)
         var c = [T](repeating: 0, count: m * n)
@@ -106,11 +110,16 @@ public struct GemmRowSplit: Sendable {
     }
 
     /// Values with full mantissas in [-0.5, 0.5), so that any change in the order of a sum shows.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     private static func testValues<T: TensorScalar>(_ count: Int, seed: UInt64) -> [T] {
         var state = seed &* 0x9E37_79B9_7F4A_7C15
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return T(Double(state >> 11) / Double(1 << 53)) - 0.5
+        return [T](unsafeUninitializedCapacity: count) { values, initialized in
+            for i in 0..<count {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                values[i] = T(Double(state >> 11) * 0x1p-53 - 0.5)
+            }
+            initialized = count
         }
     }
 }
