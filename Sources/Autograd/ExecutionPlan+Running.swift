@@ -85,7 +85,7 @@ extension ExecutionPlan {
                                 split: GemmRowSplit(T.self, m: g.m, n: g.n, k: g.k, transposeA: g.transposeA, transposeB: g.transposeB,
                                                     threads: min(threads, Self.maxWorkers)))
         if pieces.split.pieces == 1 { return pieces.run(0) }
-        DispatchQueue.concurrentPerform(iterations: pieces.split.pieces) { pieces.run($0) }
+        PlanWorkers.shared.run(pieces.split.pieces) { pieces.run($0) }
     }
 
     /// Copies the traced inputs into their buffers (tiled where the graph repeats them).
@@ -132,7 +132,7 @@ extension ExecutionPlan {
         } else {
             // The workers share nothing they write: each has its registers and scratch, and its rows.
             let shared = UncheckedSendable((self, kernel, memory))
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            PlanWorkers.shared.run(workers) { worker in
                 let (plan, kernel, memory) = shared.value
                 let chunk = (kernel.rows + workers - 1) / workers
                 plan.runRows(kernel, memory, worker: worker, (worker * chunk)..<min(kernel.rows, (worker + 1) * chunk))

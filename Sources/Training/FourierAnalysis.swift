@@ -41,15 +41,18 @@ public struct FourierAnalysis: Sendable, Equatable {
         var power = [Double](repeating: 0, count: frequencies)
         for table in embeddings {
             let hidden = table.count / p
+            // Every hidden unit's sums at once, row by row (each still adds over t in order).
+            var c = [Double](repeating: 0, count: hidden), s = c
             for k in 0..<frequencies {
-                for h in 0..<hidden {
-                    var c = 0.0, s = 0.0
-                    for t in 0..<p {
-                        c += table[t * hidden + h] * cosTable[k][t]
-                        s += table[t * hidden + h] * sinTable[k][t]
+                for h in 0..<hidden { c[h] = 0; s[h] = 0 }
+                for t in 0..<p {
+                    let cosine = cosTable[k][t], sine = sinTable[k][t], row = t * hidden
+                    for h in 0..<hidden {
+                        c[h] += table[row + h] * cosine
+                        s[h] += table[row + h] * sine
                     }
-                    power[k] += c * c + s * s
                 }
+                for h in 0..<hidden { power[k] += c[h] * c[h] + s[h] * s[h] }
             }
         }
         spectrum = power.map { $0.squareRoot() }
@@ -68,17 +71,23 @@ public struct FourierAnalysis: Sendable, Equatable {
         }
         mean = mean.map { $0 / Double(p * p) }
         var variance = 0.0
-        for (i, value) in logits.enumerated() { variance += (value - mean[i % p]) * (value - mean[i % p]) }
+        for row in 0..<(p * p) {
+            for c in 0..<p { variance += (logits[row * p + c] - mean[c]) * (logits[row * p + c] - mean[c]) }
+        }
         // Each class's coefficients on cos(ω_k s) and sin(ω_k s); ‖cos(ω_k s)‖² over the p² pairs is p²/2.
         var cosines = [[Double]](), sines = [[Double]](), logitPower = [Double](repeating: 0, count: frequencies)
         for k in 0..<frequencies {
             var alpha = [Double](repeating: 0, count: p), beta = [Double](repeating: 0, count: p)
             if k > 0 {
-                for c in 0..<p {
-                    for s in 0..<p {
-                        alpha[c] += diagonal[s * p + c] * cosTable[k][s]
-                        beta[c] += diagonal[s * p + c] * sinTable[k][s]
+                // Row by row of the diagonal sums; each class still adds over s in order.
+                for s in 0..<p {
+                    let cosine = cosTable[k][s], sine = sinTable[k][s]
+                    for c in 0..<p {
+                        alpha[c] += diagonal[s * p + c] * cosine
+                        beta[c] += diagonal[s * p + c] * sine
                     }
+                }
+                for c in 0..<p {
                     alpha[c] /= Double(p * p) / 2
                     beta[c] /= Double(p * p) / 2
                     logitPower[k] += (alpha[c] * alpha[c] + beta[c] * beta[c]) * Double(p * p) / 2
