@@ -89,6 +89,7 @@ func curvatureCosts(repeats: Int, threads: Int) throws -> [(String, String)] {
     let hessian = task.hessian(at: w), compiledHessian = trainer.hessianOperator()
     for _ in 0..<3 { _ = gradient(); _ = hessian(v); _ = compiledGradient(); _ = compiledHessian(v) }
     precondition(compiledHessian(v) == hessian(v), "the compiled Hessian-vector product differs from the eager one")
+    if arguments.contains("--plan") { print(trainer.compiledGraphDescriptions.joined(separator: "\n")) }
     var start = now()
     for _ in 0..<repeats { _ = gradient() }
     let gradientSeconds = (now() - start) / Double(repeats)
