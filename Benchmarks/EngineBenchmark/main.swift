@@ -209,36 +209,35 @@ if arguments.contains("--allocations") {
     exit(0)
 }
 
+/// Trainer steps/s of the grokking preset as shipped but for `settings` (views, evaluation and all).
+func presetRate(_ settings: [(String, Int)]) throws -> Double {
+    BLAS.setThreads(1)
+    var config = Preset.named("grokking")!.config
+    for (key, value) in settings { try config.set(key, .int(value)) }
+    try config.set("steps", .int(steps + 20))
+    let trainer = Trainer(config: config, runID: "bench", clock: { 0 })
+    for _ in 0..<20 { _ = trainer.step() }
+    let start = now()
+    for _ in 0..<steps { _ = trainer.step() }
+    return Double(steps) / (now() - start)
+}
+
 if arguments.contains("--spectrum-rates") {  // trainer steps/s of the grokking preset as shipped, and tracking every 10 steps
     for every in [0, 100, 10] {
-        BLAS.setThreads(1)
-        var config = Preset.named("grokking")!.config
-        try config.set("spectrum_every", .int(every))
-        try config.set("steps", .int(steps + 20))
-        let trainer = Trainer(config: config, runID: "bench", clock: { 0 })
-        for _ in 0..<20 { _ = trainer.step() }
-        let start = now()
-        for _ in 0..<steps { _ = trainer.step() }
-        print("engine_trainer_steps_per_s_spectrum_every_\(every) \(String(format: "%.1f", Double(steps) / (now() - start)))")
+        print("engine_trainer_steps_per_s_spectrum_every_\(every) \(String(format: "%.1f", try presetRate([("spectrum_every", every)])))")
     }
     exit(0)
 }
 
 if arguments.contains("--view-costs") {  // trainer steps/s of the grokking preset with one measurement turned off at a time
-    let variants: [(String, String?, Int)] = [("as shipped", nil, 0), ("spectrum off", "spectrum_every", 0),
-        ("noise scale off", "noise_scale_every", 0), ("fourier off", "fourier_every", 0), ("probes off", "probe_every", 0),
-        ("histograms off", "histogram_every", 0), ("evaluation every 1000", "eval_every", 1000), ("logging every 1000", "log_every", 1000)]
-    BLAS.setThreads(1)
+    let variants: [(String, [(String, Int)])] = [
+        ("as shipped", []), ("spectrum off", [("spectrum_every", 0)]), ("noise scale off", [("noise_scale_every", 0)]),
+        ("fourier off", [("fourier_every", 0)]), ("probes off", [("probe_every", 0)]), ("histograms off", [("histogram_every", 0)]),
+        ("evaluation every 1000", [("eval_every", 1000)]), ("logging every 1000", [("log_every", 1000)]),
+    ]
     for round in 1...2 {
-        for (name, key, value) in variants {
-            var config = Preset.named("grokking")!.config
-            if let key { try config.set(key, .int(value)) }
-            try config.set("steps", .int(steps + 20))
-            let trainer = Trainer(config: config, runID: "bench", clock: { 0 })
-            for _ in 0..<20 { _ = trainer.step() }
-            let start = now()
-            for _ in 0..<steps { _ = trainer.step() }
-            print("round \(round) \(name): \(String(format: "%.1f", Double(steps) / (now() - start))) steps/s")
+        for (name, settings) in variants {
+            print("round \(round) \(name): \(String(format: "%.1f", try presetRate(settings))) steps/s")
         }
     }
     exit(0)

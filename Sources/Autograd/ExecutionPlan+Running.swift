@@ -1,4 +1,3 @@
-import Dispatch
 import TensorCore
 
 /// The memory one plan runs in, for one element type: allocated when the plan is built and
@@ -81,11 +80,16 @@ extension ExecutionPlan {
     /// One GEMM, its result rows shared among the threads where that pays (same bits: `GemmRowSplit`).
     private func run<T: TensorScalar>(_ g: Gemm, _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>,
                                       _ out: UnsafeMutablePointer<T>, threads: Int) {
-        let pieces = GemmPieces(gemm: g, a: a, b: b, out: out,
-                                split: GemmRowSplit(T.self, m: g.m, n: g.n, k: g.k, transposeA: g.transposeA, transposeB: g.transposeB,
-                                                    threads: min(threads, Self.maxWorkers)))
-        if pieces.split.pieces == 1 { return pieces.run(0) }
-        PlanWorkers.shared.run(pieces.split.pieces) { pieces.run($0) }
+        let split = GemmRowSplit(T.self, m: g.m, n: g.n, k: g.k, transposeA: g.transposeA, transposeB: g.transposeB,
+                                 threads: min(threads, Self.maxWorkers))
+        // Each piece writes its own rows of `out` and only reads `a` and `b`.
+        PlanWorkers.shared.run(split.pieces) { piece in
+            let rows = split.rows(ofPiece: piece)
+            // Row i of op(a) is row i of a, or its column i when transposed.
+            T.gemm(transposeA: g.transposeA, transposeB: g.transposeB, m: rows.count, n: g.n, k: g.k,
+                   a + (g.transposeA ? rows.lowerBound : rows.lowerBound * g.lda), lda: g.lda, b, ldb: g.ldb,
+                   out + rows.lowerBound * g.n)
+        }
     }
 
     /// Copies the traced inputs into their buffers (tiled where the graph repeats them).
@@ -131,11 +135,9 @@ extension ExecutionPlan {
             runRows(kernel, memory, worker: 0, 0..<kernel.rows)
         } else {
             // The workers share nothing they write: each has its registers and scratch, and its rows.
-            let shared = UncheckedSendable((self, kernel, memory))
+            let chunk = (kernel.rows + workers - 1) / workers
             PlanWorkers.shared.run(workers) { worker in
-                let (plan, kernel, memory) = shared.value
-                let chunk = (kernel.rows + workers - 1) / workers
-                plan.runRows(kernel, memory, worker: worker, (worker * chunk)..<min(kernel.rows, (worker + 1) * chunk))
+                runRows(kernel, memory, worker: worker, (worker * chunk)..<min(kernel.rows, (worker + 1) * chunk))
             }
         }
         for (staging, width, accumulator, total) in kernel.staged {
@@ -240,26 +242,4 @@ private func zip<T>(_ w: Int, _ a: UnsafeMutablePointer<T>, _ sa: Int, _ b: Unsa
 @inline(__always)
 private func map<T>(_ w: Int, _ x: UnsafeMutablePointer<T>, _ s: Int, _ o: UnsafeMutablePointer<T>, _ f: (T) -> T) {
     if s == 1 { for j in 0..<w { o[j] = f(x[j]) } } else { o.update(repeating: f(x[0]), count: w) }
-}
-
-/// A value handed to worker threads that the caller has made sure they use without conflict.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// A GEMM's operands and how its rows are cut, shared by the threads that run its pieces: each
-/// writes its own rows of `out` and only reads `a` and `b`.
-private struct GemmPieces<T: TensorScalar>: @unchecked Sendable {
-    let gemm: ExecutionPlan.Gemm
-    let a: UnsafeMutablePointer<T>, b: UnsafeMutablePointer<T>, out: UnsafeMutablePointer<T>
-    let split: GemmRowSplit
-
-    func run(_ piece: Int) {
-        let g = gemm, rows = split.rows(ofPiece: piece)
-        // Row i of op(a) is row i of a, or its column i when transposed.
-        T.gemm(transposeA: g.transposeA, transposeB: g.transposeB, m: rows.count, n: g.n, k: g.k,
-               a + (g.transposeA ? rows.lowerBound : rows.lowerBound * g.lda), lda: g.lda, b, ldb: g.ldb,
-               out + rows.lowerBound * g.n)
-    }
 }

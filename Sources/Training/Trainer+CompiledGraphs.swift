@@ -35,6 +35,17 @@ extension Trainer {
         return Evaluation(loss: results[0].scalarValue, accuracy: accuracy(predictions: results[1], dataset.target))
     }
 
+    /// The model's output on `dataset` at `parameters` (`[n, outputs]`; `[exits·n, outputs]` for a
+    /// model with several exits), by the compiled plan where there is one, else the eager graph.
+    func output(on dataset: Dataset, parameters: Tensor) -> Tensor {
+        let model = task.model, layout = model.layout
+        guard let graph = compiledGraph(.forward, dataset, dtype: parameters.dtype, { leaves, inputs, _ in
+            [[model.forward(inputs.input, ParameterVariables(layout: layout, leaves: leaves))]]
+        }) else { return model.forward(dataset.input, ParameterVariables(layout: layout, flat: parameters, requiresGrad: false)).value }
+        let (indices, tensors) = dataset.graphInputs(dtype: parameters.dtype)
+        return graph.run(parameters: parameters, indices: indices, tensors: tensors)[0]
+    }
+
     /// The mean training loss and its gradient `[P]` on `batch` (default: the whole training set)
     /// at `weights` (default: the current parameters), by the compiled plan unless
     /// `usesCompiledGraphs` is off: one step's work before the update, for benchmarks and tools.
@@ -84,7 +95,7 @@ extension Trainer {
 
 /// A trainer's compiled graphs by purpose and input sizes, and the sizes that could not be traced.
 struct CompiledGraphCache {
-    enum Purpose: Hashable { case gradient, evaluation, hessianVectorProduct }
+    enum Purpose: Hashable { case gradient, evaluation, hessianVectorProduct, forward }
 
     private struct Key: Hashable {
         var purpose: Purpose

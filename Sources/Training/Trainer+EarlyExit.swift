@@ -20,7 +20,7 @@ extension Trainer {
         let exits = task.model.exits
         guard exits > 1, case .classes(let labels, _) = task.test.target, !labels.isEmpty else { return nil }
         let n = labels.count
-        let output = task.model.forward(task.test.input, ParameterVariables(layout: task.model.layout, flat: deployedParameters, requiresGrad: false)).value
+        let output = self.output(on: task.test, parameters: deployedParameters)
         let logProbabilities = output.logSoftmaxLastAxis().maxLastAxis().doubles
         let predictions = output.argmaxLastAxis()
         // [exit][example]

@@ -23,8 +23,10 @@ extension Trainer {
             tensors[layout.entries.firstIndex { $0.name == name }!].doubles
         }
         let pairs = (0..<(p * p)).map { Int32($0) }
-        let input = ModelInput.tokenPairs(a: pairs.map { $0 / Int32(p) }, b: pairs.map { $0 % Int32(p) })
-        let logits = model.forward(input, ParameterVariables(layout: layout, flat: weights, requiresGrad: false)).value.doubles
+        // Every pair (a, b); the forward pass never reads the labels.
+        let everyPair = Dataset(input: .tokenPairs(a: pairs.map { $0 / Int32(p) }, b: pairs.map { $0 % Int32(p) }),
+                                target: .classes([Int32](repeating: 0, count: p * p), count: p))
+        let logits = output(on: everyPair, parameters: weights).doubles
         let analysis = FourierAnalysis(p: p, embeddings: embeddings, logits: logits, trainPairs: task.trainIndices, sign: sign)
         let values = ["fourier/restricted_loss": analysis.restrictedLoss, "fourier/excluded_loss": analysis.excludedLoss,
                       "fourier/circuit_share": analysis.circuitShare, "fourier/key_count": Double(analysis.keyFrequencies.count)]
