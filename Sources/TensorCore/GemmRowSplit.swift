@@ -27,12 +27,15 @@ public struct GemmRowSplit: Sendable {
         guard threads > 1, BLAS.threads == 1 else { return }
         let shape = Shape(float: T.self == Float.self, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB,
                           pieces: min(threads, m))
+        // Too small to cut even at every row: nothing to look up or try.
+        guard Self.pieces(shape, alignment: 1) > 1 else { return }
         let (known, latest) = Self.found.withLock { ($0.byShape[shape], $0.latest[shape.float]) }
         let alignment = known ?? {
             // The multiple another shape needed is usually this one's too: tried first, it spares the search.
             let candidates = (latest.map { [$0] } ?? []) + Self.candidateAlignments.filter { $0 != latest }
             let a: [T] = Self.testValues(m * k, seed: 1), b: [T] = Self.testValues(k * n, seed: 2)
-            let found = candidates.first { Self.keepsBits(shape, a, b, alignment: $0) } ?? 0
+            let whole = Self.product(cuts: [0, m], a, b, shape)
+            let found = candidates.first { Self.keepsBits(shape, a, b, whole, alignment: $0) } ?? 0
             Self.found.withLock {
                 $0.byShape[shape] = found
                 if found > 1 { $0.latest[shape.float] = found }
@@ -78,14 +81,14 @@ public struct GemmRowSplit: Sendable {
         return max(pieces, 1)
     }
 
-    /// Whether cutting at multiples of `alignment` gives this shape's whole product bit for bit,
-    /// tried on test values (trivially true when it would not cut at all).
+    /// Whether cutting at multiples of `alignment` gives `whole`, this shape's product of the test
+    /// values `a` and `b`, bit for bit (trivially true when it would not cut at all).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    private static func keepsBits<T: TensorScalar>(_ shape: Shape, _ a: [T], _ b: [T], alignment: Int) -> Bool {
+    private static func keepsBits<T: TensorScalar>(_ shape: Shape, _ a: [T], _ b: [T], _ whole: [T], alignment: Int) -> Bool {
         let split = GemmRowSplit(pieces: pieces(shape, alignment: alignment), rows: shape.m, alignment: alignment)
         guard split.pieces > 1 else { return true }
-        return product(cuts: (0...split.pieces).map(split.boundary), a, b, shape) == product(cuts: [0, shape.m], a, b, shape)
+        return product(cuts: (0...split.pieces).map(split.boundary), a, b, shape) == whole
     }
 
     /// `op(a)·op(b)` on row-major buffers, one GEMM per range between consecutive `cuts`, each at
