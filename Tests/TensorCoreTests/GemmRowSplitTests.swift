@@ -44,7 +44,7 @@ import TensorCore
     private func piecewise<T: TensorScalar>(_: T.Type, _ a: Tensor, _ b: Tensor, _ transposeA: Bool, _ transposeB: Bool,
                                             _ m: Int, _ n: Int, _ k: Int, _ threads: Int) -> Tensor {
         let split = GemmRowSplit(T.self, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, threads: threads)
-        // Cut for real (the probe and this shape's check passed), unless OpenBLAS runs threads itself.
+        // Cut for real (this shape's row multiple was found), unless OpenBLAS runs threads itself.
         #expect(BLAS.threads != 1 || split.pieces == threads, "\(m)×\(k)·\(k)×\(n) in \(split.pieces) pieces, not \(threads)")
         var c = [T](repeating: .nan, count: m * n)
         a.withUnsafeElements(as: T.self) { a in
