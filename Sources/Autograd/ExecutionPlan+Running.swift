@@ -84,11 +84,8 @@ extension ExecutionPlan {
                                  threads: min(threads, Self.maxWorkers))
         // Each piece writes its own rows of `out` and only reads `a` and `b`.
         PlanWorkers.shared.run(split.pieces) { piece in
-            let rows = split.rows(ofPiece: piece)
-            // Row i of op(a) is row i of a, or its column i when transposed.
-            T.gemm(transposeA: g.transposeA, transposeB: g.transposeB, m: rows.count, n: g.n, k: g.k,
-                   a + (g.transposeA ? rows.lowerBound : rows.lowerBound * g.lda), lda: g.lda, b, ldb: g.ldb,
-                   out + rows.lowerBound * g.n)
+            T.gemm(rows: split.rows(ofPiece: piece), transposeA: g.transposeA, transposeB: g.transposeB, n: g.n, k: g.k,
+                   a, lda: g.lda, b, ldb: g.ldb, out)
         }
     }
 

@@ -102,9 +102,9 @@ public struct GemmRowSplit: Sendable {
             b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
                     for (start, end) in zip(cuts, cuts.dropFirst()) {
-                        T.gemm(transposeA: shape.transposeA, transposeB: shape.transposeB, m: end - start, n: n, k: k,
-                               a.baseAddress! + (shape.transposeA ? start : start * k), lda: shape.transposeA ? m : k,
-                               b.baseAddress!, ldb: shape.transposeB ? k : n, c.baseAddress! + start * n)
+                        T.gemm(rows: start..<end, transposeA: shape.transposeA, transposeB: shape.transposeB, n: n, k: k,
+                               a.baseAddress!, lda: shape.transposeA ? m : k, b.baseAddress!, ldb: shape.transposeB ? k : n,
+                               c.baseAddress!)
                     }
                 }
             }
@@ -124,5 +124,17 @@ public struct GemmRowSplit: Sendable {
             }
             initialized = count
         }
+    }
+}
+
+extension TensorScalar {
+    /// Rows `rows` of `c = op(a)·op(b)` (`c` is `[m, n]`, `op(a)` `[m, k]` with leading dimension
+    /// `lda`, `op(b)` `[k, n]` with `ldb`), as one GEMM: a piece of a `GemmRowSplit`.
+    @inlinable
+    public static func gemm(rows: Range<Int>, transposeA: Bool, transposeB: Bool, n: Int, k: Int,
+                            _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int, _ c: UnsafeMutablePointer<Self>) {
+        // Row i of op(a) is row i of a, or its column i when transposed.
+        gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k,
+             a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), lda: lda, b, ldb: ldb, c + rows.lowerBound * n)
     }
 }

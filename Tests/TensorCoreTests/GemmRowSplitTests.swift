@@ -51,10 +51,8 @@ import TensorCore
             b.withUnsafeElements(as: T.self) { b in
                 c.withUnsafeMutableBufferPointer { c in
                     for piece in 0..<split.pieces {
-                        let rows = split.rows(ofPiece: piece)
-                        T.gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k,
-                               a + (transposeA ? rows.lowerBound : rows.lowerBound * k), lda: transposeA ? m : k,
-                               b, ldb: transposeB ? k : n, c.baseAddress! + rows.lowerBound * n)
+                        T.gemm(rows: split.rows(ofPiece: piece), transposeA: transposeA, transposeB: transposeB, n: n, k: k,
+                               a, lda: transposeA ? m : k, b, ldb: transposeB ? k : n, c.baseAddress!)
                     }
                 }
             }

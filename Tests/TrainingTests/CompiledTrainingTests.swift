@@ -15,8 +15,14 @@ import Training
         let compiled = Trainer(config: config, runID: "c", clock: fixedClock)
         let eager = Trainer(config: config, runID: "c", clock: fixedClock)
         eager.usesCompiledGraphs = false
+        // A second compiled run of the same seed, on one thread (the first runs on the default two
+        // where there are two cores).
+        let oneThread = Trainer(config: config, runID: "c", clock: fixedClock)
+        oneThread.compiledGraphThreads = 1
         let compiledSeries = scalarSeries(train(compiled, steps: 200))
         let eagerSeries = scalarSeries(train(eager, steps: 200))
+        #expect(scalarSeries(train(oneThread, steps: 200)).map(\.1) == compiledSeries.map(\.1))
+        #expect(oneThread.state == compiled.state)
         #expect(compiled.compiledGraphReport.failures == [])
         #expect(compiled.compiledGraphReport.plans >= 2, "gradient and evaluation passes compiled")
         #expect(compiledSeries.count == eagerSeries.count)
